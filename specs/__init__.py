@@ -1,0 +1,1 @@
+"""The project catalog of GovStack contracts and BB profiles, shipped as package data."""
