@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 HTTP_METHODS = ("GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE")
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How much a spec defect costs: ERROR means something cannot be checked."""
 
     ERROR = "error"

@@ -1,0 +1,176 @@
+"""Schema resolution and validation against a loaded contract.
+
+Schemas stay as they are in their documents; `$ref`s are followed on demand through the contract's
+`referencing` registry, so recursive schemas cost nothing and every violation can point into the file.
+Validators are compiled once per (document, pointer) and cached on the contract.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, unquote, urljoin, urlsplit
+
+import openapi_schema_validator as osv
+from jsonschema import FormatChecker
+from jsonschema.exceptions import SchemaError, UnknownType, ValidationError
+from referencing.exceptions import Unresolvable
+
+from govstack_conform.model import Contract, Schema
+
+URI_BASE = "file:///govstack-spec/"
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$")
+_URI_REF = re.compile(r"^[^\s]*$")
+
+
+def doc_uri(key: str) -> str:
+    """The registry URI of the document stored under `key` (no network scheme, so never fetched)."""
+    return URI_BASE + quote(key, safe="/")
+
+
+def doc_key(uri: str) -> str:
+    """The document key of a registry URI (inverse of doc_uri, fragment dropped)."""
+    path = unquote(urlsplit(uri).path)
+    prefix = urlsplit(URI_BASE).path
+    return path[len(prefix) :] if path.startswith(prefix) else path
+
+
+def _formats(base: FormatChecker) -> FormatChecker:
+    checker = FormatChecker(formats=())
+    checker.checkers = dict(base.checkers)
+
+    @checker.checks("uri")
+    def _uri(value: object) -> bool:
+        return not isinstance(value, str) or bool(_URI.match(value))
+
+    @checker.checks("uri-reference")
+    def _uri_ref(value: object) -> bool:
+        return not isinstance(value, str) or bool(_URI_REF.match(value))
+
+    return checker
+
+
+FORMATS_30 = _formats(osv.oas30_format_checker)
+FORMATS_31 = _formats(osv.oas31_format_checker)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One way an instance breaks a schema, in words and with pointers on both sides."""
+
+    message: str
+    instance_pointer: str  # JSON pointer into the instance ("" = the whole value)
+    schema_file: str
+    schema_pointer: str  # JSON pointer into schema_file
+    keyword: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "message": self.message,
+            "instance_pointer": self.instance_pointer,
+            "schema_file": self.schema_file,
+            "schema_pointer": self.schema_pointer,
+            "keyword": self.keyword,
+        }
+
+
+class SchemaUnusable(Exception):
+    """The schema itself is broken (unknown type, dangling $ref): the instance cannot be judged."""
+
+
+def _pointer(parts: Any) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _is_30(contract: Contract, schema: Schema) -> bool:
+    doc = contract.documents.get(schema.doc)
+    return doc is None or not doc.openapi.startswith("3.1")
+
+
+def _validator(contract: Contract, schema: Schema, direction: str) -> Any:
+    cache: dict[tuple[str, str, str], Any] = contract.__dict__.setdefault("_validators", {})
+    key = (schema.doc, schema.pointer, direction)
+    found = cache.get(key)
+    if found is None:
+        ref = {"$ref": doc_uri(schema.doc) + "#" + quote(schema.pointer, safe="/~")}
+        if _is_30(contract, schema):
+            cls = osv.OAS30ReadValidator if direction == "response" else osv.OAS30WriteValidator
+            found = cls(ref, registry=contract.registry, format_checker=FORMATS_30)
+        else:
+            found = osv.OAS31Validator(ref, registry=contract.registry, format_checker=FORMATS_31)
+        cache[key] = found
+    return found
+
+
+def _schema_location(contract: Contract, schema: Schema, error: ValidationError) -> tuple[str, str]:
+    """Where in which file the failing keyword stands, following the $refs the error went through."""
+    current = schema
+    try:
+        for part in error.absolute_schema_path:
+            current = resolve(contract, current)
+            if part != "$ref":
+                current = child(current, part)
+    except (KeyError, IndexError, TypeError, SchemaUnusable):
+        pass
+    return current.doc, current.pointer
+
+
+def validate(contract: Contract, schema: Schema, instance: Any, *, direction: str = "response") -> list[Violation]:
+    """All violations of `schema` by `instance`; [] when valid.
+
+    `direction` is "response" (readOnly allowed, writeOnly forbidden) or "request" (the reverse).
+    Raises SchemaUnusable when the schema cannot be evaluated: that is the spec's fault, not the instance's.
+    """
+    validator = _validator(contract, schema, direction)
+    try:
+        errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
+        out = []
+        for e in errors[:50]:
+            file, ptr = _schema_location(contract, schema, e)
+            out.append(
+                Violation(
+                    message=_words(e),
+                    instance_pointer=_pointer(e.absolute_path),
+                    schema_file=file,
+                    schema_pointer=ptr,
+                    keyword=str(e.validator),
+                )
+            )
+        return out
+    except (UnknownType, SchemaError, Unresolvable) as exc:
+        raise SchemaUnusable(f"schema at {schema.doc}#{schema.pointer} cannot be evaluated: {exc}") from None
+    except RecursionError:
+        raise SchemaUnusable("instance or schema nested too deeply to evaluate") from None
+
+
+def _words(e: ValidationError) -> str:
+    where = _pointer(e.absolute_path) or "the body"
+    msg = e.message
+    if len(msg) > 300:
+        msg = msg[:300] + "…"
+    return f"at {where}: {msg}"
+
+
+def resolve(contract: Contract, schema: Schema, *, limit: int = 32) -> Schema:
+    """Follow `$ref`s until a concrete node; raises SchemaUnusable on a dangling or circular chain."""
+    current = schema
+    for _ in range(limit):
+        node = current.node
+        if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
+            return current
+        target = urljoin(doc_uri(current.doc), node["$ref"])
+        try:
+            resolved = contract.registry.resolver().lookup(target)
+        except Unresolvable as exc:
+            raise SchemaUnusable(f"unresolvable $ref {node['$ref']!r} in {current.doc}#{current.pointer}") from exc
+        current = Schema(node=resolved.contents, doc=doc_key(target), pointer=unquote(urlsplit(target).fragment))
+    raise SchemaUnusable(f"$ref chain too long or circular at {schema.doc}#{schema.pointer}")
+
+
+def child(parent: Schema, *path: str | int) -> Schema:
+    """The sub-schema at `path` below an already-resolved `parent` (no $ref following)."""
+    node = parent.node
+    for p in path:
+        node = node[p]
+    return Schema(node=node, doc=parent.doc, pointer=parent.pointer + _pointer(path))
