@@ -1,0 +1,144 @@
+"""Test cases as data: what to send and what a conformant product must answer.
+
+Planning (plan.py) produces these; the runner (runner.py) sends them and the checks judge them.
+A case is pure data so that `plan --json` is byte-identical across runs and cases can be sharded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Level(StrEnum):
+    """Requirement level of a check, as in the GovStack compliance form (REQUIRED=0 ...)."""
+
+    REQUIRED = "required"
+    RECOMMENDED = "recommended"
+    OPTIONAL = "optional"
+
+
+class CaseKind(StrEnum):
+    POSITIVE = "positive"  # valid request: expect a documented success
+    NEGATIVE = "negative"  # invalid input: expect a (documented) 4xx, never 5xx
+    SECURITY = "security"  # missing / wrong credentials: expect 401/403
+    METHOD = "method"  # undeclared method: expect 405 (or 404)
+    STATEFUL = "stateful"  # create -> read -> update -> read -> delete -> read
+
+
+class Expect(StrEnum):
+    SUCCESS = "success"  # a documented 2xx (or 3xx)
+    CLIENT_ERROR = "client-error"  # a 4xx, a documented one when the spec lists 4xx codes
+    AUTH_REFUSED = "auth-refused"  # 401 or 403
+    METHOD_REFUSED = "method-refused"  # 405 (RECOMMENDED) or 404
+    GONE = "gone"  # 404 (or 410) after delete
+
+
+class Auth(StrEnum):
+    VALID = "valid"  # send the configured credentials
+    NONE = "none"  # send no credentials at all
+    WRONG = "wrong"  # send well-formed but wrong credentials
+
+
+NO_BODY: Any = None
+
+
+@dataclass(frozen=True)
+class RequestPlan:
+    """A request before base URL, auth and extra headers are applied.
+
+    Path parameter values may contain `${var}` placeholders filled from earlier steps' captures.
+    `body` is a JSON value when `raw_body` is None; `raw_body` carries deliberately malformed bytes.
+    """
+
+    method: str
+    path: str  # the spec's path template
+    path_params: tuple[tuple[str, str], ...] = ()
+    query: tuple[tuple[str, str], ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
+    body: Any = NO_BODY
+    has_body: bool = False
+    raw_body: bytes | None = None
+    content_type: str | None = None
+    auth: Auth = Auth.VALID
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "method": self.method,
+            "path": self.path,
+            "path_params": dict(self.path_params),
+            "query": [list(q) for q in self.query],
+            "headers": dict(self.headers),
+            "auth": self.auth.value,
+        }
+        if self.raw_body is not None:
+            d["raw_body"] = self.raw_body.decode("utf-8", "replace")
+        elif self.has_body:
+            d["body"] = self.body
+        if self.content_type:
+            d["content_type"] = self.content_type
+        return d
+
+
+@dataclass(frozen=True)
+class Step:
+    """One request of a case and what its answer must be."""
+
+    name: str  # "request" for single-step cases; "create", "read", ... in sequences
+    operation: str  # operation key "METHOD /path" the step exercises (the spec's, even for METHOD cases)
+    request: RequestPlan
+    expect: Expect
+    # Documented statuses that satisfy the expectation ("400", "4XX", ...); empty = any in the class.
+    statuses: tuple[str, ...] = ()
+    # Variables to capture from the JSON response body: name -> JSON pointer.
+    capture: tuple[tuple[str, str], ...] = ()
+    # For reads after create/update: JSON the response must contain (subset match), by pointer.
+    must_echo: tuple[tuple[str, Any], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "operation": self.operation,
+            "request": self.request.to_dict(),
+            "expect": self.expect.value,
+            "statuses": list(self.statuses),
+            "capture": dict(self.capture),
+            "must_echo": [[p, v] for p, v in self.must_echo],
+        }
+
+
+@dataclass(frozen=True)
+class Case:
+    """A named, deterministic test case. `case_id` is stable across runs of the same contract."""
+
+    case_id: str  # "consent::POST /config/data-agreement::negative-missing-purpose"
+    bb: str
+    ref: str
+    operation: str  # key of the operation under test
+    operation_id: str | None
+    kind: CaseKind
+    name: str  # the last part of case_id
+    description: str
+    steps: tuple[Step, ...]
+    untestable: str | None = None  # why the spec prevents this case (then it is not sent)
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def read_only(self) -> bool:
+        return all(s.request.method in ("GET", "HEAD", "OPTIONS") for s in self.steps)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "case_id": self.case_id,
+            "bb": self.bb,
+            "ref": self.ref,
+            "operation": self.operation,
+            "operation_id": self.operation_id,
+            "kind": self.kind.value,
+            "name": self.name,
+            "description": self.description,
+            "untestable": self.untestable,
+            "tags": list(self.tags),
+            "steps": [s.to_dict() for s in self.steps],
+        }

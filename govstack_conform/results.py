@@ -1,0 +1,259 @@
+"""Run results: the documented, versioned structure written as `results.json`.
+
+Every report format renders from this and nothing else, so it carries all the evidence: the request
+sent (secrets redacted), the response received (body capped), the rule broken and where in the spec.
+Bump SCHEMA_VERSION's major part on any incompatible change.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from govstack_conform.engine.cases import CaseKind, Level
+from govstack_conform.errors import ReportError
+
+SCHEMA_VERSION = "1.0"
+
+
+class Verdict(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_IMPLEMENTED = "not-implemented"  # every case answered 404/501
+    UNTESTABLE = "untestable"  # a spec defect prevents checking (the reason names it)
+    ERROR = "error"  # network failure, timeout: no verdict on the candidate
+    SKIPPED = "skipped"  # not run by choice (--read-only, shard, filter)
+
+
+class Outcome(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    UNTESTABLE = "untestable"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...]  # secrets already redacted
+    body: str | None = None
+    body_truncated: bool = False
+
+
+@dataclass(frozen=True)
+class RecordedResponse:
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: str | None = None
+    body_truncated: bool = False
+    elapsed_ms: float = 0.0
+    http_version: str = "HTTP/1.1"
+
+
+@dataclass(frozen=True)
+class Exchange:
+    step: str
+    request: RecordedRequest
+    response: RecordedResponse | None = None
+    error: str | None = None  # transport failure (timeout, refused, reset, too large)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one named check on one step, with the rule in words and where it comes from."""
+
+    check: str  # e.g. "status_code_documented"
+    level: Level
+    outcome: Outcome
+    message: str
+    step: str | None = None
+    instance_pointer: str | None = None  # where in the response body
+    schema_file: str | None = None
+    schema_pointer: str | None = None  # where in the spec file the broken rule stands
+    waived: str | None = None  # justification, when a valid waiver covers this failure
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    case_id: str
+    operation: str
+    kind: CaseKind
+    name: str
+    description: str
+    verdict: Verdict
+    checks: tuple[CheckResult, ...] = ()
+    exchanges: tuple[Exchange, ...] = ()
+    duration_ms: float = 0.0
+    reason: str | None = None  # why untestable / error / skipped
+
+
+@dataclass(frozen=True)
+class OperationResult:
+    key: str
+    method: str
+    path: str
+    operation_id: str | None
+    source_file: str
+    verdict: Verdict
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class SpecFileRef:
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class BBResult:
+    bb: str
+    ref: str
+    title: str
+    platform_id: str  # "bb-consent", as the GovStack compliance platform names it
+    target: str
+    spec_files: tuple[SpecFileRef, ...]
+    operations: tuple[OperationResult, ...]
+    cases: tuple[CaseResult, ...]
+    defects: tuple[dict[str, Any], ...] = ()  # SpecDefect.to_dict() of the contract
+    started: str = ""
+    finished: str = ""
+    duration_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class RunResults:
+    tool_version: str
+    started: str
+    finished: str
+    seed: int
+    options: Mapping[str, Any]  # everything that changes results: insecure, read_only, waivers, ...
+    results: tuple[BBResult, ...]
+    complete: bool = True  # False when interrupted
+    schema_version: str = SCHEMA_VERSION
+    product: Mapping[str, Any] = field(default_factory=dict)  # name, version when configured
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, StrEnum):
+        return value.value
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: _plain(getattr(value, k)) for k in value.__dataclass_fields__}
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def to_dict(results: RunResults) -> dict[str, Any]:
+    data: dict[str, Any] = _plain(results)
+    return data
+
+
+def _pairs(items: Iterable[Any]) -> tuple[tuple[str, str], ...]:
+    return tuple((str(k), str(v)) for k, v in items)
+
+
+def _exchange(d: Mapping[str, Any]) -> Exchange:
+    req = d["request"]
+    resp = d.get("response")
+    return Exchange(
+        step=d["step"],
+        request=RecordedRequest(
+            req["method"], req["url"], _pairs(req["headers"]), req.get("body"), req.get("body_truncated", False)
+        ),
+        response=None
+        if resp is None
+        else RecordedResponse(
+            resp["status"],
+            _pairs(resp["headers"]),
+            resp.get("body"),
+            resp.get("body_truncated", False),
+            resp.get("elapsed_ms", 0.0),
+            resp.get("http_version", "HTTP/1.1"),
+        ),
+        error=d.get("error"),
+    )
+
+
+def _check(d: Mapping[str, Any]) -> CheckResult:
+    return CheckResult(**{**d, "level": Level(d["level"]), "outcome": Outcome(d["outcome"])})
+
+
+def _case(d: Mapping[str, Any]) -> CaseResult:
+    return CaseResult(
+        case_id=d["case_id"],
+        operation=d["operation"],
+        kind=CaseKind(d["kind"]),
+        name=d["name"],
+        description=d["description"],
+        verdict=Verdict(d["verdict"]),
+        checks=tuple(_check(c) for c in d.get("checks", ())),
+        exchanges=tuple(_exchange(x) for x in d.get("exchanges", ())),
+        duration_ms=d.get("duration_ms", 0.0),
+        reason=d.get("reason"),
+    )
+
+
+def _bb(d: Mapping[str, Any]) -> BBResult:
+    return BBResult(
+        bb=d["bb"],
+        ref=d["ref"],
+        title=d["title"],
+        platform_id=d["platform_id"],
+        target=d["target"],
+        spec_files=tuple(SpecFileRef(**f) for f in d["spec_files"]),
+        operations=tuple(OperationResult(**{**o, "verdict": Verdict(o["verdict"])}) for o in d["operations"]),
+        cases=tuple(_case(c) for c in d["cases"]),
+        defects=tuple(d.get("defects", ())),
+        started=d.get("started", ""),
+        finished=d.get("finished", ""),
+        duration_s=d.get("duration_s", 0.0),
+    )
+
+
+def from_dict(data: Mapping[str, Any]) -> RunResults:
+    """Rebuild results from their JSON form; ReportError on anything malformed."""
+    version = str(data.get("schema_version", ""))
+    if version.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
+        raise ReportError(f"results schema version {version!r} is not supported (expected {SCHEMA_VERSION})")
+    try:
+        return RunResults(
+            tool_version=data["tool_version"],
+            started=data["started"],
+            finished=data["finished"],
+            seed=data["seed"],
+            options=dict(data.get("options", {})),
+            results=tuple(_bb(b) for b in data["results"]),
+            complete=data.get("complete", True),
+            schema_version=version,
+            product=dict(data.get("product", {})),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ReportError(f"results file is malformed: {type(exc).__name__}: {exc}") from None
+
+
+def write_json(results: RunResults, path: Path) -> Path:
+    """Write atomically, so a crash never leaves half a results file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(to_dict(results), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def read_json(path: Path) -> RunResults:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ReportError(f"results file not found: {path}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ReportError(f"cannot read results file {path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ReportError(f"results file {path} is not a JSON object")
+    return from_dict(data)
