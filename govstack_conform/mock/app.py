@@ -1,0 +1,268 @@
+"""The mock product: a Starlette app that answers every operation of a contract like a correct product.
+
+Order of judgement per request, as a real product would do it: route (404 / 405), security (401 /
+403), parameters and body (415 / documented 4xx), then the answer, from state where the operation
+reads or writes a stored resource. Everything derived from the contract (routes, roles, security
+locations) is computed once when the app is built; bodies and headers are generated on first use.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from govstack_conform.mock import responses as R
+from govstack_conform.mock.options import Credentials, Journal, MockOptions, log
+from govstack_conform.mock.router import Router
+from govstack_conform.mock.security import Guard
+from govstack_conform.mock.state import (
+    Record,
+    Role,
+    Store,
+    find_id,
+    get_at,
+    id_candidates,
+    infer_roles,
+    overlay,
+    with_id,
+)
+from govstack_conform.mock.validate import Rejection, check_parameters, read_body
+from govstack_conform.model import Contract, MediaType, Operation
+
+access_log = logging.getLogger("govstack_conform.mock.access")
+MAX_BODY = 16 * 1024 * 1024
+
+
+def _deep_merge(old: Any, new: Any) -> Any:
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = dict(old)
+        for k, v in new.items():
+            out[k] = _deep_merge(old.get(k), v)
+        return out
+    return new
+
+
+class MockApp:
+    """The ASGI endpoint behind the Starlette app; `app.state.mock` in the built app."""
+
+    def __init__(self, contract: Contract, options: MockOptions) -> None:
+        self.contract = contract
+        self.options = options
+        self.credentials = Credentials.from_options(options)
+        self.journal = Journal()
+        self.router = Router(contract.operations)
+        operations = [op for route in self.router.routes for op in route.operations.values()]
+        self.roles: dict[str, Role] = infer_roles(operations)
+        self.guard = Guard(contract.security_schemes, self.credentials, self.journal)
+        self.bodies = R.Bodies(contract, options.seed, self.journal)
+        self.store = Store(seed=options.seed)
+        self._skip = {op.key: self._key_locations(op) for op in operations}
+
+    def _key_locations(self, op: Operation) -> frozenset[tuple[str, str]]:
+        """apiKey locations of the operation's security: the guard judges them, not the parameter schema."""
+        out = set()
+        for alternative in op.security:
+            for name, _ in alternative:
+                s = self.contract.security_schemes.get(name)
+                if s is not None and s.type == "apiKey" and s.location and s.param_name:
+                    out.add((s.location, s.param_name.lower()))
+        return frozenset(out)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        try:
+            response = await self.handle(request)
+        except Exception:
+            log.exception("mock failed on %s %s", request.method, request.url.path)
+            response = JSONResponse({"error": "Internal Server Error", "message": "the mock failed"}, 500)
+        access_log.info("%s %s %d", request.method, request.url.path, response.status_code)
+        await response(scope, receive, send)
+
+    # -- answers -------------------------------------------------------------------------------
+
+    def _plain(self, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+        return JSONResponse({"error": R._reason(status), "message": message}, status, headers=headers)
+
+    def _error(self, op: Operation, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+        media_type, content = self.bodies.error(op, status, message)
+        all_headers = dict(headers or {})
+        if self.options.send_required_headers:
+            all_headers.update(self.bodies.headers(op, op.response_for(status)))
+        return Response(content, status, headers=all_headers, media_type=media_type)
+
+    def _rejected(self, op: Operation, rejection: Rejection) -> Response:
+        return self._error(op, 415 if rejection.unsupported_media else R.error_status(op), rejection.message)
+
+    def _success(self, op: Operation, status: int, media: MediaType | None, value: Any) -> Response:
+        response = op.response_for(status)
+        headers = self.bodies.headers(op, response) if self.options.send_required_headers else {}
+        if media is None or status in (204, 304) or (200 > status or status >= 600):
+            return Response(b"", status, headers=headers)
+        media_type = media.media_type
+        if "*" in media_type:
+            media_type = "text/plain" if isinstance(value, str | bytes) else "application/json"
+        return Response(R.encode(media, value), status, headers=headers, media_type=media_type)
+
+    # -- the request ---------------------------------------------------------------------------
+
+    async def handle(self, request: Request) -> Response:
+        scope = request.scope
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        path = raw_path.decode("latin-1").split("?", 1)[0]
+        match = self.router.match(request.method, path)
+        if match is None:
+            return self._plain(404, f"no operation at {request.url.path}")
+        if match.operation is None:
+            if not self.options.method_not_allowed:
+                return self._plain(404, f"no operation at {request.url.path}")
+            return self._plain(
+                405, f"{request.method} not allowed on {match.route.template}", {"Allow": match.route.allow}
+            )
+        op = match.operation
+        query: dict[str, list[str]] = {}
+        for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
+            query.setdefault(k, []).append(v)
+        headers = request.headers
+        cookies = request.cookies
+        if self.options.enforce_auth:
+            single = {k: v[-1] for k, v in query.items()}
+            denial = self.guard.check(op, headers, single, cookies)
+            if denial is not None:
+                status = R.auth_status(op, denial.wrong)
+                extra = {"WWW-Authenticate": denial.challenge} if status == 401 else {}
+                return self._error(op, status, denial.message, extra)
+        raw = await request.body()
+        check = self.options.validate_requests
+        if check:
+            rejection = check_parameters(
+                self.contract,
+                op,
+                match.params,
+                query,
+                headers,
+                cookies,
+                self.journal,
+                self._skip.get(op.key, frozenset()),
+            )
+            if rejection is not None:
+                return self._rejected(op, rejection)
+        body, rejection = read_body(self.contract, op, headers.get("content-type"), raw, self.journal, validate=check)
+        if rejection is not None:
+            return self._rejected(op, rejection)
+        blocked = op.blocked("operation")
+        if blocked is not None:
+            self.journal.once(f"{op.key}: spec defect, answered as documented as possible: {blocked.message}")
+        role = self.roles.get(op.key) if self.options.keep_state else None
+        if role is None:
+            return self._plain_success(op, request)
+        return self._stateful(op, role, match.params, query, body, request)
+
+    def _parts(self, op: Operation, request: Request, *, create: bool = False) -> tuple[int, MediaType | None, Any]:
+        status = R.success_status(op, create=create)
+        response = op.response_for(status)
+        media = R.pick_media(response, request.headers.get("accept"))
+        value = self.bodies.body(op, response, media) if response is not None else None
+        return status, media, value
+
+    def _plain_success(self, op: Operation, request: Request) -> Response:
+        status, media, value = self._parts(op, request)
+        return self._success(op, status, media, value)
+
+    def _not_found(self, op: Operation, role: Role, rid: str) -> Response | None:
+        """404 when the resource was deleted here, or when the spec documents 404 for an unknown id."""
+        if self.store.was_deleted(role.resource, rid) or 404 in R.documented(op):
+            return self._error(op, 404, f"no {role.hint} with id {rid!r}")
+        return None
+
+    def _stateful(
+        self,
+        op: Operation,
+        role: Role,
+        params: dict[str, str] | Any,
+        query: dict[str, list[str]],
+        body: Any,
+        request: Request,
+    ) -> Response:
+        status, media, base = self._parts(op, request, create=role.kind == "create")
+
+        def judge(value: Any) -> bool | None:
+            return self.bodies.valid(media, value)
+
+        id_path = find_id(base, role.id_param, role.hint)
+        if role.kind == "create":
+            n = self.store.next_number()
+            view = overlay(base, id_path, body, judge)
+            rid: Any = None
+            if id_path is not None:
+                view = with_id(view, id_path, id_candidates(get_at(view, id_path), None, self.store.seed, n), judge)
+                rid = get_at(view, id_path)
+            elif (sent := find_id(body, role.id_param, role.hint)) is not None:
+                rid = get_at(body, sent)
+            if rid is not None:
+                self.store.put(role.resource, str(rid), Record(source=body, served={op.key: view}))
+            return self._success(op, status, media, view)
+
+        if role.id_in == "path":
+            rid = params.get(role.id_param or "")
+        else:
+            rid = (query.get(role.id_param or "") or [None])[-1]
+        if rid is None:
+            return self._success(op, status, media, base)
+        record = self.store.get(role.resource, rid)
+
+        if role.kind == "delete":
+            if self.store.delete(role.resource, rid):
+                return self._success(op, status, media, base)
+            return self._not_found(op, role, rid) or self._success(op, status, media, base)
+
+        if record is None and (role.kind != "replace" or 404 in R.documented(op)):
+            missing = self._not_found(op, role, rid)
+            if missing is not None:
+                return missing
+            if role.kind == "read" or role.kind == "update":
+                view = (
+                    with_id(base, id_path, id_candidates(get_at(base, id_path), rid, 0, 0), judge) if id_path else base
+                )
+                return self._success(op, status, media, view)
+
+        if role.kind == "read":
+            assert record is not None
+            view = record.served.get(op.key)
+            if view is None:
+                view = next((v for v in record.served.values() if judge(v) is True), None)
+                if view is None:
+                    view = overlay(base, id_path, record.source, judge)
+                    if id_path:
+                        view = with_id(view, id_path, id_candidates(get_at(view, id_path), rid, 0, 0), judge)
+                record.served[op.key] = view
+            return self._success(op, status, media, view)
+
+        # replace (PUT on the item: creates when unknown) or update (PATCH)
+        source = body
+        if record is not None and (role.kind == "update" or body is None):
+            source = _deep_merge(record.source, body) if body is not None else record.source
+        view = overlay(base, id_path, source, judge)
+        if id_path:
+            view = with_id(view, id_path, id_candidates(get_at(view, id_path), rid, 0, 0), judge)
+        self.store.put(role.resource, rid, Record(source=source, served={op.key: view}))
+        return self._success(op, status, media, view)
+
+
+def build_app(contract: Contract, options: MockOptions | None = None) -> Starlette:
+    """A Starlette app serving `contract` at the spec's paths; the MockApp is at `app.state.mock`."""
+    mock = MockApp(contract, options or MockOptions())
+    app = Starlette(routes=[Route("/{path:path}", endpoint=mock, max_body_size=MAX_BODY)])
+    app.state.mock = mock
+    return app
+
+
+def journal_of(app: Starlette) -> Journal:
+    mock: MockApp = app.state.mock
+    return mock.journal

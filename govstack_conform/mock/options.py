@@ -1,0 +1,67 @@
+"""What the mock does, and the switches that turn one correct behaviour off at a time.
+
+The switches exist for the engine's self-test: with one of them off the mock is a plausible but
+non-conformant product, and the suite must notice.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from dataclasses import dataclass, field
+
+log = logging.getLogger("govstack_conform.mock")
+
+
+@dataclass(frozen=True)
+class MockOptions:
+    validate_requests: bool = True  # off: any input is accepted (malformed JSON is read as no body)
+    enforce_auth: bool = True  # off: declared security is ignored
+    keep_state: bool = True  # off: every read answers a generated body, deletes forget nothing
+    send_required_headers: bool = True  # off: required response headers are left out
+    method_not_allowed: bool = True  # off: undeclared methods get 404 instead of 405 + Allow
+    token: str | None = None  # bearer / oauth2 / openIdConnect token, and the basic-auth password
+    api_key: str | None = None  # value every apiKey scheme expects
+    seed: int = 0  # seed of generated bodies and ids
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """The credentials the mock accepts; `generated` says which ones nobody chose (print those)."""
+
+    token: str
+    api_key: str
+    generated: tuple[str, ...] = ()
+
+    @classmethod
+    def from_options(cls, options: MockOptions) -> Credentials:
+        generated = []
+        token, api_key = options.token, options.api_key
+        if not token:
+            token = secrets.token_urlsafe(24)
+            generated.append("token")
+        if not api_key:
+            api_key = secrets.token_urlsafe(24)
+            generated.append("api_key")
+        return cls(token=token, api_key=api_key, generated=tuple(generated))
+
+    def __repr__(self) -> str:  # never let a secret reach a log line by accident
+        return f"Credentials(token=***, api_key=***, generated={self.generated})"
+
+
+@dataclass
+class Journal:
+    """What the mock could not honour (broken spec parts), each said once in the log."""
+
+    notes: list[str] = field(default_factory=list)
+    _seen: set[str] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def once(self, message: str) -> None:
+        with self._lock:
+            if message in self._seen:
+                return
+            self._seen.add(message)
+            self.notes.append(message)
+        log.warning("%s", message)

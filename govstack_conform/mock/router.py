@@ -1,0 +1,152 @@
+"""Path-template matching for the mock: which operation does a request path address?
+
+Templates are matched segment by segment on the raw (still percent-encoded) path, so an encoded `/`
+inside a parameter never splits it. A literal segment beats a segment mixing literals and
+parameters (`{field}.{ext}`), which beats a bare parameter, left to right — the OpenAPI rule that
+concrete paths win over templated ones. A template's trailing slash is matched exactly when
+possible; a request differing only by that slash still finds the route (clients disagree on it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+from govstack_conform.model import Operation
+
+_PARAM = re.compile(r"\{([^{}/]+)\}")
+
+LITERAL, MIXED, PARAM = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class _Segment:
+    kind: int  # LITERAL | MIXED | PARAM
+    text: str  # literal text, or the parameter name for PARAM
+    pattern: re.Pattern[str] | None = None
+    names: tuple[str, ...] = ()
+
+    def match(self, raw: str) -> dict[str, str] | None:
+        if self.kind == LITERAL:
+            return {} if unquote(raw) == self.text else None
+        if self.kind == PARAM:
+            return {self.text: unquote(raw)} if raw else None
+        assert self.pattern is not None
+        m = self.pattern.fullmatch(raw)
+        if m is None:
+            return None
+        return {name: unquote(m.group(i + 1)) for i, name in enumerate(self.names)}
+
+
+def _segment(text: str) -> _Segment:
+    names = _PARAM.findall(text)
+    if not names:
+        return _Segment(LITERAL, text)
+    if _PARAM.fullmatch(text):
+        return _Segment(PARAM, names[0])
+    regex = ""
+    pos = 0
+    for m in _PARAM.finditer(text):
+        regex += re.escape(text[pos : m.start()]) + "(.+?)"
+        pos = m.end()
+    regex += re.escape(text[pos:])
+    return _Segment(MIXED, text, re.compile(regex), tuple(names))
+
+
+def _split(path: str) -> tuple[list[str], bool]:
+    """Segments of a path without its leading slash, and whether it ends with a slash."""
+    body = path[1:] if path.startswith("/") else path
+    trailing = body.endswith("/") and body != ""
+    if trailing:
+        body = body[:-1]
+    return (body.split("/") if body else []), trailing
+
+
+@dataclass
+class PathRoute:
+    """One path template of the contract and the operations declared on it, by method."""
+
+    template: str
+    segments: tuple[_Segment, ...]
+    trailing_slash: bool
+    operations: dict[str, Operation] = field(default_factory=dict)
+
+    @property
+    def rank(self) -> tuple[int, ...]:
+        return tuple(s.kind for s in self.segments)
+
+    @property
+    def allow(self) -> str:
+        return ", ".join(sorted(self.operations))
+
+    def match(self, raw_segments: list[str]) -> dict[str, str] | None:
+        if len(raw_segments) != len(self.segments):
+            return None
+        params: dict[str, str] = {}
+        for seg, raw in zip(self.segments, raw_segments, strict=True):
+            got = seg.match(raw)
+            if got is None:
+                return None
+            params.update(got)
+        return params
+
+
+@dataclass(frozen=True)
+class Match:
+    route: PathRoute
+    params: Mapping[str, str]
+    operation: Operation | None  # None: the path exists but not with this method
+
+
+class Router:
+    """All path templates of a contract, ordered so that the first match is the most concrete."""
+
+    def __init__(self, operations: Iterable[Operation]) -> None:
+        by_template: dict[str, PathRoute] = {}
+        self.duplicates: list[Operation] = []
+        for op in operations:
+            route = by_template.get(op.path)
+            if route is None:
+                segs, trailing = _split(op.path)
+                route = PathRoute(op.path, tuple(_segment(s) for s in segs), trailing)
+                by_template[op.path] = route
+            if op.method in route.operations:
+                self.duplicates.append(op)  # same operation from a second file: the first one wins
+            else:
+                route.operations[op.method] = op
+        self.routes: list[PathRoute] = sorted(by_template.values(), key=lambda r: r.rank)
+        self._by_length: dict[int, list[PathRoute]] = {}
+        for r in self.routes:
+            self._by_length.setdefault(len(r.segments), []).append(r)
+
+    def _candidates(self, raw_path: str) -> Iterator[tuple[PathRoute, dict[str, str]]]:
+        segs, trailing = _split(raw_path or "/")
+        loose: list[tuple[PathRoute, dict[str, str]]] = []
+        for route in self._by_length.get(len(segs), ()):
+            params = route.match(segs)
+            if params is None:
+                continue
+            if route.trailing_slash == trailing:
+                yield route, params
+            else:
+                loose.append((route, params))
+        yield from loose
+
+    def match(self, method: str, raw_path: str) -> Match | None:
+        """The operation for `method` on `raw_path`; a Match without operation means 405; None means 404.
+
+        Several templates can match one path (`/data/mcts/createEntries` and `/data/{a}/{b}`): the most
+        concrete one declaring the method wins, as a framework router would do.
+        """
+        first: tuple[PathRoute, dict[str, str]] | None = None
+        for route, params in self._candidates(raw_path):
+            op = route.operations.get(method.upper())
+            if op is not None:
+                return Match(route, params, op)
+            if first is None:
+                first = (route, params)
+        if first is None:
+            return None
+        return Match(first[0], first[1], None)

@@ -1,0 +1,229 @@
+"""In-memory resources: what a create stores, a read returns, an update changes and a delete removes.
+
+Roles come from the paths alone. `/config/policy/{policyId}/` is an item path of the collection
+`/config/policy`; POST (or PUT) on the collection creates, GET/PUT/PATCH/DELETE on the item path
+read, replace, update and delete. Resources are keyed by the id parameter's name when it is specific
+(`policyId`), so `/service/policy/{policyId}/` reads what `/config/policy/` created.
+
+Bodies served from state must still meet the operation's response schema: stored values are laid
+over a valid (example or generated) body only where the result stays valid.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from govstack_conform.model import Operation
+
+_PARAM = re.compile(r"^\{([^{}/]+)\}$")
+_GENERIC = frozenset({"id", "uuid", "key", "name", "code", "identifier"})
+Path = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Role:
+    """What an operation does to stored resources."""
+
+    kind: str  # create | read | update | replace | delete
+    resource: str  # store key shared by every operation on the same resource
+    id_param: str | None  # the path (or query) parameter carrying the id
+    id_in: str  # path | query | none
+    hint: str  # resource name ("policy"), to find the id inside bodies
+
+
+def _norm(name: str) -> str:
+    return name.replace("_", "").replace("-", "").lower()
+
+
+def _hint(param: str, prefix: str) -> str:
+    for suffix in ("Id", "_id", "ID", "Uuid", "_uuid", "UUID"):
+        if param.endswith(suffix) and len(param) > len(suffix):
+            return param[: -len(suffix)]
+    last = [s for s in prefix.split("/") if s and not s.startswith("{")]
+    return last[-1] if last else param
+
+
+def _segments(path: str) -> list[str]:
+    return [s for s in path.strip("/").split("/") if s]
+
+
+def _item(path: str, method: str) -> tuple[str, str] | None:
+    """(collection prefix, id parameter) when `path` addresses one resource by a path parameter."""
+    segs = _segments(path)
+    if segs and (m := _PARAM.match(segs[-1])):
+        return "/" + "/".join(segs[:-1]), m.group(1)
+    if method == "DELETE" and len(segs) >= 2 and (m := _PARAM.match(segs[-2])) and not segs[-1].startswith("{"):
+        return "/" + "/".join(segs[:-2]), m.group(1)  # /things/{id}/delete
+    return None
+
+
+def infer_roles(operations: Iterable[Operation]) -> dict[str, Role]:
+    """Role of each operation (by key) that touches stored resources.
+
+    Only resources something can create get roles: `GET /data/{registry}/{version}` looks like an
+    item read but, with nothing creating versions, it is a search and is left alone.
+    """
+    ops = list(operations)
+    collections: dict[str, str] = {}
+    for op in ops:
+        if op.method in ("GET", "PUT", "PATCH", "DELETE") and (item := _item(op.path, op.method)):
+            collections.setdefault(item[0], item[1])
+
+    def key(prefix: str, param: str) -> str:
+        return param if param.lower() not in _GENERIC and len(param) > 3 else f"{prefix}#{param}"
+
+    roles: dict[str, Role] = {}
+    kinds = {"GET": "read", "PUT": "replace", "PATCH": "update", "DELETE": "delete"}
+    for op in ops:
+        item = _item(op.path, op.method)
+        if item and op.method in kinds:
+            prefix, param = item
+            roles[op.key] = Role(kinds[op.method], key(prefix, param), param, "path", _hint(param, prefix))
+            continue
+        prefix = "/" + "/".join(_segments(op.path))
+        param = collections.get(prefix)
+        if param is None:
+            continue
+        if op.method in ("POST", "PUT"):
+            roles[op.key] = Role("create", key(prefix, param), param, "none", _hint(param, prefix))
+        elif op.method == "GET":
+            names = {p.name for p in op.parameters if p.location == "query"}
+            by = param if param in names else ("id" if "id" in names else None)
+            if by:
+                roles[op.key] = Role("read", key(prefix, param), by, "query", _hint(param, prefix))
+    creatable = {r.resource for r in roles.values() if r.kind in ("create", "replace")}
+    return {k: r for k, r in roles.items() if r.resource in creatable}
+
+
+def find_id(body: Any, id_param: str | None, hint: str) -> Path | None:
+    """Where the resource's id sits in a body: the id parameter's name, `id`, `uuid`, `<hint>Id`...
+
+    Searched at the top level, then in the object named after the resource, then in any object.
+    """
+    if not isinstance(body, dict):
+        return None
+    names = [_norm(n) for n in (id_param or "", "id", "uuid", hint + "id", "identifier") if n]
+
+    def direct(obj: dict[str, Any]) -> str | None:
+        normed = {_norm(k): k for k, v in obj.items() if isinstance(v, str | int) and not isinstance(v, bool)}
+        return next((normed[n] for n in names if n in normed), None)
+
+    if (k := direct(body)) is not None:
+        return (k,)
+    nested = sorted(
+        ((k, v) for k, v in body.items() if isinstance(v, dict)), key=lambda kv: _norm(kv[0]) != _norm(hint)
+    )
+    for outer, obj in nested:
+        if (k := direct(obj)) is not None:
+            return (outer, k)
+    return None
+
+
+def get_at(body: Any, path: Path) -> Any:
+    for p in path:
+        if not isinstance(body, dict) or p not in body:
+            return None
+        body = body[p]
+    return body
+
+
+def set_at(body: Any, path: Path, value: Any) -> None:
+    target = get_at(body, path[:-1])
+    if isinstance(target, dict):
+        target[path[-1]] = value
+
+
+Judge = Callable[[Any], "bool | None"]  # True valid, False invalid, None cannot be judged
+
+
+def with_id(body: Any, path: Path, candidates: Iterable[Any], judge: Judge) -> Any:
+    """`body` with the first id candidate that keeps it valid (unchanged when none does)."""
+    for value in candidates:
+        trial = copy.deepcopy(body)
+        set_at(trial, path, value)
+        if judge(trial) is not False:
+            return trial
+    return body
+
+
+def overlay(base: Any, id_path: Path | None, source: Any, judge: Judge) -> Any:
+    """`base` with the stored `source` fields laid over the resource object, as far as it stays valid."""
+    if not isinstance(base, dict) or not isinstance(source, dict):
+        return base
+    target_path = id_path[:-1] if id_path else ()
+    inner = get_at(source, target_path)
+    if isinstance(inner, dict) and target_path:
+        source = inner
+    elif len(source) == 1 and isinstance(next(iter(source.values())), dict) and not target_path:
+        source = next(iter(source.values()))  # {"policy": {...}} laid over a flat body
+    target = get_at(base, target_path)
+    if not isinstance(target, dict):
+        return base
+    keys = [k for k in source if not (id_path and k == id_path[-1])]
+    trial = copy.deepcopy(base)
+    get_at(trial, target_path).update({k: source[k] for k in keys})
+    if judge(trial) is not False:
+        return trial
+    body = copy.deepcopy(base)
+    for k in keys:  # greedy: keep each stored field that does not break the schema
+        trial = copy.deepcopy(body)
+        get_at(trial, target_path)[k] = source[k]
+        if judge(trial) is True:
+            body = trial
+    return body
+
+
+def id_candidates(template: Any, raw: str | None, seed: int, n: int) -> list[Any]:
+    """Values to try for an id: the given one (in the template's type), else fresh ones."""
+    if raw is not None:
+        out: list[Any] = [raw]
+        if isinstance(template, int) and raw.lstrip("-").isdigit():
+            out.insert(0, int(raw))
+        return out
+    digest = hashlib.sha256(f"govstack-conform-mock:{seed}:{n}".encode()).digest()
+    fresh = str(uuid.UUID(bytes=digest[:16], version=4))
+    if isinstance(template, int):
+        return [1000 + n, fresh]
+    return [fresh, f"{template}-{n}" if template else str(1000 + n), str(1000 + n)]
+
+
+@dataclass
+class Record:
+    source: Any  # the resource as the client last sent it
+    served: dict[str, Any] = field(default_factory=dict)  # op key -> body last served for it
+
+
+@dataclass
+class Store:
+    """Resources by store key and id (as text); remembers what was deleted."""
+
+    seed: int = 0
+    items: dict[str, dict[str, Record]] = field(default_factory=dict)
+    deleted: dict[str, set[str]] = field(default_factory=dict)
+    counter: int = 0
+
+    def next_number(self) -> int:
+        self.counter += 1
+        return self.counter
+
+    def get(self, resource: str, rid: str) -> Record | None:
+        return self.items.get(resource, {}).get(rid)
+
+    def was_deleted(self, resource: str, rid: str) -> bool:
+        return rid in self.deleted.get(resource, set())
+
+    def put(self, resource: str, rid: str, record: Record) -> None:
+        self.items.setdefault(resource, {})[rid] = record
+        self.deleted.get(resource, set()).discard(rid)
+
+    def delete(self, resource: str, rid: str) -> bool:
+        found = self.items.get(resource, {}).pop(rid, None)
+        if found is not None:
+            self.deleted.setdefault(resource, set()).add(rid)
+        return found is not None
