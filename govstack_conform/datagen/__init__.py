@@ -1,0 +1,129 @@
+"""Deterministic schema-valid test data, and invalid variants of it, for the engine and the mock.
+
+`generate` gives the same value for the same (contract, schema, seed, direction): the random stream
+is seeded from a stable hash of those, never from global state. Every generated value is checked
+once against the schema (and cached), so a case built from it never blames a candidate for our
+own mistake; what cannot be satisfied raises GenerationError, which callers report as untestable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from typing import Any
+from urllib.parse import quote
+
+from govstack_conform import schemas
+from govstack_conform.datagen.facts import GenerationError
+from govstack_conform.datagen.mutate import KINDS, Mutation, mutations
+from govstack_conform.datagen.values import Generator, TooDeep, copy_json
+from govstack_conform.model import Contract, Parameter, Schema
+from govstack_conform.schemas import SchemaUnusable
+
+__all__ = ["KINDS", "GenerationError", "Mutation", "generate", "generate_parameter", "mutations"]
+
+_ATTEMPTS = 3
+_CACHE_LIMIT = 20000
+
+
+def _rng(*parts: object) -> random.Random:
+    digest = hashlib.blake2b("|".join(repr(p) for p in parts).encode(), digest_size=8).digest()
+    return random.Random(int.from_bytes(digest, "big"))
+
+
+def generate(
+    contract: Contract,
+    schema: Schema,
+    *,
+    seed: int | str,
+    direction: str = "request",
+    prefer_examples: bool = True,
+) -> Any:
+    """A value valid against `schema` for `direction` ("request" or "response"); deterministic.
+
+    Raises GenerationError when the schema cannot be satisfied (contradiction, recursion that never
+    ends, a pattern we cannot meet) and SchemaUnusable when it cannot even be evaluated. The result
+    is a fresh copy: callers may mutate it.
+    """
+    cache: dict[tuple[Any, ...], tuple[Any, Any, bool]] = contract.__dict__.setdefault("_datagen_values", {})
+    key = (schema.doc, schema.pointer, direction, repr(seed), prefer_examples)
+    hit = cache.get(key)
+    if hit is None or hit[0] is not schema.node:
+        try:
+            hit = (schema.node, _checked(contract, schema, seed, direction, prefer_examples), True)
+        except GenerationError as exc:
+            hit = (schema.node, str(exc), False)
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        cache[key] = hit
+    if not hit[2]:
+        raise GenerationError(hit[1])
+    return copy_json(hit[1])
+
+
+def _checked(contract: Contract, schema: Schema, seed: int | str, direction: str, prefer_examples: bool) -> Any:
+    problem = "no value found"
+    for attempt in range(_ATTEMPTS):
+        examples = prefer_examples and attempt < _ATTEMPTS - 1
+        gen = Generator(contract, direction, _rng(seed, schema.doc, schema.pointer, attempt), examples)
+        try:
+            value = gen.from_schemas((schema,))
+        except TooDeep:
+            raise GenerationError(
+                f"schema at {schema.pointer or '/'} requires its own recursion deeper than we generate"
+            ) from None
+        except RecursionError:
+            raise GenerationError(f"schema at {schema.pointer or '/'} is nested too deeply") from None
+        violations = schemas.validate(contract, schema, value, direction=direction)
+        if not violations:
+            return value
+        v = violations[0]
+        problem = f"{v.message} (schema {v.schema_file}#{v.schema_pointer})"
+    raise GenerationError(f"cannot generate a valid value for {schema.pointer or '/'}: {problem}")
+
+
+def generate_parameter(contract: Contract, parameter: Parameter, *, seed: int | str) -> Any:
+    """A valid value for `parameter`: its own examples first, then one generated from its schema.
+
+    Path parameters are never empty and, where the schema allows, URL-safe (no encoding needed).
+    """
+    candidates = [ex.value for ex in parameter.examples]
+    for value in candidates:
+        if _usable(parameter, value) and (parameter.schema is None or _valid(contract, parameter.schema, value)):
+            return copy_json(value)
+    if parameter.schema is None:
+        return "test"
+    first: Any = None
+    error: GenerationError | None = None
+    for attempt in range(6):
+        try:
+            value = generate(
+                contract, parameter.schema, seed=f"{seed}|param|{attempt}" if attempt else seed, direction="request"
+            )
+        except GenerationError as exc:
+            error = error or exc
+            continue
+        if _usable(parameter, value) and _url_safe(value):
+            return value
+        if first is None and _usable(parameter, value):
+            first = value
+    if first is not None:
+        return first
+    raise error or GenerationError(f"no usable value for {parameter.location} parameter {parameter.name!r}")
+
+
+def _valid(contract: Contract, schema: Schema, value: Any) -> bool:
+    try:
+        return not schemas.validate(contract, schema, value, direction="request")
+    except SchemaUnusable:
+        return False
+
+
+def _usable(parameter: Parameter, value: Any) -> bool:
+    if parameter.location != "path":
+        return True
+    return value is not None and value != "" and not isinstance(value, dict | list)
+
+
+def _url_safe(value: Any) -> bool:
+    return not isinstance(value, str) or quote(value, safe="-._~") == value

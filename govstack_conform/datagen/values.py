@@ -1,0 +1,379 @@
+"""The value generator: walks merged `Facts` and builds the smallest sensible valid value.
+
+Values are small on purpose (one array item, short strings, optional properties only near the
+top) because every generated case costs CPU in the engine and bytes on the wire.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Any
+
+from govstack_conform import schemas
+from govstack_conform.datagen.facts import Choice, Facts, GenerationError, absorb, facts_for, json_key, type_allows
+from govstack_conform.datagen.formats import CHECKED, sample
+from govstack_conform.datagen.regex import matches, string_for_pattern
+from govstack_conform.model import Contract, Schema
+from govstack_conform.schemas import SchemaUnusable
+
+REF_REPEATS = 2  # how often the same $ref target may be open on one path (recursion limit)
+MAX_DEPTH = 32  # absolute nesting limit, whatever the refs
+OPTIONAL_DEPTH = 4  # below this many objects, only required properties are generated
+_WORD = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+class TooDeep(Exception):
+    """Recursion limit hit; an optional property or empty array absorbs it, else GenerationError."""
+
+
+def copy_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: copy_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copy_json(v) for v in value]
+    return value
+
+
+def multiple_ok(value: float, m: float) -> bool:
+    """jsonschema's own multipleOf test, so our numbers pass it exactly."""
+    if isinstance(m, float) or isinstance(value, float):
+        try:
+            q = value / m
+            return bool(int(q) == q)
+        except (OverflowError, ZeroDivisionError):
+            return False
+    return value % m == 0
+
+
+class Generator:
+    def __init__(self, contract: Contract, direction: str, rng: random.Random, prefer_examples: bool) -> None:
+        self.contract = contract
+        self.direction = direction
+        self.rng = rng
+        self.prefer_examples = prefer_examples
+        self.open: dict[tuple[str, str], int] = {}
+        self.depth = 0
+        self.objects = 0
+
+    # -- entry points -------------------------------------------------------------------------
+    def from_schemas(self, parts: tuple[Schema, ...]) -> Any:
+        f = facts_for(self.contract, parts)
+        return self._enter(f, parts[0] if len(parts) == 1 else None)
+
+    def _enter(self, f: Facts, origin: Schema | None) -> Any:
+        if self.depth >= MAX_DEPTH or any(self.open.get(r, 0) >= REF_REPEATS for r in f.refs):
+            raise TooDeep()
+        for r in f.refs:
+            self.open[r] = self.open.get(r, 0) + 1
+        self.depth += 1
+        try:
+            return self._value(f, origin)
+        finally:
+            self.depth -= 1
+            for r in f.refs:
+                self.open[r] -= 1
+
+    def _value(self, f: Facts, origin: Schema | None) -> Any:
+        if f.impossible:
+            raise GenerationError(f.impossible)
+        if self.prefer_examples and origin is not None and f.examples:
+            for i, ex in enumerate(f.examples):
+                if self._example_ok(origin, i, ex):
+                    return ex
+        if f.choices:
+            return self._choose(f)
+        return self._plain(f)
+
+    def _example_ok(self, origin: Schema, index: int, example: Any) -> bool:
+        cache: dict[tuple[str, str, str, int], bool] = self.contract.__dict__.setdefault("_datagen_examples", {})
+        key = (origin.doc, origin.pointer, self.direction, index)
+        ok = cache.get(key)
+        if ok is None:
+            try:
+                ok = not schemas.validate(self.contract, origin, example, direction=self.direction)
+            except SchemaUnusable:
+                ok = False
+            cache[key] = ok
+        return ok
+
+    # -- oneOf / anyOf ------------------------------------------------------------------------
+    def _choose(self, f: Facts) -> Any:
+        group, rest = f.choices[0], f.choices[1:]
+        n = len(group.branches)
+        start = self.rng.randrange(n)
+        last: Exception | None = None
+        deep = True
+        for k in range(min(n, 8)):
+            branch = group.branches[(start + k) % n]
+            g = f.copy()
+            g.choices = list(rest)
+            before = len(g.refs)
+            try:
+                absorb(self.contract, g, branch)
+                self._discriminate(group, branch, g)
+                new_refs = g.refs[before:]
+                g.refs = new_refs
+                value = self._enter_branch(g)
+            except TooDeep as exc:
+                last = exc
+                continue
+            except (GenerationError, SchemaUnusable) as exc:
+                last, deep = exc, False
+                continue
+            exclusive = group.kind == "oneOf" and n > 1 and "discriminator" not in group.owner.node
+            if exclusive and self._matching(group, value) != 1:
+                where = group.owner.pointer or "/"
+                last, deep = GenerationError(f"no value found that matches exactly one oneOf branch at {where}"), False
+                continue
+            return value
+        if deep and isinstance(last, TooDeep):
+            raise last
+        if isinstance(last, GenerationError | SchemaUnusable):
+            raise last
+        raise GenerationError(f"no {group.kind} branch at {group.owner.pointer or '/'} can be generated")
+
+    def _enter_branch(self, g: Facts) -> Any:
+        if any(self.open.get(r, 0) >= REF_REPEATS for r in g.refs):
+            raise TooDeep()
+        for r in g.refs:
+            self.open[r] = self.open.get(r, 0) + 1
+        try:
+            return self._choose(g) if g.choices else self._plain(g)
+        finally:
+            for r in g.refs:
+                self.open[r] -= 1
+
+    def _discriminate(self, group: Choice, branch: Schema, g: Facts) -> None:
+        disc = group.owner.node.get("discriminator")
+        if not isinstance(disc, dict) or not isinstance(disc.get("propertyName"), str):
+            return
+        ref = branch.node.get("$ref") if isinstance(branch.node, dict) else None
+        if not isinstance(ref, str):
+            return
+        mapping = disc.get("mapping")
+        mapping = mapping if isinstance(mapping, dict) else {}
+        name = next((k for k, v in mapping.items() if v == ref), ref.rsplit("/", 1)[-1])
+        g.forced[disc["propertyName"]] = name
+
+    def _matching(self, group: Choice, value: Any) -> int:
+        count = 0
+        for b in group.branches:
+            if not schemas.validate(self.contract, b, value, direction=self.direction):
+                count += 1
+                if count > 1:
+                    break
+        return count
+
+    # -- plain values -------------------------------------------------------------------------
+    def _plain(self, f: Facts) -> Any:
+        if f.enum is not None:
+            options = [v for v in f.enum if type_allows(f.types, v) and self._fits(f, v)]
+            if not options:
+                raise GenerationError("no value of the enum satisfies the other constraints")
+            return copy_json(self.rng.choice(options))
+        t = self._type(f)
+        if t == "object":
+            return self._object(f)
+        if t == "array":
+            return self._array(f)
+        if t == "string":
+            return self._string(f)
+        if t in ("integer", "number"):
+            return self._number(f, t == "integer")
+        if t == "boolean":
+            return self.rng.random() < 0.5
+        return None
+
+    def _fits(self, f: Facts, v: Any) -> bool:
+        if isinstance(v, str):
+            return (
+                f.min_length <= len(v)
+                and (f.max_length is None or len(v) <= f.max_length)
+                and all(matches(p, v) for p in f.patterns)
+            )
+        return True
+
+    def _type(self, f: Facts) -> str:
+        if f.types is not None:
+            if not f.types:
+                raise GenerationError("the schema's types contradict each other")
+            return next((t for t in f.types if t != "null"), "null")
+        if f.properties or f.required or f.additional or f.closed or f.min_properties:
+            return "object"
+        if f.items or f.tuple_items or f.min_items or f.max_items is not None:
+            return "array"
+        if f.patterns or (f.formats and f.formats[0] not in ("int32", "int64", "float", "double")):
+            return "string"
+        if f.min_length or f.max_length is not None:
+            return "string"
+        if f.minimum is not None or f.maximum is not None or f.multiple_of or f.formats:
+            return "integer" if set(f.formats) & {"int32", "int64"} else "number"
+        return "string"
+
+    def _string(self, f: Facts) -> str:
+        lo, hi = f.min_length, f.max_length
+        if hi is not None and hi < lo:
+            raise GenerationError(f"maxLength {hi} is below minLength {lo}")
+        if f.patterns:
+            for _ in range(4):
+                s = string_for_pattern(f.patterns[0], self.rng, lo, hi)
+                if all(matches(p, s) for p in f.patterns[1:]):
+                    return s
+            raise GenerationError(f"no string found matching all of the patterns {f.patterns}")
+        if f.formats:
+            made = sample(f.formats[0], self.rng)
+            if made is not None and lo <= len(made) and (hi is None or len(made) <= hi):
+                return made
+            if f.formats[0] in CHECKED:
+                raise GenerationError(f"no {f.formats[0]} string has a length in {lo}..{hi}")
+        n = max(lo, self.rng.randint(4, 10))
+        if hi is not None:
+            n = min(n, hi)
+        first = self.rng.choice(_WORD[:26]) if n else ""
+        return first + "".join(self.rng.choice(_WORD) for _ in range(n - 1))
+
+    def _number(self, f: Facts, integer: bool) -> int | float:
+        lo, hi = f.minimum, f.maximum
+        for fmt, bits in (("int32", 31), ("int64", 63)):
+            if fmt in f.formats:
+                lo = max(lo, -(2**bits) + 1) if lo is not None else None
+                hi = min(hi, 2**bits - 1) if hi is not None else None
+        if integer or any(isinstance(m, int) for m in f.multiple_of):
+            a = None if lo is None else math.ceil(lo) + (1 if f.min_excl and math.ceil(lo) == lo else 0)
+            b = None if hi is None else math.floor(hi) - (1 if f.max_excl and math.floor(hi) == hi else 0)
+            a, b = self._window(a, b)
+            if a > b:
+                raise GenerationError(f"no integer lies between {lo} and {hi}")
+            if not f.multiple_of:
+                return self.rng.randint(a, b)
+            m = f.multiple_of[0]
+            ks = list(range(math.ceil(a / m), math.floor(b / m) + 1))[:50]
+            self.rng.shuffle(ks)
+            for k in ks:
+                v = k * m
+                v = int(v) if isinstance(v, float) and v.is_integer() and integer else v
+                if a <= v <= b and all(multiple_ok(v, x) for x in f.multiple_of):
+                    return v
+            raise GenerationError(f"no multiple of {f.multiple_of} lies between {lo} and {hi}")
+        fa, fb = self._window(lo, hi)
+        for _ in range(8):
+            v = round(self.rng.uniform(fa, fb), 2)
+            if self._in_range(f, v, lo, hi):
+                return v
+        v = (fa + fb) / 2
+        if self._in_range(f, v, lo, hi) and fa <= fb:
+            return v
+        raise GenerationError(f"no number found between {lo} and {hi}")
+
+    def _in_range(self, f: Facts, v: float, lo: float | None, hi: float | None) -> bool:
+        if lo is not None and (v < lo or (f.min_excl and v == lo)):
+            return False
+        if hi is not None and (v > hi or (f.max_excl and v == hi)):
+            return False
+        return all(multiple_ok(v, m) for m in f.multiple_of)
+
+    @staticmethod
+    def _window(a: Any, b: Any) -> tuple[Any, Any]:
+        """A small range inside [a, b] near 1..100, so numbers look ordinary."""
+        if a is None and b is None:
+            return 1, 100
+        if a is None:
+            return (max(min(1, b), b - 100), b) if b >= 1 else (b - 100, b)
+        if b is None:
+            return (a, a + 100) if a >= 1 else (a, max(a + 1, 100))
+        if b - a > 1000:
+            return (a, a + 100) if a >= 0 else ((1, min(b, 100)) if b >= 1 else (b - 100, b))
+        return a, b
+
+    def _array(self, f: Facts) -> list[Any]:
+        lo, hi = f.min_items, f.max_items
+        if hi is not None and hi < lo:
+            raise GenerationError(f"maxItems {hi} is below minItems {lo}")
+        n = max(lo, 1) if hi is None or hi >= 1 else 0
+        out: list[Any] = []
+        seen: set[str] = set()
+        positional = f.tuple_items[0] if f.tuple_items else []
+        for i in range(n):
+            parts = (positional[i],) if i < len(positional) else tuple(f.items)
+            for _ in range(8 if f.unique_items else 1):
+                try:
+                    v = self.from_schemas(parts) if parts else f"item{i + 1}"
+                except TooDeep:
+                    if i >= lo:
+                        return out
+                    raise
+                if not f.unique_items or json_key(v) not in seen:
+                    break
+            else:
+                if i >= lo:
+                    return out
+                raise GenerationError(f"cannot find {lo} distinct items for uniqueItems")
+            seen.add(json_key(v))
+            out.append(v)
+        return out
+
+    def _object(self, f: Facts) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        optional_ok = self.objects < OPTIONAL_DEPTH
+        skipped: list[str] = []
+        names = list(f.properties) + [r for r in f.required if r not in f.properties]
+        self.objects += 1
+        try:
+            for name in names:
+                required = name in f.required
+                if name in f.forced:
+                    out[name] = f.forced[name]
+                    continue
+                if not required and not f.allows_name(name):
+                    continue
+                parts = tuple(f.properties.get(name, ())) or tuple(f.additional)
+                try:
+                    if not parts:
+                        out[name] = "value"
+                        continue
+                    pf = facts_for(self.contract, parts)
+                    if self._hidden(pf, required, f):
+                        continue
+                    if not required and not optional_ok:
+                        skipped.append(name)
+                        continue
+                    out[name] = self._enter(pf, parts[0] if len(parts) == 1 else None)
+                except (TooDeep, GenerationError, SchemaUnusable):
+                    if required:
+                        raise
+            self._min_properties(f, out, skipped)
+        finally:
+            self.objects -= 1
+        if f.max_properties is not None:
+            for name in reversed(list(out)):
+                if len(out) <= f.max_properties:
+                    break
+                if name not in f.required:
+                    del out[name]
+        return out
+
+    def _hidden(self, pf: Facts, required: bool, f: Facts) -> bool:
+        """readOnly properties stay out of requests, writeOnly ones out of responses.
+
+        OAS 3.0 validators waive `required` for them; OAS 3.1 validators do not, so there a required
+        readOnly property is still sent.
+        """
+        flagged = pf.read_only if self.direction == "request" else pf.write_only
+        return flagged and (not required or f.is_30)
+
+    def _min_properties(self, f: Facts, out: dict[str, Any], skipped: list[str]) -> None:
+        for name in skipped:
+            if len(out) >= f.min_properties:
+                return
+            try:
+                out[name] = self.from_schemas(tuple(f.properties[name]))
+            except (TooDeep, GenerationError, SchemaUnusable):
+                continue
+        i = 0
+        while len(out) < f.min_properties and not f.closed and i < f.min_properties + 4:
+            i += 1
+            name = f"extraProperty{i}"
+            if name in out:
+                continue
+            out[name] = self.from_schemas(tuple(f.additional)) if f.additional else f"value{i}"
