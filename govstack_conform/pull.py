@@ -111,6 +111,11 @@ class _Fetcher:
                         break
                 return b"".join(chunks)
         except (httpx.ConnectError, httpx.ConnectTimeout) as e:
+            if self.mirror_url:
+                raise StoreError(
+                    f"cannot reach the mirror {self.mirror_url} ({_reason(e)}); check the URL, "
+                    "or give a mirror directory: --mirror DIR"
+                ) from None
             raise StoreError(f"cannot reach {host} ({_reason(e)}); {MIRROR_HINT}") from None
         except httpx.TimeoutException as e:
             raise StoreError(

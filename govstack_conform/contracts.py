@@ -1,0 +1,149 @@
+"""Turn what the user named (`consent@23Q4`, `--spec draft.yaml`, `--spec https://…/api.json`) into Contracts.
+
+Catalog contracts are read from the spec store (see `store`) and built by the loader with their store paths as
+document keys, so findings name files the same way on every machine. A contract is cached per process as long
+as its files do not change on disk, so commands that load the same BB twice pay once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import httpx
+
+from govstack_conform.catalog import BuildingBlock, Release, load_catalog
+from govstack_conform.errors import SpecError
+from govstack_conform.model import Contract, Severity, SpecDefect
+from govstack_conform.store import SpecStore, resolve_store
+
+MAX_SPEC_DOWNLOAD = 64 * 1024 * 1024
+CUSTOM_BB = "custom"
+CUSTOM_REF = "local"
+
+_cache: dict[tuple[object, ...], Contract] = {}
+
+
+def load_contract(selector: str, *, store: SpecStore | None = None, specs_option: Path | str | None = None) -> Contract:
+    """The contract of catalog release `selector` (`bb[@ref]`), read from the spec store."""
+    bb, release = load_catalog().select(selector)
+    return load_release(bb, release, store=store if store is not None else resolve_store(_opt(specs_option)))
+
+
+def load_release(bb: BuildingBlock, release: Release, *, store: SpecStore) -> Contract:
+    """Build one catalog release from `store`; store-integrity notes become WARNING defects of the contract."""
+    paths = [store.path_for(f) for f in release.files]
+    signature = tuple(_stat(p) for p in paths)
+    key = (bb.key, release.ref, str(store.root), store.source, signature)
+    cached = _cache.get(key)
+    if cached is not None:
+        return cached
+    mismatches = store.check(release.files)  # raises for missing files, and for a corrupt cache
+    from govstack_conform.loader import build_contract
+
+    contract = build_contract(
+        bb.key,
+        release.ref,
+        bb.title,
+        [(f.store_path, p) for f, p in zip(release.files, paths, strict=True)],
+        root=store.root,
+    )
+    if mismatches:
+        notes = tuple(
+            SpecDefect(
+                file=m.file.store_path,
+                pointer="",
+                message=m.message,
+                severity=Severity.WARNING,
+                code="store-sha256-mismatch",
+            )
+            for m in mismatches
+        )
+        contract = dataclasses.replace(contract, defects=notes + tuple(contract.defects))
+    _cache[key] = contract
+    return contract
+
+
+def load_selected(
+    selectors: Sequence[str], spec_files: Sequence[str], *, specs_option: Path | str | None = None
+) -> list[Contract]:
+    """Contracts for catalog selectors, plus one contract merged from every `--spec FILE_OR_URL` given.
+
+    A `--spec` file that cannot be read at all (missing, a directory, binary, not YAML/JSON, not OpenAPI) is a
+    SpecError: the user asked for it directly. Catalog contracts need the store only when selectors are given.
+    """
+    contracts: list[Contract] = []
+    if selectors:
+        store = resolve_store(_opt(specs_option))
+        contracts.extend(load_contract(s, store=store) for s in selectors)
+    if spec_files:
+        contracts.append(load_spec_files(spec_files))
+    return contracts
+
+
+def load_spec_files(spec_files: Sequence[str]) -> Contract:
+    """One contract (`custom@local`) merged from local files and/or URLs named with `--spec`."""
+    from govstack_conform.loader import build_contract, load_document, require_readable
+
+    with tempfile.TemporaryDirectory(prefix="govstack-conform-spec-") as tmp:
+        files: list[tuple[str, Path]] = []
+        for n, spec in enumerate(spec_files):
+            if spec.startswith(("http://", "https://")):
+                files.append((spec, _download(spec, Path(tmp), n)))
+            else:
+                files.append((spec, _local(spec)))
+        for key, path in files:
+            require_readable(load_document(path, key))
+        roots = {p.parent for _, p in files}
+        root = roots.pop() if len(roots) == 1 else None
+        title = "Contract from " + ", ".join(key for key, _ in files)
+        return build_contract(CUSTOM_BB, CUSTOM_REF, title, files, root=root)
+
+
+def _opt(value: Path | str | None) -> Path | None:
+    return None if value is None or str(value) == "" else Path(value)
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
+def _local(spec: str) -> Path:
+    path = Path(spec).expanduser()
+    if not path.exists():
+        raise SpecError(f"spec file {spec} does not exist")
+    if path.is_dir():
+        raise SpecError(f"spec file {spec} is a directory, not a file")
+    return path.resolve()
+
+
+def _download(url: str, into: Path, n: int) -> Path:
+    """Fetch a `--spec` URL the user named (this is the only network access a load makes)."""
+    name = Path(unquote(urlsplit(url).path)).name or "spec"
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", name)[:100] or "spec"
+    target = into / f"{n}-{name}"
+    try:
+        with (
+            httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0), follow_redirects=True) as client,
+            client.stream("GET", url) as response,
+        ):
+            if response.status_code != 200:
+                raise SpecError(f"spec {url} answered HTTP {response.status_code}")
+            got = 0
+            with target.open("wb") as fh:
+                for chunk in response.iter_bytes():
+                    got += len(chunk)
+                    if got > MAX_SPEC_DOWNLOAD:
+                        raise SpecError(f"spec {url} is larger than {MAX_SPEC_DOWNLOAD // (1024 * 1024)} MiB")
+                    fh.write(chunk)
+    except httpx.HTTPError as e:
+        raise SpecError(f"cannot download spec {url}: {' '.join(str(e).split()) or type(e).__name__}") from None
+    return target
