@@ -8,20 +8,18 @@ as its files do not change on disk, so commands that load the same BB twice pay 
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import tempfile
 from collections.abc import Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
-
-import httpx
 
 from govstack_conform.catalog import BuildingBlock, Release, load_catalog
 from govstack_conform.errors import SpecError
 from govstack_conform.model import Contract, Severity, SpecDefect
 from govstack_conform.store import SpecStore, resolve_store
 
-MAX_SPEC_DOWNLOAD = 64 * 1024 * 1024
 CUSTOM_BB = "custom"
 CUSTOM_REF = "local"
 
@@ -86,22 +84,40 @@ def load_selected(
 
 
 def load_spec_files(spec_files: Sequence[str]) -> Contract:
-    """One contract (`custom@local`) merged from local files and/or URLs named with `--spec`."""
-    from govstack_conform.loader import build_contract, load_document, require_readable
+    """One contract (`custom@local`) merged from local files and/or URLs named with `--spec`.
 
+    Local files are keyed by their path below their common folder, which also bounds their external `$ref`s;
+    a URL is keyed by itself and fetched once (its own `$ref`s are never fetched).
+    """
+    from govstack_conform.loader import fetch_spec, load_document, merge, require_readable
+
+    local = {spec: _local(spec) for spec in spec_files if not _is_url(spec)}
+    common = Path(os.path.commonpath([str(p.parent) for p in local.values()])) if local else None
+    loaded = []
     with tempfile.TemporaryDirectory(prefix="govstack-conform-spec-") as tmp:
-        files: list[tuple[str, Path]] = []
         for n, spec in enumerate(spec_files):
-            if spec.startswith(("http://", "https://")):
-                files.append((spec, _download(spec, Path(tmp), n)))
+            if _is_url(spec):
+                path = Path(tmp) / f"{n}-{_safe_name(spec)}"
+                path.write_bytes(fetch_spec(spec))
+                key, root = spec, Path(tmp)
             else:
-                files.append((spec, _local(spec)))
-        for key, path in files:
-            require_readable(load_document(path, key))
-        roots = {p.parent for _, p in files}
-        root = roots.pop() if len(roots) == 1 else None
-        title = "Contract from " + ", ".join(key for key, _ in files)
-        return build_contract(CUSTOM_BB, CUSTOM_REF, title, files, root=root)
+                assert common is not None
+                path = local[spec]
+                key, root = PurePosixPath(*path.relative_to(common).parts).as_posix(), common
+            loaded.append(require_readable(load_document(path, key, root=root)))
+    first = loaded[0].document
+    info = first.raw.get("info") if first is not None else None
+    title = info.get("title") if isinstance(info, dict) and isinstance(info.get("title"), str) else spec_files[0]
+    return merge(CUSTOM_BB, CUSTOM_REF, str(title), loaded)
+
+
+def _is_url(spec: str) -> bool:
+    return spec.startswith(("http://", "https://"))
+
+
+def _safe_name(url: str) -> str:
+    name = PurePosixPath(unquote(urlsplit(url).path)).name
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name)[:100] or "spec.yaml"
 
 
 def _opt(value: Path | str | None) -> Path | None:
@@ -123,27 +139,3 @@ def _local(spec: str) -> Path:
     if path.is_dir():
         raise SpecError(f"spec file {spec} is a directory, not a file")
     return path.resolve()
-
-
-def _download(url: str, into: Path, n: int) -> Path:
-    """Fetch a `--spec` URL the user named (this is the only network access a load makes)."""
-    name = Path(unquote(urlsplit(url).path)).name or "spec"
-    name = re.sub(r"[^A-Za-z0-9._-]", "_", name)[:100] or "spec"
-    target = into / f"{n}-{name}"
-    try:
-        with (
-            httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0), follow_redirects=True) as client,
-            client.stream("GET", url) as response,
-        ):
-            if response.status_code != 200:
-                raise SpecError(f"spec {url} answered HTTP {response.status_code}")
-            got = 0
-            with target.open("wb") as fh:
-                for chunk in response.iter_bytes():
-                    got += len(chunk)
-                    if got > MAX_SPEC_DOWNLOAD:
-                        raise SpecError(f"spec {url} is larger than {MAX_SPEC_DOWNLOAD // (1024 * 1024)} MiB")
-                    fh.write(chunk)
-    except httpx.HTTPError as e:
-        raise SpecError(f"cannot download spec {url}: {' '.join(str(e).split()) or type(e).__name__}") from None
-    return target
