@@ -1,0 +1,459 @@
+"""Building valid requests for an operation: parameter values, bodies and their wire form.
+
+Values come from, in order: test data (real records of the candidate), the spec's own examples
+(validated first: an example that breaks its own schema is never sent as "valid"), and the data
+generator. Every choice is seeded from (seed, operation, purpose) so plans are reproducible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from govstack_conform import datagen, schemas
+from govstack_conform.engine.cases import Auth, RequestPlan
+from govstack_conform.engine.testdata import TestData
+from govstack_conform.model import Contract, MediaType, Operation, Parameter, Schema, SpecDefect
+
+# Header parameters OpenAPI says to ignore (the transport and auth layers own them).
+IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
+MULTIPART_BOUNDARY = "govstack-conform-boundary-7d1c3b"
+
+# Where a value came from; a case's tags say it so the runner knows what a 4xx/404 means.
+FIXTURE, EXAMPLE, GENERATED = "fixture", "example", "generated"
+
+
+class Untestable(Exception):
+    """A request cannot be built because of the spec; str() says what and where."""
+
+
+@dataclass
+class Ctx:
+    contract: Contract
+    seed: int
+    testdata: TestData
+    cache: dict[Any, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Built:
+    """A valid request before rendering, with the provenance of each value."""
+
+    op: Operation
+    request: RequestPlan
+    param_sources: tuple[tuple[str, str, str, bool], ...]  # (location, name, source, required)
+    media: MediaType | None
+    body_source: str | None
+    schema_body: Any = None  # the JSON body (for must_echo and mutations), None when not JSON
+
+    def identifying_sources(self) -> list[str]:
+        """Sources of the inputs that name records: path parameters and required query parameters."""
+        return [s for loc, _, s, req in self.param_sources if loc == "path" or (loc == "query" and req)]
+
+
+def sub_seed(seed: int, *parts: str) -> int:
+    """A per-purpose seed: stable across processes (no hash randomization)."""
+    h = hashlib.sha256("\x1f".join((str(seed), *parts)).encode()).digest()
+    return int.from_bytes(h[:6], "big")
+
+
+def defect_text(d: SpecDefect) -> str:
+    return f"{d.message} ({d.file}#{d.pointer})"
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON: YAML dates become ISO strings, tuples lists, keys strings."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+def is_json_media(media_type: str) -> bool:
+    mt = media_type.split(";")[0].strip().lower()
+    return mt == "application/json" or mt.endswith("+json") or mt in ("*/*", "application/*")
+
+
+def pick_media(op: Operation) -> MediaType | None:
+    """The request media type we send: JSON first, then forms, then text, then whatever is first."""
+    if op.request_body is None or not op.request_body.content:
+        return None
+    content = op.request_body.content
+
+    def rank(m: MediaType) -> int:
+        mt = m.media_type.lower()
+        if mt.startswith("application/json") or mt.split(";")[0].endswith("+json"):
+            return 0
+        if mt.startswith("application/x-www-form-urlencoded"):
+            return 2
+        if mt.startswith("multipart/form-data"):
+            return 3
+        if mt.startswith("text/"):
+            return 4
+        if mt in ("*/*", "application/*"):
+            return 1
+        return 5
+
+    return sorted(content, key=rank)[0]
+
+
+def statuses(op: Operation, classes: str) -> tuple[str, ...]:
+    """Documented statuses whose first digit is in `classes` ("23" for success, "4" for client errors)."""
+    return tuple(r.status.upper() for r in op.responses if r.status[:1] in classes)
+
+
+def resolved(ctx: Ctx, schema: Schema | None) -> dict[str, Any]:
+    """The resolved node of a schema, {} when absent or unusable."""
+    if schema is None:
+        return {}
+    try:
+        node = schemas.resolve(ctx.contract, schema).node
+    except schemas.SchemaUnusable:
+        return {}
+    return node if isinstance(node, dict) else {}
+
+
+def valid(ctx: Ctx, schema: Schema | None, value: Any) -> bool:
+    """True when `value` satisfies `schema` (no schema: anything). Raises Untestable on a broken schema."""
+    if schema is None:
+        return True
+    try:
+        return not schemas.validate(ctx.contract, schema, value, direction="request")
+    except schemas.SchemaUnusable as e:
+        raise Untestable(str(e)) from None
+
+
+def security_params(ctx: Ctx, op: Operation) -> set[tuple[str, str]]:
+    """(location, lower name) of apiKey credentials the op's security sends: the runner's job."""
+    out: set[tuple[str, str]] = set()
+    for alt in op.security:
+        for name, _ in alt:
+            s = ctx.contract.security_schemes.get(name)
+            if s is not None and s.type == "apiKey" and s.location and s.param_name:
+                out.add((s.location, s.param_name.lower()))
+    return out
+
+
+def relevant_params(ctx: Ctx, op: Operation) -> list[Parameter]:
+    """The parameters a request must consider: deduplicated, minus those OpenAPI or auth own."""
+    seen: set[tuple[str, str]] = set()
+    creds = security_params(ctx, op)
+    out = []
+    for p in op.parameters:
+        key = (p.location, p.name if p.location != "header" else p.name.lower())
+        if key in seen:
+            continue
+        seen.add(key)
+        if p.location == "header" and p.name.lower() in IGNORED_HEADERS:
+            continue
+        if (p.location, p.name.lower()) in creds:
+            continue
+        out.append(p)
+    return out
+
+
+def param_examples(ctx: Ctx, p: Parameter) -> list[Any]:
+    key = ("pex", id(p))
+    if key not in ctx.cache:
+        out = []
+        for ex in p.examples:
+            value = jsonable(ex.value)
+            try:
+                if valid(ctx, p.schema, value) and value is not None:
+                    out.append(value)
+            except Untestable:
+                pass
+        ctx.cache[key] = out
+    result: list[Any] = ctx.cache[key]
+    return result
+
+
+def _generate_param(ctx: Ctx, op: Operation, p: Parameter) -> Any:
+    """A generated value (datagen keeps path values non-empty and URL-safe where the schema allows)."""
+    try:
+        return jsonable(datagen.generate_parameter(ctx.contract, p, seed=sub_seed(ctx.seed, op.key, p.name)))
+    except datagen.GenerationError as e:
+        raise Untestable(f"{p.location} parameter {p.name!r}: {e}") from None
+    except schemas.SchemaUnusable as e:
+        raise Untestable(str(e)) from None
+
+
+def param_value(ctx: Ctx, op: Operation, p: Parameter, *, example_index: int | None) -> tuple[bool, Any, str]:
+    """(present, raw value, source) for one parameter.
+
+    Test data always wins (it names real records). With `example_index` the spec's examples come
+    next (the example cases); otherwise required values are generated and optional ones are sent
+    only when the spec gives an example.
+    """
+    fixture = ctx.testdata.lookup_param(op, p.name)
+    if fixture is not None:
+        return True, fixture, FIXTURE
+    examples = param_examples(ctx, p)
+    if example_index is not None and examples:
+        return True, examples[example_index % len(examples)], EXAMPLE
+    if p.required or p.location == "path":
+        return True, _generate_param(ctx, op, p), GENERATED
+    if examples:
+        return True, examples[0], EXAMPLE
+    return False, None, ""
+
+
+def body_examples(ctx: Ctx, media: MediaType) -> list[tuple[str, Any]]:
+    """The media type's examples that satisfy its schema, distinct, in spec order."""
+    out: list[tuple[str, Any]] = []
+    seen: set[str] = set()
+    for ex in media.examples:
+        value = jsonable(ex.value)
+        key = json.dumps(value, sort_keys=True, default=str)
+        if key in seen:
+            continue
+        try:
+            if valid(ctx, media.schema, value):
+                seen.add(key)
+                out.append((ex.name, value))
+        except Untestable:
+            continue
+    return out
+
+
+def generate_body(ctx: Ctx, op: Operation, media: MediaType, purpose: str) -> Any:
+    if media.schema is None:
+        return {}
+    try:
+        return jsonable(
+            datagen.generate(ctx.contract, media.schema, seed=sub_seed(ctx.seed, op.key, purpose), direction="request")
+        )
+    except datagen.GenerationError as e:
+        raise Untestable(f"request body: {e}") from None
+    except schemas.SchemaUnusable as e:
+        raise Untestable(str(e)) from None
+
+
+def serialize_simple(value: Any, explode: bool = False) -> str:
+    """OpenAPI `simple` style: arrays comma-joined, objects k,v or k=v pairs."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ",".join(serialize_simple(v) for v in value)
+    if isinstance(value, dict):
+        sep = "=" if explode else ","
+        return ",".join(f"{k}{sep}{serialize_simple(v)}" for k, v in value.items())
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+def _path_value(p: Parameter, value: Any) -> str:
+    style = p.style or "simple"
+    explode = bool(p.explode)
+    if style == "label":
+        return "." + serialize_simple(value, explode)
+    if style == "matrix":
+        if isinstance(value, list) and explode:
+            return "".join(f";{p.name}={serialize_simple(v)}" for v in value)
+        return f";{p.name}={serialize_simple(value, explode)}"
+    return serialize_simple(value, explode)
+
+
+def _query_pairs(p: Parameter, value: Any) -> list[tuple[str, str]]:
+    style = p.style or "form"
+    explode = p.explode if p.explode is not None else style == "form"
+    if isinstance(value, list):
+        if style == "spaceDelimited":
+            return [(p.name, " ".join(serialize_simple(v) for v in value))]
+        if style == "pipeDelimited":
+            return [(p.name, "|".join(serialize_simple(v) for v in value))]
+        if explode:
+            return [(p.name, serialize_simple(v)) for v in value]
+        return [(p.name, serialize_simple(value))]
+    if isinstance(value, dict):
+        if style == "deepObject":
+            return [(f"{p.name}[{k}]", serialize_simple(v)) for k, v in value.items()]
+        if explode:
+            return [(str(k), serialize_simple(v)) for k, v in value.items()]
+        return [(p.name, serialize_simple(value))]
+    return [(p.name, serialize_simple(value))]
+
+
+def encode_body(media: MediaType, value: Any, ctx: Ctx) -> tuple[Any, bool, bytes | None, str]:
+    """(json body, has_body, raw bytes, content type) for sending `value` as `media`."""
+    mt = media.media_type.split(";")[0].strip()
+    low = mt.lower()
+    if is_json_media(low):
+        return value, True, None, "application/json" if low in ("*/*", "application/*") else mt
+    if low == "application/x-www-form-urlencoded":
+        items = value.items() if isinstance(value, dict) else [("value", value)]
+        pairs = []
+        for k, v in items:
+            for one in v if isinstance(v, list) else [v]:
+                pairs.append((str(k), one if isinstance(one, str) else json.dumps(one)))
+        return None, False, urlencode(pairs).encode(), mt
+    if low == "multipart/form-data":
+        return None, False, _multipart(media, value, ctx), f"{mt}; boundary={MULTIPART_BOUNDARY}"
+    if low.startswith("text/"):
+        text = value if isinstance(value, str) else json.dumps(value)
+        return None, False, text.encode(), mt
+    return None, False, b"govstack-conform test content\n", mt
+
+
+def _multipart(media: MediaType, value: Any, ctx: Ctx) -> bytes:
+    props = resolved(ctx, media.schema).get("properties") or {}
+    parts = []
+    items = value.items() if isinstance(value, dict) else [("file", value)]
+    for k, v in items:
+        sub = props.get(k) if isinstance(props, dict) else None
+        binary = isinstance(sub, dict) and sub.get("format") in ("binary", "byte")
+        head = f'--{MULTIPART_BOUNDARY}\r\nContent-Disposition: form-data; name="{k}"'
+        if binary or k == "file":
+            content = v.encode() if isinstance(v, str) else b"govstack-conform test file\n"
+            parts.append(
+                f'{head}; filename="{k}.bin"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode() + content
+            )
+        else:
+            text = v if isinstance(v, str) else json.dumps(v)
+            parts.append(f"{head}\r\n\r\n{text}".encode())
+    return b"\r\n".join(parts) + f"\r\n--{MULTIPART_BOUNDARY}--\r\n".encode()
+
+
+def blocked_reason(op: Operation, need_body: bool = True) -> str | None:
+    aspects = ("parameters", "request-body") if need_body else ("parameters",)
+    for aspect in aspects:
+        d = op.blocked(aspect)
+        if d is not None:
+            return defect_text(d)
+    return None
+
+
+def build(
+    ctx: Ctx,
+    op: Operation,
+    *,
+    example_index: int | None = None,
+    body: tuple[str, Any] | None = None,
+    purpose: str = "valid",
+    auth: Auth = Auth.VALID,
+) -> Built:
+    """A valid request for `op`. `body` forces (source, value); raises Untestable on spec defects."""
+    reason = blocked_reason(op)
+    if reason:
+        raise Untestable(reason)
+    path_params: list[tuple[str, str]] = []
+    query: list[tuple[str, str]] = []
+    headers: list[tuple[str, str]] = []
+    cookies: list[str] = []
+    sources: list[tuple[str, str, str, bool]] = []
+    for p in relevant_params(ctx, op):
+        present, value, source = param_value(ctx, op, p, example_index=example_index)
+        if not present:
+            continue
+        sources.append((p.location, p.name, source, p.required or p.location == "path"))
+        if p.location == "path":
+            path_params.append((p.name, _path_value(p, value)))
+        elif p.location == "query":
+            query.extend(_query_pairs(p, value))
+        elif p.location == "header":
+            headers.append((p.name, serialize_simple(value, bool(p.explode))))
+        elif p.location == "cookie":
+            cookies.append(f"{p.name}={serialize_simple(value)}")
+    if cookies:
+        headers.append(("Cookie", "; ".join(cookies)))
+
+    media = pick_media(op)
+    body_value: Any = None
+    body_source: str | None = None
+    has_body, raw, ctype, json_body = False, None, None, None
+    if media is not None:
+        if body is None:
+            found, fixture_body = ctx.testdata.lookup_body(op)
+            body = (FIXTURE, jsonable(fixture_body)) if found else (GENERATED, generate_body(ctx, op, media, purpose))
+        body_source, body_value = body
+        json_body, has_body, raw, ctype = encode_body(media, body_value, ctx)
+    elif body is not None:  # a fixture body for an operation that documents none: send it as JSON
+        body_source, body_value = body
+        json_body, has_body, ctype = body_value, True, "application/json"
+    request = RequestPlan(
+        method=op.method,
+        path=op.path,
+        path_params=tuple(path_params),
+        query=tuple(query),
+        headers=tuple(headers),
+        body=json_body,
+        has_body=has_body,
+        raw_body=raw,
+        content_type=ctype,
+        auth=auth,
+    )
+    return Built(
+        op=op,
+        request=request,
+        param_sources=tuple(sources),
+        media=media,
+        body_source=body_source,
+        schema_body=body_value if has_body else None,
+    )
+
+
+def valid_request(ctx: Ctx, op: Operation) -> Built:
+    """The operation's one generated valid request (cached: positive, security, method and stateful
+    cases all send the same one, which also keeps planning fast)."""
+    key = ("valid", op.key)
+    if key not in ctx.cache:
+        try:
+            ctx.cache[key] = build(ctx, op)
+        except Untestable as e:
+            ctx.cache[key] = e
+    found = ctx.cache[key]
+    if isinstance(found, Untestable):
+        raise found
+    result: Built = found
+    return result
+
+
+def provenance_tags(built: Built) -> tuple[str, ...]:
+    """Tags telling the runner how far it may trust the request to be accepted.
+
+    Identifying inputs are the path parameters and required query parameters: they name records.
+
+    "fixture": test data supplied every identifying input (at least one) and the body, if any, came
+    from test data or a spec example; or, for an operation without identifying inputs, test data
+    gave the body. Only then is "valid input accepted (not 4xx)" a REQUIRED check: the request names
+    records that exist in the candidate. Without it a 4xx may be the candidate rightly refusing a
+    record it does not have, so blaming it would be a false positive.
+    "generated-id": some identifying input was generated (or taken from a spec example), so a 404
+    says nothing about the candidate. "example" / "generated" say where the body (or, without a
+    body, the parameters) came from.
+    """
+    ident = built.identifying_sources()
+    tags: set[str] = set()
+    body_ok = built.body_source in (None, FIXTURE, EXAMPLE)
+    if ident:
+        if all(s == FIXTURE for s in ident) and body_ok:
+            tags.add(FIXTURE)
+        if any(s != FIXTURE for s in ident):
+            tags.add("generated-id")
+    elif built.body_source == FIXTURE:
+        tags.add(FIXTURE)
+    if built.body_source in (EXAMPLE, GENERATED):
+        tags.add(built.body_source)
+    elif built.body_source is None:
+        srcs = {s for _, _, s, _ in built.param_sources}
+        tags.update(srcs & {EXAMPLE, GENERATED})
+    return tuple(sorted(tags))
+
+
+def slug(text: str) -> str:
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1-\2", text)
+    out = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return out[:60].strip("-") or "x"

@@ -1,0 +1,256 @@
+"""Test data: real values from the candidate that replace generated ones.
+
+A generated identifier almost never names a record the candidate holds, so a read of it answers 404
+and proves little. Test data files supply identifiers (and whole bodies) that exist in the product:
+
+- our fixtures format (YAML or JSON), per BB::
+
+    parameters: {policyId: "p-1"}              # any operation, matched by parameter name
+    operations:
+      configPolicyRead:                         # operationId, or "GET /config/policy/{policyId}/"
+        parameters: {revisionId: "r-7"}
+        body: {...}                             # replaces the generated request body
+
+- GovStack harness files (testDefaultParameters.json / testCustomParameters.json): a flat
+  ``{KEY: value}`` mapping. Keys match parameter names case-insensitively (also ignoring ``_`` and
+  ``-``, so ``REGISTRY_NAME`` fills ``registryName``), and ``${KEY}`` placeholders anywhere inside
+  fixture values are replaced by these values.
+
+Files are merged in the order given; a later file wins. A bad file is a ConfigError naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from govstack_conform.errors import ConfigError
+from govstack_conform.model import Contract, Operation
+
+_PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
+_STRUCTURED_KEYS = frozenset({"parameters", "operations"})
+_MAX_BYTES = 10 * 1024 * 1024
+
+
+def _norm(name: str) -> str:
+    """Loose key for matching harness keys to parameter names: case, '_' and '-' ignored."""
+    return re.sub(r"[_\-\s]", "", name).lower()
+
+
+@dataclass(frozen=True)
+class OperationData:
+    """Test data for one operation: parameter values and, optionally, the whole request body."""
+
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    body: Any = None
+    has_body: bool = False
+
+
+@dataclass(frozen=True)
+class TestData:
+    """Merged test data of one or more files. Empty TestData() supplies nothing."""
+
+    __test__ = False  # not a pytest class
+
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    operations: Mapping[str, OperationData] = field(default_factory=dict)
+    variables: Mapping[str, Any] = field(default_factory=dict)  # flat harness keys
+    sources: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.parameters or self.operations or self.variables)
+
+    def _operation(self, op: Operation) -> OperationData | None:
+        for key in (op.operation_id, op.key):
+            if key and key in self.operations:
+                return self.operations[key]
+        return None
+
+    def lookup_param(self, op: Operation, name: str) -> Any | None:
+        """The test value for parameter `name` of `op`, or None when none is supplied.
+
+        Order: the operation's own entry, then global `parameters`, then harness keys; within each,
+        the exact name first, then case-insensitive, then the loose match.
+        """
+        entry = self._operation(op)
+        for table in (entry.parameters if entry else {}, self.parameters, self.variables):
+            found = _find(table, name)
+            if found is not None:
+                return found
+        return None
+
+    def lookup_body(self, op: Operation) -> tuple[bool, Any]:
+        """(True, body) when test data supplies the whole request body of `op`."""
+        entry = self._operation(op)
+        if entry is not None and entry.has_body:
+            return True, entry.body
+        return False, None
+
+    def unknown_operations(self, contract: Contract) -> list[str]:
+        """Operation keys in the test data that name no operation of `contract` (likely typos)."""
+        known = {op.key for op in contract.operations} | {op.operation_id for op in contract.operations}
+        return sorted(k for k in self.operations if k not in known)
+
+
+def _find(table: Mapping[str, Any], name: str) -> Any | None:
+    if name in table:
+        return table[name]
+    lower = name.lower()
+    for k in sorted(table):
+        if k.lower() == lower:
+            return table[k]
+    loose = _norm(name)
+    for k in sorted(table):
+        if _norm(k) == loose:
+            return table[k]
+    return None
+
+
+def _read(path: Path) -> Any:
+    try:
+        if path.stat().st_size > _MAX_BYTES:
+            raise ConfigError(f"{path}: test data file is larger than 10 MB")
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: test data file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a test data file") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: test data file is not UTF-8 text") from None
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read test data file ({e.strerror or e})") from None
+    try:
+        if path.suffix.lower() == ".json":
+            return json.loads(text)
+        return yaml.safe_load(text)
+    except json.JSONDecodeError as e:
+        raise ConfigError(f"{path}: invalid JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or "not valid YAML"
+        raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
+
+
+def _jsonable(value: Any, path: Path, where: str) -> Any:
+    """YAML may yield dates and non-string keys; test data must be plain JSON values."""
+    import datetime as dt
+
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v, path, f"{where}/{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v, path, f"{where}/{i}") for i, v in enumerate(value)]
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise ConfigError(f"{path}: value at {where or '/'} is not a JSON value ({type(value).__name__})")
+
+
+def _substitute(value: Any, variables: Mapping[str, Any], path: Path, where: str) -> Any:
+    if isinstance(value, dict):
+        return {k: _substitute(v, variables, path, f"{where}/{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, variables, path, f"{where}/{i}") for i, v in enumerate(value)]
+    if not isinstance(value, str) or "${" not in value:
+        return value
+
+    def lookup(key: str) -> Any:
+        found = _find(variables, key)
+        if found is None:
+            raise ConfigError(f"{path}: placeholder ${{{key}}} at {where or '/'} names no test parameter")
+        return found
+
+    whole = _PLACEHOLDER.fullmatch(value)
+    if whole:  # "${N}" alone keeps the value's type (a number stays a number)
+        return lookup(whole.group(1))
+    return _PLACEHOLDER.sub(lambda m: str(lookup(m.group(1))), value)
+
+
+def _structured(data: dict[str, Any], path: Path) -> tuple[dict[str, Any], dict[str, OperationData]]:
+    unknown = sorted(set(data) - _STRUCTURED_KEYS)
+    if unknown:
+        raise ConfigError(f"{path}: unknown top-level key {unknown[0]!r} (expected 'parameters' and 'operations')")
+    params = data.get("parameters") or {}
+    if not isinstance(params, dict):
+        raise ConfigError(f"{path}: 'parameters' must be a mapping of parameter name to value")
+    ops_raw = data.get("operations") or {}
+    if not isinstance(ops_raw, dict):
+        raise ConfigError(f"{path}: 'operations' must be a mapping of operationId or 'METHOD /path' to entries")
+    ops: dict[str, OperationData] = {}
+    for key, entry in ops_raw.items():
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{path}: operations/{key} must be a mapping with 'parameters' and/or 'body'")
+        bad = sorted(set(entry) - {"parameters", "body"})
+        if bad:
+            raise ConfigError(f"{path}: operations/{key}: unknown key {bad[0]!r} (expected 'parameters', 'body')")
+        op_params = entry.get("parameters") or {}
+        if not isinstance(op_params, dict):
+            raise ConfigError(f"{path}: operations/{key}/parameters must be a mapping")
+        ops[_op_key(key)] = OperationData(parameters=op_params, body=entry.get("body"), has_body="body" in entry)
+    return params, ops
+
+
+def _op_key(key: str) -> str:
+    """'get /a' and 'GET  /a' both mean 'GET /a'; operationIds stay as they are."""
+    parts = key.split(None, 1)
+    if len(parts) == 2 and parts[1].startswith("/"):
+        return f"{parts[0].upper()} {parts[1].strip()}"
+    return key
+
+
+def load_testdata(paths: Sequence[Path]) -> TestData:
+    """Read and merge test data files (later files win); ConfigError on any bad file."""
+    variables: dict[str, Any] = {}
+    origin: dict[str, Path] = {}
+    parsed: list[tuple[Path, dict[str, Any], bool]] = []
+    for path in paths:
+        path = Path(path)
+        raw = _read(path)
+        if raw is None:
+            raw = {}
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{path}: test data must be a mapping at the top level, not {type(raw).__name__}")
+        data = _jsonable(raw, path, "")
+        structured = bool(_STRUCTURED_KEYS & set(data))
+        if not structured:
+            for k, v in data.items():
+                if isinstance(v, dict | list):
+                    raise ConfigError(f"{path}: {k}: flat test parameter values must be scalars")
+            variables.update(data)
+            origin.update(dict.fromkeys(data, path))
+        parsed.append((path, data, structured))
+
+    # Harness keys may themselves use ${KEY}; resolve them against the merged set (one level deep).
+    resolved_vars = {k: _substitute(v, variables, origin[k], f"/{k}") for k, v in variables.items()}
+    params: dict[str, Any] = {}
+    ops: dict[str, OperationData] = {}
+    for path, data, structured in parsed:
+        if not structured:
+            continue
+        data = _substitute(data, resolved_vars, path, "")
+        p, o = _structured(data, path)
+        params.update(p)
+        for key, entry in o.items():
+            before = ops.get(key)
+            if before is None:
+                ops[key] = entry
+            else:
+                ops[key] = OperationData(
+                    parameters={**before.parameters, **entry.parameters},
+                    body=entry.body if entry.has_body else before.body,
+                    has_body=entry.has_body or before.has_body,
+                )
+    return TestData(
+        parameters=MappingProxyType(params),
+        operations=MappingProxyType(ops),
+        variables=MappingProxyType(resolved_vars),
+        sources=tuple(str(p) for p in paths),
+    )
