@@ -62,6 +62,8 @@ class RequestPlan:
     raw_body: bytes | None = None
     content_type: str | None = None
     auth: Auth = Auth.VALID
+    # Headers the runner must NOT add from profiles, config or --header: the case tests their absence.
+    omit_headers: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -78,6 +80,8 @@ class RequestPlan:
             d["body"] = self.body
         if self.content_type:
             d["content_type"] = self.content_type
+        if self.omit_headers:
+            d["omit_headers"] = list(self.omit_headers)
         return d
 
 
