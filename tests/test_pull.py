@@ -217,3 +217,13 @@ def test_unreachable_upstream_hints_at_a_mirror(cache: Path, monkeypatch: pytest
 def test_missing_mirror_directory_is_a_usage_error(cache: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["specs", "pull", "consent", "--mirror", str(tmp_path / "absent")])
     assert result.exit_code == 2 and "mirror directory" in result.stderr
+
+
+def test_pull_says_when_the_env_store_shadows_the_cache(
+    cache: Path, corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENV_SPECS, str(corpus_dir))
+    result = CliRunner().invoke(app, ["specs", "pull", "consent", "--mirror", str(corpus_dir)])
+    assert result.exit_code == 0, result.output
+    assert (cache / "consent/23Q4.1/consent-openapi.yaml").is_file()
+    assert f"{ENV_SPECS} is set" in result.stderr
