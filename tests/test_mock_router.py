@@ -138,3 +138,17 @@ def test_fresh_ids_are_distinct_and_typed() -> None:
     assert id_candidates("x", None, 0, 1)[0] == a  # deterministic
     assert id_candidates(5, None, 0, 3)[0] == 1003
     assert id_candidates(5, "42", 0, 0)[0] == 42
+
+
+def test_query_in_path_key_breaks_ties_only() -> None:
+    r = Router([op("POST", "/b"), op("POST", "/b?command=validate"), op("GET", "/events/{id}?language=LANGCODE")])
+    assert r.match("POST", "/b", {"command": ["validate"]}).operation.path == "/b?command=validate"  # type: ignore[union-attr]
+    assert r.match("POST", "/b", {}).operation.path == "/b"  # type: ignore[union-attr]
+    assert r.match("POST", "/b", {"command": ["other"]}).operation.path == "/b"  # type: ignore[union-attr]
+    m = r.match("GET", "/events/7", {"language": ["en"]})
+    assert m is not None and m.operation is not None and m.params == {"id": "7"}
+
+
+def test_query_in_path_key_does_not_beat_a_more_concrete_path() -> None:
+    r = Router([op("POST", "/beneficiaries?command=validate"), op("POST", "/{callback}")])
+    assert r.match("POST", "/beneficiaries", {}).operation.path == "/beneficiaries?command=validate"  # type: ignore[union-attr]

@@ -9,6 +9,7 @@ locations) is computed once when the app is built; bodies and headers are genera
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -103,7 +104,7 @@ class MockApp:
     def _success(self, op: Operation, status: int, media: MediaType | None, value: Any) -> Response:
         response = op.response_for(status)
         headers = self.bodies.headers(op, response) if self.options.send_required_headers else {}
-        if media is None or status in (204, 304) or (200 > status or status >= 600):
+        if media is None or status in (204, 304) or (status < 200 or status >= 600):
             return Response(b"", status, headers=headers)
         media_type = media.media_type
         if "*" in media_type:
@@ -116,7 +117,10 @@ class MockApp:
         scope = request.scope
         raw_path = scope.get("raw_path") or scope["path"].encode()
         path = raw_path.decode("latin-1").split("?", 1)[0]
-        match = self.router.match(request.method, path)
+        query: dict[str, list[str]] = {}
+        for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
+            query.setdefault(k, []).append(v)
+        match = self.router.match(request.method, path, query)
         if match is None:
             return self._plain(404, f"no operation at {request.url.path}")
         if match.operation is None:
@@ -126,9 +130,6 @@ class MockApp:
                 405, f"{request.method} not allowed on {match.route.template}", {"Allow": match.route.allow}
             )
         op = match.operation
-        query: dict[str, list[str]] = {}
-        for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
-            query.setdefault(k, []).append(v)
         headers = request.headers
         cookies = request.cookies
         if self.options.enforce_auth:
@@ -185,7 +186,7 @@ class MockApp:
         self,
         op: Operation,
         role: Role,
-        params: dict[str, str] | Any,
+        params: Mapping[str, str],
         query: dict[str, list[str]],
         body: Any,
         request: Request,
@@ -212,7 +213,8 @@ class MockApp:
         if role.id_in == "path":
             rid = params.get(role.id_param or "")
         else:
-            rid = (query.get(role.id_param or "") or [None])[-1]
+            values = query.get(role.id_param or "")
+            rid = values[-1] if values else None
         if rid is None:
             return self._success(op, status, media, base)
         record = self.store.get(role.resource, rid)

@@ -59,6 +59,9 @@ class Journal:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def once(self, message: str) -> None:
+        message = " ".join(message.split())
+        if len(message) > 400:  # some library messages quote the whole document
+            message = message[:400] + "…"
         with self._lock:
             if message in self._seen:
                 return

@@ -5,14 +5,16 @@ inside a parameter never splits it. A literal segment beats a segment mixing lit
 parameters (`{field}.{ext}`), which beats a bare parameter, left to right — the OpenAPI rule that
 concrete paths win over templated ones. A template's trailing slash is matched exactly when
 possible; a request differing only by that slash still finds the route (clients disagree on it).
+Some specs put a query in the path key (`/beneficiaries?command=validate`): that query only breaks
+ties between templates of the same path, since it may be a placeholder (`?language=LANGCODE`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 from govstack_conform.model import Operation
 
@@ -71,7 +73,13 @@ class PathRoute:
     template: str
     segments: tuple[_Segment, ...]
     trailing_slash: bool
+    query: tuple[tuple[str, str], ...] = ()  # query written into the path key, if any
     operations: dict[str, Operation] = field(default_factory=dict)
+
+    def query_fit(self, query: Mapping[str, list[str]]) -> tuple[int, int]:
+        """(unmet, -met) query pairs of the template for a request's query: lower is a better fit."""
+        met = sum(1 for k, v in self.query if v in query.get(k, ()))
+        return len(self.query) - met, -met
 
     @property
     def rank(self) -> tuple[int, ...]:
@@ -109,8 +117,10 @@ class Router:
         for op in operations:
             route = by_template.get(op.path)
             if route is None:
-                segs, trailing = _split(op.path)
-                route = PathRoute(op.path, tuple(_segment(s) for s in segs), trailing)
+                path, _, query = op.path.partition("?")
+                segs, trailing = _split(path)
+                pairs = tuple(parse_qsl(query, keep_blank_values=True))
+                route = PathRoute(op.path, tuple(_segment(s) for s in segs), trailing, pairs)
                 by_template[op.path] = route
             if op.method in route.operations:
                 self.duplicates.append(op)  # same operation from a second file: the first one wins
@@ -121,27 +131,25 @@ class Router:
         for r in self.routes:
             self._by_length.setdefault(len(r.segments), []).append(r)
 
-    def _candidates(self, raw_path: str) -> Iterator[tuple[PathRoute, dict[str, str]]]:
+    def _candidates(self, raw_path: str, query: Mapping[str, list[str]]) -> list[tuple[PathRoute, dict[str, str]]]:
         segs, trailing = _split(raw_path or "/")
-        loose: list[tuple[PathRoute, dict[str, str]]] = []
-        for route in self._by_length.get(len(segs), ()):
+        found = []
+        for n, route in enumerate(self._by_length.get(len(segs), ())):
             params = route.match(segs)
-            if params is None:
-                continue
-            if route.trailing_slash == trailing:
-                yield route, params
-            else:
-                loose.append((route, params))
-        yield from loose
+            if params is not None:
+                key = (route.trailing_slash != trailing, route.rank, route.query_fit(query), n)
+                found.append((key, route, params))
+        found.sort(key=lambda t: t[0])
+        return [(route, params) for _, route, params in found]
 
-    def match(self, method: str, raw_path: str) -> Match | None:
+    def match(self, method: str, raw_path: str, query: Mapping[str, list[str]] | None = None) -> Match | None:
         """The operation for `method` on `raw_path`; a Match without operation means 405; None means 404.
 
         Several templates can match one path (`/data/mcts/createEntries` and `/data/{a}/{b}`): the most
         concrete one declaring the method wins, as a framework router would do.
         """
         first: tuple[PathRoute, dict[str, str]] | None = None
-        for route, params in self._candidates(raw_path):
+        for route, params in self._candidates(raw_path, query or {}):
             op = route.operations.get(method.upper())
             if op is not None:
                 return Match(route, params, op)

@@ -90,7 +90,7 @@ class Guard:
         if http_scheme == "bearer":
             return word.lower() == "bearer" and _same(value, self.creds.token)
         self.journal.once(
-            f"http scheme {scheme.scheme!r} of {name!r} is not a known scheme: accepting 'Authorization: <scheme> <token>'"
+            f"http scheme {scheme.scheme!r} of {name!r} is unknown: accepting 'Authorization: <scheme> <token>'"
         )
         return _same(value or word, self.creds.token)
 

@@ -50,7 +50,7 @@ def _hint(param: str, prefix: str) -> str:
 
 
 def _segments(path: str) -> list[str]:
-    return [s for s in path.strip("/").split("/") if s]
+    return [s for s in path.partition("?")[0].strip("/").split("/") if s]
 
 
 def _item(path: str, method: str) -> tuple[str, str] | None:
@@ -87,9 +87,9 @@ def infer_roles(operations: Iterable[Operation]) -> dict[str, Role]:
             roles[op.key] = Role(kinds[op.method], key(prefix, param), param, "path", _hint(param, prefix))
             continue
         prefix = "/" + "/".join(_segments(op.path))
-        param = collections.get(prefix)
-        if param is None:
+        if prefix not in collections:
             continue
+        param = collections[prefix]
         if op.method in ("POST", "PUT"):
             roles[op.key] = Role("create", key(prefix, param), param, "none", _hint(param, prefix))
         elif op.method == "GET":

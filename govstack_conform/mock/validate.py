@@ -93,7 +93,8 @@ def _candidates(contract: Contract, param: Parameter, raws: list[str]) -> list[A
     kinds = _types(contract, param.schema)
     if "array" in kinds:
         items = _item_schema(contract, param.schema)
-        item_kind = (_types(contract, items) or [None])[0] if items else None
+        item_kinds = _types(contract, items) if items else []
+        item_kind = item_kinds[0] if item_kinds else None
         parts = raws
         exploded = param.explode if param.explode is not None else param.location in ("query", "cookie")
         if len(raws) == 1 and (not exploded or param.location in ("header", "path")):
