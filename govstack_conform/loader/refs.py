@@ -84,7 +84,15 @@ class Resolver:
                 node = node[int(name)]
             else:
                 where = "" if target_doc.key == doc_key else f" in {target_doc.key}"
-                raise RefError("dangling-ref", f"$ref {ref!r} points to nothing: {pointer!r} does not exist{where}")
+                near = (
+                    [k for k in node if isinstance(k, str) and k.lower() == name.lower()]
+                    if isinstance(node, dict)
+                    else []
+                )
+                hint = f" (did you mean {near[0]!r}?)" if near else ""
+                raise RefError(
+                    "dangling-ref", f"$ref {ref!r} points to nothing: {pointer!r} does not exist{where}{hint}"
+                )
         return Target(target_doc.key, pointer, node)
 
     def follow(self, doc_key: str, pointer: str, node: Any) -> Target:
