@@ -217,3 +217,46 @@ def build(waivers: bool = True) -> RunResults:
         product={"name": "Acme Registry <b>Suite</b>", "version": "2.3.1"},
     )
     return apply_waivers(results, WAIVERS, TODAY) if waivers else results
+
+
+def platform_counts(ndjson: str) -> dict[tuple[str, str], tuple[int, int]]:
+    """Read Cucumber Messages the way the GovStack compliance platform does, independently of our writer.
+
+    Features are grouped by their `@method=` and `@endpoint=` tags; a test case passes when none of its
+    steps FAILED. Returns (passed, failed) per (method, endpoint).
+    """
+    import json
+
+    docs: dict[str, dict[str, str]] = {}
+    pickles: dict[str, str] = {}
+    cases: dict[str, str] = {}
+    started: dict[str, str] = {}
+    statuses: dict[str, list[str]] = {}
+    for line in ndjson.splitlines():
+        if not line.strip():
+            continue
+        m = json.loads(line)
+        if "gherkinDocument" in m:
+            g = m["gherkinDocument"]
+            tags = {t["name"].split("=", 1)[0]: t["name"].split("=", 1)[1] for t in g["feature"]["tags"] if "=" in t["name"]}
+            docs[g["uri"]] = tags
+        elif "pickle" in m:
+            pickles[m["pickle"]["id"]] = m["pickle"]["uri"]
+        elif "testCase" in m:
+            cases[m["testCase"]["id"]] = m["testCase"]["pickleId"]
+        elif "testCaseStarted" in m:
+            started[m["testCaseStarted"]["id"]] = m["testCaseStarted"]["testCaseId"]
+        elif "testStepFinished" in m:
+            s = m["testStepFinished"]
+            statuses.setdefault(s["testCaseStartedId"], []).append(s["testStepResult"]["status"])
+    out: dict[tuple[str, str], tuple[int, int]] = {}
+    for started_id, case_id in started.items():
+        tags = docs[pickles[cases[case_id]]]
+        key = (tags["@method"], tags["@endpoint"])
+        passed, failed = out.get(key, (0, 0))
+        if "FAILED" in statuses.get(started_id, []):
+            failed += 1
+        else:
+            passed += 1
+        out[key] = (passed, failed)
+    return out
