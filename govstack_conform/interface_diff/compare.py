@@ -24,6 +24,7 @@ A part of an operation that a spec defect makes uncheckable gets an "info" findi
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,8 +32,8 @@ from dataclasses import dataclass
 from govstack_conform.interface_diff import messages as msg
 from govstack_conform.interface_diff.findings import DiffReport, Finding, Impact, location
 from govstack_conform.interface_diff.responses import compare_request_body, compare_responses
-from govstack_conform.interface_diff.schema_compat import compare_schemas
-from govstack_conform.model import Contract, Operation, Parameter
+from govstack_conform.interface_diff.schema_compat import SchemaCache, compare_schemas
+from govstack_conform.model import Contract, Operation, Parameter, SpecDefect
 
 _PARAM = re.compile(r"\{([^{}/]*)\}")
 # OpenAPI: header parameters with these names are ignored (they are described elsewhere).
@@ -67,8 +68,9 @@ def diff_contracts(bb: Contract, candidate: Contract, *, candidate_label: str | 
                 op.key,
             )
         )
+    cache = SchemaCache()
     for b, c in pairs:
-        findings.extend(compare_operation(bb, b, candidate, c))
+        findings.extend(compare_operation(bb, b, candidate, c, cache))
     label = candidate_label or candidate.title or candidate.label
     return DiffReport.build(bb.label, label, len(pairs), findings)
 
@@ -123,7 +125,9 @@ def match_operations(
     return pairs, missing, extra
 
 
-def compare_operation(bb: Contract, b: Operation, candidate: Contract, c: Operation) -> list[Finding]:
+def compare_operation(
+    bb: Contract, b: Operation, candidate: Contract, c: Operation, cache: SchemaCache | None = None
+) -> list[Finding]:
     """Differences between one BB operation and the candidate operation matched to it."""
     out: list[Finding] = []
     if b.path != c.path:
@@ -133,12 +137,42 @@ def compare_operation(bb: Contract, b: Operation, candidate: Contract, c: Operat
         if defect is not None:
             out.append(_cannot(b, c, side, defect.message, "operation"))
             return out
+    cache = cache or SchemaCache()
     out.extend(_security(bb, b, candidate, c))
     if _unblocked(b, c, "parameters", out):
-        out.extend(_parameters(bb, b, candidate, c))
+        out.extend(_discount(b, c, _parameters(bb, b, candidate, c, cache), "/parameters"))
     if _unblocked(b, c, "request-body", out):
-        out.extend(compare_request_body(bb, b, candidate, c))
-    out.extend(compare_responses(bb, b, candidate, c))
+        out.extend(_discount(b, c, compare_request_body(bb, b, candidate, c, cache), "/requestBody"))
+    out.extend(_discount(b, c, compare_responses(bb, b, candidate, c, cache), "/responses"))
+    return out
+
+
+def _lost_to_duplicates(op: Operation, areas: tuple[str, ...]) -> SpecDefect | None:
+    for d in op.defects:
+        if d.code == "duplicate-key" and any(d.pointer.startswith(a) or a.startswith(d.pointer + "/") for a in areas):
+            return d
+    return None
+
+
+def _discount(b: Operation, c: Operation, found: list[Finding], suffix: str) -> list[Finding]:
+    """Where a spec's own text was lost to a duplicate YAML key, say so; on the BB's side, do not count it.
+
+    The parser keeps only the last of two equal keys, so the BB's real parameters (or body, or responses)
+    may be the ones thrown away: blaming the candidate for differing would be a guess. A candidate that
+    lost its own text is still judged on what it says, with the cause named.
+    """
+    areas_b = (b.pointer + suffix, b.pointer.rsplit("/", 1)[0] + suffix)
+    areas_c = (c.pointer + suffix, c.pointer.rsplit("/", 1)[0] + suffix)
+    lost_b, lost_c = _lost_to_duplicates(b, areas_b), _lost_to_duplicates(c, areas_c)
+    out = []
+    for f in found:
+        if lost_b is not None and f.breaking:
+            note = f" (not counted: the BB spec lost part of this to a duplicate key at {lost_b.file}#{lost_b.pointer})"
+            f = dataclasses.replace(f, severity=Impact.INFO, message=f.message + note)
+        elif lost_c is not None and f.severity is not Impact.INFO:
+            note = f" (the candidate spec has a duplicate key at {lost_c.file}#{lost_c.pointer}; YAML kept the last)"
+            f = dataclasses.replace(f, message=f.message + note)
+        out.append(f)
     return out
 
 
@@ -216,7 +250,7 @@ def _style(p: Parameter) -> tuple[str, bool]:
     return style, explode
 
 
-def _parameters(bb: Contract, b: Operation, candidate: Contract, c: Operation) -> list[Finding]:
+def _parameters(bb: Contract, b: Operation, candidate: Contract, c: Operation, cache: SchemaCache) -> list[Finding]:
     out: list[Finding] = []
     rename = dict(zip(_PARAM.findall(b.path), _PARAM.findall(c.path), strict=False))
     bp, cp = _params(b, rename), _params(c, {})
@@ -248,7 +282,7 @@ def _parameters(bb: Contract, b: Operation, candidate: Contract, c: Operation) -
             text = msg.param_style(what, _style(x), _style(y))
             out.append(Finding("parameter-style-changed", Impact.BREAKING, text, bl, cl, b.key))
         if x.schema is not None and y.schema is not None:
-            for d in compare_schemas(bb, x.schema, candidate, y.schema, "request"):
+            for d in compare_schemas(bb, x.schema, candidate, y.schema, "request", cache=cache):
                 out.append(msg.schema_finding(f"parameter.{d.kind}", d, f"{what}: ", b.key, bl, cl))
     return out
 

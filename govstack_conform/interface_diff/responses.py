@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from govstack_conform.interface_diff import messages as msg
 from govstack_conform.interface_diff.findings import Finding, Impact, location
-from govstack_conform.interface_diff.schema_compat import compare_schemas
+from govstack_conform.interface_diff.schema_compat import SchemaCache, compare_schemas
 from govstack_conform.model import Contract, MediaType, Operation, Response
 
 
@@ -41,7 +41,9 @@ def _at(op: Operation, pointer: str) -> str | None:
     return location(op.source_file, pointer)
 
 
-def compare_request_body(bb: Contract, b: Operation, candidate: Contract, c: Operation) -> list[Finding]:
+def compare_request_body(
+    bb: Contract, b: Operation, candidate: Contract, c: Operation, cache: SchemaCache
+) -> list[Finding]:
     x, y = b.request_body, c.request_body
     out: list[Finding] = []
     bl = _at(b, x.pointer if x else b.pointer)
@@ -74,7 +76,7 @@ def compare_request_body(bb: Contract, b: Operation, candidate: Contract, c: Ope
             continue  # the BB leaves the body free, or the candidate accepts anything
         prefix = f"request body {m.media_type}: "
         ml, fl = _at(b, m.pointer), _at(c, found.pointer)
-        for d in compare_schemas(bb, m.schema, candidate, found.schema, "request"):
+        for d in compare_schemas(bb, m.schema, candidate, found.schema, "request", cache=cache):
             out.append(msg.schema_finding(f"request-body.{d.kind}", d, prefix, b.key, ml, fl))
     for m in y.content:
         if match_media(m, x.content) is None:
@@ -109,7 +111,9 @@ def _covered_by_bb(status: str, responses: tuple[Response, ...]) -> bool:
     )
 
 
-def compare_responses(bb: Contract, b: Operation, candidate: Contract, c: Operation) -> list[Finding]:
+def compare_responses(
+    bb: Contract, b: Operation, candidate: Contract, c: Operation, cache: SchemaCache
+) -> list[Finding]:
     out: list[Finding] = []
     for r in b.responses:
         aspect = f"response:{r.status}"
@@ -135,7 +139,7 @@ def compare_responses(bb: Contract, b: Operation, candidate: Contract, c: Operat
                     Finding("status-missing", Impact.BREAKING, text, _at(b, r.pointer), _at(c, c.pointer), b.key)
                 )
             continue
-        out.extend(_response(bb, b, r, candidate, c, found))
+        out.extend(_response(bb, b, r, candidate, c, found, cache))
     for r in c.responses:
         if _covered_by_bb(r.status, b.responses) or r.status.upper() == "DEFAULT":
             continue
@@ -148,7 +152,9 @@ def compare_responses(bb: Contract, b: Operation, candidate: Contract, c: Operat
     return out
 
 
-def _response(bb: Contract, b: Operation, r: Response, candidate: Contract, c: Operation, f: Response) -> list[Finding]:
+def _response(
+    bb: Contract, b: Operation, r: Response, candidate: Contract, c: Operation, f: Response, cache: SchemaCache
+) -> list[Finding]:
     out: list[Finding] = []
     rl, fl = _at(b, r.pointer), _at(c, f.pointer)
     for m in r.content:
@@ -165,7 +171,7 @@ def _response(bb: Contract, b: Operation, r: Response, candidate: Contract, c: O
             text = prefix + "the candidate does not describe the body the BB constrains"
             out.append(Finding("response-body.unconstrained", Impact.NON_BREAKING, text, ml, nl, b.key))
             continue
-        for d in compare_schemas(bb, m.schema, candidate, found.schema, "response"):
+        for d in compare_schemas(bb, m.schema, candidate, found.schema, "response", cache=cache):
             out.append(msg.schema_finding(f"response-body.{d.kind}", d, prefix, b.key, ml, nl))
     for m in f.content:
         if match_media(m, r.content) is None:

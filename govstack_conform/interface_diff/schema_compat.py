@@ -13,6 +13,7 @@ compatible (recursive schemas terminate), depth and work are bounded, and a brok
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,18 @@ class SchemaDifference:
     candidate: Schema | None
 
 
+class SchemaCache:
+    """Work shared by every schema comparison of one diff: expanded $refs and pairs already judged.
+
+    A pair's differences are kept with paths relative to the pair, and only when they did not depend
+    on an assumption about a pair still being compared (a recursive schema).
+    """
+
+    def __init__(self) -> None:
+        self.expanded: dict[tuple[int, str, str], list[Schema]] = {}
+        self.judged: dict[tuple[Any, ...], list[_Raw]] = {}
+
+
 def compare_schemas(
     bb: Contract,
     bb_schema: Schema,
@@ -44,54 +57,91 @@ def compare_schemas(
     direction: str,
     *,
     max_depth: int = MAX_DEPTH,
+    cache: SchemaCache | None = None,
 ) -> list[SchemaDifference]:
-    """Differences that make the candidate's schema unsafe in `direction` ("request" or "response")."""
+    """Differences that make the candidate's schema unsafe in `direction` ("request" or "response").
+
+    A difference met again at another path (a shared component) is reported once, at the first path.
+    """
     if direction not in ("request", "response"):
         raise ValueError(direction)
-    checker = _Checker(bb, candidate, direction, max_depth)
+    checker = _Checker(bb, candidate, direction, max_depth, cache or SchemaCache())
     checker.run(bb_schema, candidate_schema)
-    return checker.out
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for r in checker.raw:
+        ident = (r.kind, _loc(r.sub), _loc(r.sup), r.sub_text, r.sup_text)
+        if ident not in seen:
+            seen.add(ident)
+            out.append(checker.finish(r))
+    return out
+
+
+def _loc(s: Schema | None) -> tuple[str, str] | None:
+    return None if s is None else (s.doc, s.pointer)
+
+
+@dataclass(frozen=True)
+class _Raw:
+    """A difference before it is put in words; `path` is relative to the pair that found it."""
+
+    kind: str
+    impact: Impact
+    path: str
+    sub_text: str
+    sup_text: str
+    sub: Schema | None
+    sup: Schema | None
+    note: str = ""
 
 
 class _Checker:
-    def __init__(self, bb: Contract, candidate: Contract, direction: str, max_depth: int) -> None:
+    def __init__(self, bb: Contract, candidate: Contract, direction: str, max_depth: int, cache: SchemaCache) -> None:
         self.direction = direction
         # In a request the BB's schema must fit inside the candidate's; in a response the reverse.
         self.sub_c, self.sup_c = (bb, candidate) if direction == "request" else (candidate, bb)
         self.max_depth = max_depth
-        self.visited: set[Any] = set()
+        self.cache = cache
+        self.stack: set[Any] = set()  # pairs being compared: assumed compatible when met again
+        self.seen: set[Any] = set()  # pairs already compared in this run: reported once
         self.steps = [0]
-        self.out: list[SchemaDifference] = []
-        self._truncated = False
+        self.raw: list[_Raw] = []
+        self.tainted = False  # a result depended on an assumption, or on a cut: do not remember it
 
     # ---- bookkeeping ------------------------------------------------------------------------------
 
     def _fork(self) -> _Checker:
         other = _Checker.__new__(_Checker)
         other.__dict__.update(self.__dict__)
-        other.visited = set(self.visited)
-        other.out = []
+        other.stack = set(self.stack)
+        other.seen = set(self.seen)
+        other.raw = []
+        other.tainted = False
         return other
 
     def _add(
         self, kind: str, impact: Impact, path: str, sub_text: str, sup_text: str, sub: Schema | None, sup: Schema | None
     ) -> None:
-        where = f"at {path or '/'}"
+        self.raw.append(_Raw(kind, impact, path, sub_text, sup_text, sub, sup))
+
+    def finish(self, r: _Raw) -> SchemaDifference:
+        """The difference in words, with the BB's side first."""
         if self.direction == "request":
-            bb_text, cand_text, bb_loc, cand_loc = sub_text, sup_text, sub, sup
+            bb_text, cand_text, bb_loc, cand_loc = r.sub_text, r.sup_text, r.sub, r.sup
             why = "the candidate rejects requests the BB allows"
         else:
-            bb_text, cand_text, bb_loc, cand_loc = sup_text, sub_text, sup, sub
+            bb_text, cand_text, bb_loc, cand_loc = r.sup_text, r.sub_text, r.sup, r.sub
             why = "the candidate may return what the BB forbids"
-        msg = f"{where}: BB {bb_text}; candidate {cand_text}"
-        if impact is Impact.BREAKING:
+        if r.kind == "cannot-compare":
+            return SchemaDifference(r.kind, r.impact, f"at {r.path or '/'}: {r.sub_text}", bb_loc, cand_loc)
+        msg = (f"at {r.path}: " if r.path else "") + f"BB {bb_text}; candidate {cand_text}"
+        if r.impact is Impact.BREAKING:
             msg += f" ({why})"
-        self.out.append(SchemaDifference(kind, impact, msg, bb_loc, cand_loc))
+        return SchemaDifference(r.kind, r.impact, msg + r.note, bb_loc, cand_loc)
 
     def _unusable(self, path: str, exc: Exception, sub: Schema | None, sup: Schema | None) -> None:
-        bb_loc, cand_loc = (sub, sup) if self.direction == "request" else (sup, sub)
-        msg = f"at {path or '/'}: cannot compare, a schema is unusable: {exc}"
-        self.out.append(SchemaDifference("cannot-compare", Impact.INFO, msg, bb_loc, cand_loc))
+        text = f"cannot compare, a schema is unusable: {exc}"
+        self.raw.append(_Raw("cannot-compare", Impact.INFO, path, text, "", sub, sup))
 
     def _is30(self, contract: Contract, schema: Schema) -> bool:
         doc = contract.documents.get(schema.doc)
@@ -100,6 +150,14 @@ class _Checker:
     # ---- expansion: $ref and allOf into a flat conjunction ----------------------------------------
 
     def _expand(self, contract: Contract, schema: Schema, depth: int = 0) -> list[Schema]:
+        key = (id(contract), schema.doc, schema.pointer)
+        found = self.cache.expanded.get(key)
+        if found is None:
+            found = self._expand_now(contract, schema, depth)
+            self.cache.expanded[key] = found
+        return found
+
+    def _expand_now(self, contract: Contract, schema: Schema, depth: int) -> list[Schema]:
         if depth > 16:
             raise SchemaUnusable(f"allOf nested too deeply at {schema.doc}#{schema.pointer}")
         r = resolve(contract, schema)
@@ -114,7 +172,7 @@ class _Checker:
         all_of = node.get("allOf")
         if isinstance(all_of, list):
             for i in range(len(all_of)):
-                members += self._expand(contract, child(r, "allOf", i), depth + 1)
+                members += self._expand_now(contract, child(r, "allOf", i), depth + 1)
         return members
 
     def run(self, bb_schema: Schema, candidate_schema: Schema) -> None:
@@ -136,18 +194,42 @@ class _Checker:
         self, sub: list[Schema], sup: list[Schema], path: str, depth: int, sub_at: Schema, sup_at: Schema
     ) -> None:
         key = (
+            self.direction,
             tuple((m.doc, m.pointer, kws.alts(m)) for m in sub),
             tuple((m.doc, m.pointer, kws.alts(m)) for m in sup),
         )
-        if key in self.visited:
+        if key in self.stack:
+            self.tainted = True
             return
-        self.visited.add(key)
+        known = self.cache.judged.get(key)
+        if known is not None:
+            self.raw.extend(dataclasses.replace(r, path=path + r.path) for r in known)
+            return
+        if key in self.seen:  # compared earlier in this run, provisionally: reported there
+            self.tainted = True
+            return
+        self.seen.add(key)
         self.steps[0] += 1
         if depth > self.max_depth or self.steps[0] > MAX_STEPS:
-            if not self._truncated:
-                self._truncated = True
+            self.tainted = True
+            if not self.__dict__.get("_truncated"):
+                self.__dict__["_truncated"] = True
                 self._unusable(path, SchemaUnusable("nesting or size beyond the comparison limit"), sub_at, sup_at)
             return
+        outer_taint, self.tainted = self.tainted, False
+        start = len(self.raw)
+        self.stack.add(key)
+        try:
+            self._conj_body(sub, sup, path, depth, sub_at, sup_at)
+        finally:
+            self.stack.discard(key)
+        if not self.tainted:
+            self.cache.judged[key] = [dataclasses.replace(r, path=r.path[len(path) :]) for r in self.raw[start:]]
+        self.tainted = self.tainted or outer_taint
+
+    def _conj_body(
+        self, sub: list[Schema], sup: list[Schema], path: str, depth: int, sub_at: Schema, sup_at: Schema
+    ) -> None:
         if any(m.node is False for m in sub):
             return  # sub allows nothing: trivially a subset
         sub_at = sub[0] if sub else sub_at
@@ -167,8 +249,8 @@ class _Checker:
                     "unconstrained",
                     Impact.NON_BREAKING,
                     path,
-                    "constrains the value",
                     "does not describe it (any value)",
+                    "constrains the value",
                     sub_at,
                     sup_at,
                 )
@@ -225,7 +307,7 @@ class _Checker:
                     continue
                 stripped = Schema({k: v for k, v in m.node.items() if k != kw}, m.doc, m.pointer)
                 rest = [*sup[:idx], stripped, *sup[idx + 1 :]]
-                best: list[SchemaDifference] | None = None
+                best: _Checker | None = None
                 for i in range(len(branches)):
                     trial = self._fork()
                     try:
@@ -234,17 +316,21 @@ class _Checker:
                         trial._unusable(path, exc, sub_at, child(m, kw, i))
                     else:
                         trial._conj(sub, rest + extra, path, depth + 1, sub_at, sup_at)
-                    if not trial.out:
+                    if not trial.raw:
+                        self.tainted = self.tainted or trial.tainted
                         return True
-                    score = (sum(d.impact is Impact.BREAKING for d in trial.out), len(trial.out))
-                    if best is None or score < (sum(d.impact is Impact.BREAKING for d in best), len(best)):
-                        best = trial.out
+                    if best is None or trial.score() < best.score():
+                        best = trial
+                assert best is not None
+                self.tainted = self.tainted or best.tainted
                 side = "BB" if self.direction == "response" else "candidate"
-                for d in best or []:
-                    note = f" (closest of the {side}'s {kw} alternatives)"
-                    self.out.append(SchemaDifference(d.kind, d.impact, d.message + note, d.bb, d.candidate))
+                note = f" (closest of the {side}'s {kw} alternatives)"
+                self.raw.extend(dataclasses.replace(r, note=r.note or note) for r in best.raw)
                 return True
         return False
+
+    def score(self) -> tuple[int, int]:
+        return (sum(r.impact is Impact.BREAKING for r in self.raw), len(self.raw))
 
     # ---- keyword families -------------------------------------------------------------------------
 
@@ -348,12 +434,12 @@ class _Checker:
             if pv is None or (not is_max and pv <= 0):
                 continue
             if sv is None or (sv > pv if is_max else sv < pv):
-                shown = "none" if sv is None else sv
+                shown = f"has no {kw}" if sv is None else f"{kw} {sv}"
                 self._add(
                     code,
                     Impact.BREAKING,
                     path,
-                    f"{kw} {shown}",
+                    shown,
                     f"{kw} {pv}",
                     kws.holder(sub, kw) or sub[0],
                     kws.holder(sup, kw) or sup[0],
@@ -498,8 +584,8 @@ class _Checker:
                         "property-undeclared",
                         Impact.NON_BREAKING,
                         here,
-                        f"defines property {kws.show(name)}",
                         "does not describe it",
+                        f"defines property {kws.show(name)}",
                         sub[0],
                         p_props[name][0],
                     )
