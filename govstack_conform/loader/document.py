@@ -124,17 +124,16 @@ def _load(path: Path, key: str, root: Path) -> LoadedDocument:
     for doc in (main, *resolver.extra):
         for ptr, name, line in doc.duplicate_keys:
             where = join(ptr, name)
-            owner = next((op.key for op in ops if doc is main and (where + "/").startswith(op.pointer + "/")), None)
             sink.add(
                 doc.key,
                 where,
                 f"key {name!r} appears twice in this mapping (again at line {line}); YAML keeps "
                 "only the last one, so the first is lost",
                 "duplicate-key",
-                operation=owner,
             )
+    defects = _attribute(sink.items, key, ops)
     by_op: dict[str, list[SpecDefect]] = defaultdict(list)
-    for d in sink.items:
+    for d in defects:
         if d.operation:
             by_op[d.operation].append(d)
     ops = [dataclasses.replace(op, defects=tuple(by_op.get(op.key, ()))) for op in ops]
@@ -142,10 +141,23 @@ def _load(path: Path, key: str, root: Path) -> LoadedDocument:
         document=_spec_document(main),
         operations=tuple(ops),
         security_schemes=dict(builder.schemes),
-        defects=tuple(sink.items),
+        defects=tuple(defects),
         extra_documents=tuple(_spec_document(d) for d in resolver.extra),
         _stamps=((path, stamp), *((d.path, d.stamp) for d in resolver.extra)),
     )
+
+
+def _attribute(defects: list[SpecDefect], key: str, ops: list[Operation]) -> list[SpecDefect]:
+    """Give defects that stand inside an operation (but were found without one) that operation."""
+    owners = {op.pointer: op.key for op in ops if op.source_file == key}
+    out = []
+    for d in defects:
+        if d.operation is None and d.file == key and d.pointer.startswith("/paths/"):
+            owner = owners.get("/".join(d.pointer.split("/")[:4]))
+            if owner is not None:
+                d = dataclasses.replace(d, operation=owner)
+        out.append(d)
+    return out
 
 
 def _spec_document(doc: Doc) -> SpecDocument:
