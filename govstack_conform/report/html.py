@@ -84,12 +84,12 @@ def _bar(y: int, label: str, counts: Mapping[str, int], width: int = 640) -> str
 
 def chart(b: BBCompliance) -> str:
     legend = "".join(
-        f'<rect x="{150 + i * 104}" y="62" width="12" height="12" fill="{COLOURS[v.value]}"/>'
-        f'<text x="{166 + i * 104}" y="73" font-size="11">{e(v.value)}</text>'
+        f'<rect x="{150 + i * 120}" y="62" width="12" height="12" fill="{COLOURS[v.value]}"/>'
+        f'<text x="{166 + i * 120}" y="73" font-size="11">{e(v.value)}</text>'
         for i, v in enumerate(VERDICT_ORDER)
     )
     return (
-        '<svg xmlns="http://www.w3.org/2000/svg" width="780" height="82" role="img" '
+        '<svg xmlns="http://www.w3.org/2000/svg" width="880" height="82" role="img" '
         f'aria-label="verdicts of {e(b.label)}">'
         + _bar(2, "operations", b.operation_counts)
         + _bar(30, "cases", b.case_counts)
