@@ -13,8 +13,7 @@ import random
 from typing import Any
 from urllib.parse import quote
 
-from govstack_conform import schemas
-from govstack_conform.datagen.facts import GenerationError
+from govstack_conform.datagen.facts import GenerationError, violations
 from govstack_conform.datagen.mutate import KINDS, Mutation, mutations
 from govstack_conform.datagen.values import Generator, TooDeep, copy_json
 from govstack_conform.model import Contract, Parameter, Schema
@@ -74,10 +73,10 @@ def _checked(contract: Contract, schema: Schema, seed: int | str, direction: str
             ) from None
         except RecursionError:
             raise GenerationError(f"schema at {schema.pointer or '/'} is nested too deeply") from None
-        violations = schemas.validate(contract, schema, value, direction=direction)
-        if not violations:
+        found = violations(contract, schema, value, direction)
+        if not found:
             return value
-        v = violations[0]
+        v = found[0]
         problem = f"{v.message} (schema {v.schema_file}#{v.schema_pointer})"
     raise GenerationError(f"cannot generate a valid value for {schema.pointer or '/'}: {problem}")
 
@@ -86,7 +85,15 @@ def generate_parameter(contract: Contract, parameter: Parameter, *, seed: int | 
     """A valid value for `parameter`: its own examples first, then one generated from its schema.
 
     Path parameters are never empty and, where the schema allows, URL-safe (no encoding needed).
+    A broken parameter schema raises GenerationError too (the parameter is untestable either way).
     """
+    try:
+        return _parameter(contract, parameter, seed)
+    except SchemaUnusable as exc:
+        raise GenerationError(f"{parameter.location} parameter {parameter.name!r}: {exc}") from None
+
+
+def _parameter(contract: Contract, parameter: Parameter, seed: int | str) -> Any:
     candidates = [ex.value for ex in parameter.examples]
     for value in candidates:
         if _usable(parameter, value) and (parameter.schema is None or _valid(contract, parameter.schema, value)):
@@ -114,7 +121,7 @@ def generate_parameter(contract: Contract, parameter: Parameter, *, seed: int | 
 
 def _valid(contract: Contract, schema: Schema, value: Any) -> bool:
     try:
-        return not schemas.validate(contract, schema, value, direction="request")
+        return not violations(contract, schema, value, "request")
     except SchemaUnusable:
         return False
 

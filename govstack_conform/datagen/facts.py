@@ -12,9 +12,10 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from govstack_conform import schemas
 from govstack_conform.errors import ConformError
 from govstack_conform.model import Contract, Schema
-from govstack_conform.schemas import SchemaUnusable, child, resolve
+from govstack_conform.schemas import SchemaUnusable, Violation, child, resolve
 
 JSON_TYPES = ("object", "array", "string", "integer", "number", "boolean", "null")
 
@@ -95,6 +96,14 @@ class Facts:
 
     def allows_name(self, name: str) -> bool:
         return all(name in names for names in self.closed)
+
+
+def violations(contract: Contract, schema: Schema, value: Any, direction: str) -> list[Violation]:
+    """schemas.validate, with a malformed schema (e.g. `properties: null`) reported as SchemaUnusable."""
+    try:
+        return schemas.validate(contract, schema, value, direction=direction)
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise SchemaUnusable(f"schema at {schema.doc}#{schema.pointer} is malformed: {exc}") from None
 
 
 def json_key(value: Any) -> str:

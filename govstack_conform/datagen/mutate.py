@@ -12,8 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from govstack_conform import schemas
-from govstack_conform.datagen.facts import Facts, absorb, facts_for, json_type_of
+from govstack_conform.datagen.facts import Facts, GenerationError, absorb, facts_for, json_type_of, violations
 from govstack_conform.datagen.regex import matches
 from govstack_conform.datagen.values import copy_json
 from govstack_conform.model import Contract, Schema
@@ -80,11 +79,11 @@ class _Walker:
             g.choices = []
             for group in f.choices:  # follow the branch the valid value actually takes
                 for b in group.branches:
-                    if not schemas.validate(self.contract, b, value, direction="request"):
+                    if not violations(self.contract, b, value, "request"):
                         absorb(self.contract, g, b)
                         break
             return g
-        except (SchemaUnusable, Exception):
+        except (SchemaUnusable, GenerationError):
             return None
 
     def walk(self, f: Facts, value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[str, str, Any, str]]:
@@ -215,12 +214,11 @@ def mutations(
 ) -> list[Mutation]:
     """Up to `limit` invalid variants of `valid_value`, spread across kinds, each checked invalid.
 
-    Raises SchemaUnusable when the schema cannot be evaluated (then no variant can be trusted).
+    Returns [] when the schema cannot be evaluated: no variant of it could be trusted to be invalid.
     """
     walker = _Walker(contract, valid_value)
     root = walker.facts((schema,), valid_value)
     if root is None:
-        schemas.validate(contract, schema, valid_value, direction="request")  # surfaces SchemaUnusable
         return []
     by_kind: dict[str, list[tuple[int, float, Mutation]]] = {k: [] for k in KINDS}
     h = hashlib.blake2b(f"{seed!r}|{schema.doc}|{schema.pointer}|mut".encode(), digest_size=8).digest()
@@ -250,11 +248,18 @@ def mutations(
                 key = repr(m.value)
                 if key in seen:
                     continue
-                if schemas.validate(contract, schema, m.value, direction="request"):
+                if _invalid(contract, schema, m.value):
                     seen.add(key)
                     out.append(m)
                     break
     return out
+
+
+def _invalid(contract: Contract, schema: Schema, value: Any) -> bool:
+    try:
+        return bool(violations(contract, schema, value, "request"))
+    except SchemaUnusable:
+        return False
 
 
 def _get(root: Any, path: tuple[str | int, ...]) -> Any:

@@ -10,8 +10,16 @@ import math
 import random
 from typing import Any
 
-from govstack_conform import schemas
-from govstack_conform.datagen.facts import Choice, Facts, GenerationError, absorb, facts_for, json_key, type_allows
+from govstack_conform.datagen.facts import (
+    Choice,
+    Facts,
+    GenerationError,
+    absorb,
+    facts_for,
+    json_key,
+    type_allows,
+    violations,
+)
 from govstack_conform.datagen.formats import CHECKED, sample
 from govstack_conform.datagen.regex import matches, string_for_pattern
 from govstack_conform.model import Contract, Schema
@@ -19,8 +27,12 @@ from govstack_conform.schemas import SchemaUnusable
 
 REF_REPEATS = 2  # how often the same $ref target may be open on one path (recursion limit)
 MAX_DEPTH = 32  # absolute nesting limit, whatever the refs
-OPTIONAL_DEPTH = 4  # below this many objects, only required properties are generated
+OPTIONAL_DEPTH = 2  # objects nested deeper than this get only their required properties
 _WORD = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+_NONE = object()
+_ODD: tuple[Any, ...] = (12345, "x", True, [], {})
 
 
 class TooDeep(Exception):
@@ -91,7 +103,7 @@ class Generator:
         ok = cache.get(key)
         if ok is None:
             try:
-                ok = not schemas.validate(self.contract, origin, example, direction=self.direction)
+                ok = not violations(self.contract, origin, example, self.direction)
             except SchemaUnusable:
                 ok = False
             cache[key] = ok
@@ -122,10 +134,15 @@ class Generator:
                 last, deep = exc, False
                 continue
             exclusive = group.kind == "oneOf" and n > 1 and "discriminator" not in group.owner.node
-            if exclusive and self._matching(group, value) != 1:
-                where = group.owner.pointer or "/"
-                last, deep = GenerationError(f"no value found that matches exactly one oneOf branch at {where}"), False
-                continue
+            if exclusive:
+                value = self._separate(group, (start + k) % n, g, value)
+                if value is _NONE:
+                    where = group.owner.pointer or "/"
+                    last, deep = (
+                        GenerationError(f"no value found that matches exactly one oneOf branch at {where}"),
+                        False,
+                    )
+                    continue
             return value
         if deep and isinstance(last, TooDeep):
             raise last
@@ -156,14 +173,39 @@ class Generator:
         name = next((k for k, v in mapping.items() if v == ref), ref.rsplit("/", 1)[-1])
         g.forced[disc["propertyName"]] = name
 
-    def _matching(self, group: Choice, value: Any) -> int:
-        count = 0
-        for b in group.branches:
-            if not schemas.validate(self.contract, b, value, direction=self.direction):
-                count += 1
-                if count > 1:
+    def _matching(self, group: Choice, value: Any) -> list[int]:
+        return [i for i, b in enumerate(group.branches) if not violations(self.contract, b, value, self.direction)]
+
+    def _separate(self, group: Choice, chosen: int, g: Facts, value: Any) -> Any:
+        """`value` made to match only the chosen oneOf branch, or _NONE.
+
+        Overlapping branches (objects with only optional properties) all accept the same value; we
+        then add, for each other branch that still matches, one property that branch declares with a
+        type it forbids, where the chosen branch (and the schema around it) leaves that name free.
+        """
+        for _ in range(len(group.branches)):
+            hits = self._matching(group, value)
+            if hits == [chosen]:
+                return value
+            if chosen not in hits or not isinstance(value, dict) or g.closed or g.additional:
+                return _NONE
+            other = next(i for i in hits if i != chosen)
+            theirs = facts_for(self.contract, (group.branches[other],))
+            fixed = None
+            for name, parts in theirs.properties.items():
+                if name in g.properties or name in value:
+                    continue
+                types = facts_for(self.contract, tuple(parts)).types
+                if not types:
+                    continue
+                bad = next((b for b in _ODD if not type_allows(types, b)), None)
+                if bad is not None:
+                    fixed = {**value, name: bad}
                     break
-        return count
+            if fixed is None:
+                return _NONE
+            value = fixed
+        return _NONE
 
     # -- plain values -------------------------------------------------------------------------
     def _plain(self, f: Facts) -> Any:
