@@ -6,6 +6,7 @@ path and status only (logger `govstack_conform.mock.access`).
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -63,12 +64,31 @@ class _Server(uvicorn.Server):
                 self.on_started(self.bound_port)
 
 
-def _config(app: Any, host: str, port: int, log_level: str) -> uvicorn.Config:
+def _bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound here so that a busy port or bad host is one clear error."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+    except (OSError, IndexError) as exc:
+        raise MockError(f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise MockError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.setblocking(False)
+    return sock
+
+
+def _config(app: Any, host: str, port: int, log_level: str | None) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         host=host,
         port=port,
         log_level=log_level,
+        log_config=None,  # leave logging to the host program; never install handlers of our own
         access_log=False,
         lifespan="off",
         server_header=False,
@@ -83,26 +103,26 @@ def serve_in_thread(
     *,
     host: str = "127.0.0.1",
     port: int = 0,
-    log_level: str = "warning",
+    log_level: str | None = None,
     timeout: float = 10.0,
 ) -> Iterator[MockServer]:
     """Serve the contract in a background thread until the block ends; port 0 picks a free port."""
     app = build_app(contract, options)
+    sock = _bind(host, port)
     server = _Server(_config(app, host, port, log_level))
-    thread = threading.Thread(target=server.run, name=f"mock-{contract.label}", daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=f"mock-{contract.label}", daemon=True)
     thread.start()
     deadline = time.monotonic() + timeout
-    while server.bound_port is None:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            thread.join(timeout)
-            raise MockError(f"mock of {contract.label} could not listen on {host}:{port}")
-        time.sleep(0.01)
     try:
+        while server.bound_port is None:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise MockError(f"mock of {contract.label} did not start on {host}:{port}")
+            time.sleep(0.005)
         yield MockServer(host, server.bound_port, app.state.mock)
     finally:
         server.should_exit = True
         thread.join(timeout)
+        sock.close()
 
 
 def serve_forever(
@@ -111,10 +131,10 @@ def serve_forever(
     *,
     host: str = "127.0.0.1",
     port: int = 8080,
-    log_level: str = "warning",
+    log_level: str | None = None,
     on_started: Callable[[MockServer], None] | None = None,
 ) -> None:
-    """Serve in the foreground until Ctrl-C / SIGTERM (uvicorn then re-raises the signal)."""
+    """Serve in the foreground until Ctrl-C / SIGTERM; uvicorn then re-raises the signal (KeyboardInterrupt)."""
     app = build_app(contract, options)
     mock: MockApp = app.state.mock
 
@@ -122,10 +142,9 @@ def serve_forever(
         if on_started is not None:
             on_started(MockServer(host, bound, mock))
 
-    server = _Server(_config(app, host, port, log_level), started)
+    sock = _bind(host, port)
     try:
-        server.run()
-    except SystemExit:  # uvicorn exits when it cannot bind; say it our way
-        server.started = False
-    if not server.started:
-        raise MockError(f"mock of {contract.label} could not listen on {host}:{port}")
+        server = _Server(_config(app, host, port, log_level), started)
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
