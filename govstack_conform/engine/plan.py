@@ -84,6 +84,10 @@ def _example_count(ctx: Ctx, op: Operation) -> tuple[int, list[tuple[str, object
     return min(max(counts), MAX_EXAMPLE_CASES), bodies
 
 
+def _request_key(req: RequestPlan) -> str:
+    return json.dumps(req.to_dict(), sort_keys=True, default=str)
+
+
 def positive_cases(ctx: Ctx, op: Operation) -> tuple[list[Case], Built | None, str | None]:
     """Example cases then the generated one; also returns the generated request for other kinds."""
     ok = statuses(op, "23")
@@ -93,23 +97,28 @@ def positive_cases(ctx: Ctx, op: Operation) -> tuple[list[Case], Built | None, s
     built: Built | None = None
     if why is None:
         try:
+            built = valid_request(ctx, op)
+        except Untestable as e:
+            why = str(e)
+    if why is None:
+        try:
             n, bodies = _example_count(ctx, op)
+            seen = {_request_key(built.request)} if built is not None else set()
             for i in range(n):
+                # Without a body example the example case reuses the generated body: it differs only by examples.
                 body = (EXAMPLE, bodies[i][1]) if i < len(bodies) else None
-                ex = build(ctx, op, example_index=i, body=body, purpose=f"example-{i}")
+                ex = build(ctx, op, example_index=i, body=body, purpose="valid")
+                if _request_key(ex.request) in seen:
+                    continue  # datagen already used these examples in the generated request
+                seen.add(_request_key(ex.request))
                 label = bodies[i][0] if i < len(bodies) else f"{i + 1}"
                 step = Step("request", op.key, ex.request, Expect.SUCCESS, ok)
                 desc = f"Valid request from the spec's example {label!r}; {expects}."
                 tags = tuple(sorted({*provenance_tags(ex), EXAMPLE}))
-                out.append(
-                    _case(ctx, op, CaseKind.POSITIVE, f"positive-example-{slug(label)}", desc, (step,), tags=tags)
-                )
+                name = f"positive-example-{slug(label)}"
+                out.append(_case(ctx, op, CaseKind.POSITIVE, name, desc, (step,), tags=tags))
         except Untestable:
-            pass  # examples are a bonus; the generated case below reports the defect
-        try:
-            built = valid_request(ctx, op)
-        except Untestable as e:
-            why = str(e)
+            pass  # examples are a bonus; a broken one is simply not sent
     if built is None:
         step = Step("request", op.key, _bare(op), Expect.SUCCESS, ok)
         out.append(
@@ -163,7 +172,7 @@ def method_cases(ctx: Ctx) -> list[Case]:
         req = _bare(first, method)
         if why is None:
             try:
-                built = valid_request(ctx, first)
+                built = build(ctx, first, with_body=False)
                 req = RequestPlan(
                     method=method, path=path, path_params=built.request.path_params, headers=built.request.headers
                 )

@@ -344,9 +344,14 @@ def build(
     body: tuple[str, Any] | None = None,
     purpose: str = "valid",
     auth: Auth = Auth.VALID,
+    with_body: bool = True,
 ) -> Built:
-    """A valid request for `op`. `body` forces (source, value); raises Untestable on spec defects."""
-    reason = blocked_reason(op)
+    """A valid request for `op`. `body` forces (source, value); raises Untestable on spec defects.
+
+    `with_body=False` builds parameters only (method cases need no body, so a broken body schema
+    does not make them untestable).
+    """
+    reason = blocked_reason(op, need_body=with_body)
     if reason:
         raise Untestable(reason)
     path_params: list[tuple[str, str]] = []
@@ -370,7 +375,7 @@ def build(
     if cookies:
         headers.append(("Cookie", "; ".join(cookies)))
 
-    media = pick_media(op)
+    media = pick_media(op) if with_body else None
     body_value: Any = None
     body_source: str | None = None
     has_body, raw, ctype, json_body = False, None, None, None
@@ -380,7 +385,7 @@ def build(
             body = (FIXTURE, jsonable(fixture_body)) if found else (GENERATED, generate_body(ctx, op, media, purpose))
         body_source, body_value = body
         json_body, has_body, raw, ctype = encode_body(media, body_value, ctx)
-    elif body is not None:  # a fixture body for an operation that documents none: send it as JSON
+    elif body is not None and with_body:  # a fixture body for an operation that documents none: send it as JSON
         body_source, body_value = body
         json_body, has_body, ctype = body_value, True, "application/json"
     request = RequestPlan(
