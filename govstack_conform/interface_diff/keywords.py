@@ -165,12 +165,39 @@ def additional(conj: list[Schema]) -> bool | list[Schema] | None:
     """False if any member forbids undeclared properties; the schemas constraining them; None if free."""
     schemas: list[Schema] = []
     for m in conj:
-        ap = m.node.get("additionalProperties") if isinstance(m.node, dict) else None
+        if not isinstance(m.node, dict) or isinstance(m.node.get("patternProperties"), dict):
+            continue  # names matching a pattern escape additionalProperties: stay on the safe side
+        ap = m.node.get("additionalProperties")
         if ap is False:
             return False
         if isinstance(ap, dict):
             schemas.append(child(m, "additionalProperties"))
     return schemas or None
+
+
+def prop_view(conj: list[Schema], name: str) -> tuple[Schema | None, list[Schema]]:
+    """For property `name`: the member that forbids it (if any) and the schemas its value must meet.
+
+    Each member judges the name on its own: by its `properties`, else by its `additionalProperties`
+    (JSON Schema does not let a member see its siblings' properties).
+    """
+    forbidder: Schema | None = None
+    schemas: list[Schema] = []
+    for m in conj:
+        if not isinstance(m.node, dict):
+            continue
+        props = m.node.get("properties")
+        if isinstance(props, dict) and isinstance(props.get(name), dict | bool):
+            schemas.append(child(m, "properties", name))
+            continue
+        if isinstance(m.node.get("patternProperties"), dict):
+            continue
+        ap = m.node.get("additionalProperties")
+        if ap is False:
+            forbidder = forbidder or m
+        elif isinstance(ap, dict):
+            schemas.append(child(m, "additionalProperties"))
+    return forbidder, schemas
 
 
 def ap_schemas(ap: bool | list[Schema] | None) -> list[Schema]:

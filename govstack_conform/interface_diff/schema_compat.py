@@ -558,22 +558,21 @@ class _Checker:
             if name in ignored:
                 continue
             here = kws.join(path, name)
-            s_schemas = s_props.get(name) or kws.ap_schemas(s_ap)
-            p_schemas = p_props.get(name) or kws.ap_schemas(p_ap)
-            if name not in p_props and p_ap is False:
-                if name in s_props:
-                    self._add(
-                        "property-forbidden",
-                        Impact.BREAKING,
-                        here,
-                        f"allows property {kws.show(name)}",
-                        "forbids it (additionalProperties: false)",
-                        s_props[name][0],
-                        kws.holder(sup, "additionalProperties") or sup[0],
-                    )
-                continue
-            if name not in s_props and s_ap is False:
+            s_forbid, s_schemas = kws.prop_view(sub, name)
+            p_forbid, p_schemas = kws.prop_view(sup, name)
+            if s_forbid is not None:
                 continue  # sub never has this property
+            if p_forbid is not None:
+                self._add(
+                    "property-forbidden",
+                    Impact.BREAKING,
+                    here,
+                    f"allows property {kws.show(name)}",
+                    "forbids it (additionalProperties: false)",
+                    s_props[name][0] if name in s_props else sub[0],
+                    p_forbid,
+                )
+                continue
             if not s_schemas and p_schemas:
                 if (
                     name in p_props
