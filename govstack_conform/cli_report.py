@@ -17,10 +17,14 @@ from govstack_conform.report.publish import DEFAULT_TEST_SUITE, Upload, publish,
 from govstack_conform.report.render import diff, merge, render
 from govstack_conform.results import read_json, write_json
 
-app = typer.Typer(help=f"Render, merge and compare compliance reports.\n\n{EXIT_CODE_HELP}", no_args_is_help=True,
-                  rich_markup_mode=None)
-evidence_app = typer.Typer(help="Check evidence bundles and make signing keys.", no_args_is_help=True,
-                           rich_markup_mode=None)
+app = typer.Typer(
+    help=f"Render, merge and compare compliance reports.\n\n{EXIT_CODE_HELP}",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+evidence_app = typer.Typer(
+    help="Check evidence bundles and make signing keys.", no_args_is_help=True, rich_markup_mode=None
+)
 
 FORMAT_HELP = f"Comma-separated formats: {', '.join(FORMATS)}, or all."
 Results = Annotated[Path, typer.Argument(metavar="RESULTS.json", help="A results.json written by `run`.")]
@@ -53,8 +57,13 @@ def merge_cmd(
     inputs: Annotated[list[Path], typer.Argument(metavar="RESULTS.json...", help="Two or more results files.")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="Directory to write into.")],
     formats: Annotated[str, typer.Option("--format", "-f", help=FORMAT_HELP)] = "json",
-    strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 2) instead of warning when the same case "
-                                                          "appears with different results in two inputs.")] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Fail (exit 2) instead of warning when the same case appears with different results in two inputs.",
+        ),
+    ] = False,
 ) -> None:
     """Merge results of several BBs, runs or CI shards into one product report (DIR/results.json plus
     --format). Results of the same BB, release and target join. A case present in several inputs keeps the
@@ -99,22 +108,27 @@ def diff_cmd(
 def publish_cmd(
     results: Results,
     url: Annotated[str, typer.Option("--url", help="The compliance platform's base URL.")],
-    api_key: Annotated[str, typer.Option("--api-key", metavar="env:VAR",
-                                         help="Name the environment variable holding the key, as env:VAR.")],
+    api_key: Annotated[
+        str,
+        typer.Option("--api-key", metavar="env:VAR", help="Name the environment variable holding the key, as env:VAR."),
+    ],
     test_app: Annotated[str, typer.Option("--test-app", help="Product name as the platform shows it.")],
     branch: Annotated[str, typer.Option("--branch", help="Source branch the product was built from.")],
     version: Annotated[str, typer.Option("--version", help="Product version.")],
     test_suite: Annotated[str, typer.Option("--test-suite", help="Test suite name.")] = DEFAULT_TEST_SUITE,
-    product_name: Annotated[str | None, typer.Option("--product-name", help="Name for the META file "
-                                                     "(default: the results' product name, else --test-app).")] = None,
+    product_name: Annotated[
+        str | None,
+        typer.Option(
+            "--product-name", help="Name for the META file (default: the results' product name, else --test-app)."
+        ),
+    ] = None,
 ) -> None:
     """Upload the Cucumber report of each BB in RESULTS.json to the GovStack compliance platform
     (POST /report/upload, one upload per BB). The API key is read from the environment and never printed."""
     key = resolve_api_key(api_key)
 
     def done(up: Upload) -> None:
-        _say(f"uploaded {up.label} as {up.building_block}: HTTP {up.status}, {up.passed} passed, "
-             f"{up.failed} failed")
+        _say(f"uploaded {up.label} as {up.building_block}: HTTP {up.status}, {up.passed} passed, {up.failed} failed")
 
     publish(read_json(results), url, key, test_app, branch, version, test_suite, product_name, on_upload=done)
 
@@ -123,8 +137,9 @@ def publish_cmd(
 @guarded
 def verify_cmd(
     bundle: Annotated[Path, typer.Argument(metavar="DIR", help="An evidence bundle directory.")],
-    public_key: Annotated[Path | None, typer.Option("--public-key", metavar="FILE",
-                                                    help="Require a valid signature by this Ed25519 key.")] = None,
+    public_key: Annotated[
+        Path | None, typer.Option("--public-key", metavar="FILE", help="Require a valid signature by this Ed25519 key.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
     """Check every file's sha256 against MANIFEST.sha256, name changed/missing/added files, and check the

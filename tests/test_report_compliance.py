@@ -25,11 +25,22 @@ def test_counts_percentages_and_levels() -> None:
     consent, reg, im = c.bbs
     assert consent.case_counts["passed"] == 6 and consent.waived_cases == 1
     assert consent.compliance_pct == 100.0 and consent.level is ApiLevel.LEVEL_2 and consent.conformant
-    assert reg.checks[Level.REQUIRED.value].to_dict() == {"met": 3, "waived": 0, "not_met": 5, "untestable": 0,
-                                                          "skipped": 0}
+    assert reg.checks[Level.REQUIRED.value].to_dict() == {
+        "met": 3,
+        "waived": 0,
+        "not_met": 5,
+        "untestable": 0,
+        "skipped": 0,
+    }
     assert reg.compliance_pct == pytest.approx(37.5)
-    assert reg.operation_counts == {"passed": 1, "failed": 2, "not-implemented": 1, "untestable": 0, "error": 0,
-                                    "skipped": 0}
+    assert reg.operation_counts == {
+        "passed": 1,
+        "failed": 2,
+        "not-implemented": 1,
+        "untestable": 0,
+        "error": 0,
+        "skipped": 0,
+    }
     assert reg.case_pass_rate == pytest.approx(100 / 6)
     assert reg.level is ApiLevel.LEVEL_1 and not reg.conformant
     # A skipped (read-only) operation keeps the mediator from Level 2; the untestable one does not count.
@@ -133,17 +144,26 @@ def test_merge_refuses_different_specs_under_one_path() -> None:
 def test_diff_puts_regressions_first() -> None:
     old = fx.build(waivers=False)
     reg = _bb(old, "digital-registries")
-    better = [dataclasses.replace(c, verdict=Verdict.PASSED, checks=()) if c.name == "positive-create" else c
-              for c in reg.cases]
+    better = [
+        dataclasses.replace(c, verdict=Verdict.PASSED, checks=()) if c.name == "positive-create" else c
+        for c in reg.cases
+    ]
     consent = _bb(old, "consent")
-    worse = [dataclasses.replace(c, verdict=Verdict.FAILED) if c.name == "positive-list" else c
-             for c in consent.cases]
-    new = dataclasses.replace(old, results=(dataclasses.replace(consent, cases=tuple(worse)),
-                                            dataclasses.replace(reg, cases=tuple(better)), old.results[2]))
+    worse = [dataclasses.replace(c, verdict=Verdict.FAILED) if c.name == "positive-list" else c for c in consent.cases]
+    new = dataclasses.replace(
+        old,
+        results=(
+            dataclasses.replace(consent, cases=tuple(worse)),
+            dataclasses.replace(reg, cases=tuple(better)),
+            old.results[2],
+        ),
+    )
     d = diff(old, new)
     assert d.changes[0].kind == "regression"
-    assert any(c.item == "consent::GET /consents::positive-list" and c.old == "passed" and c.new == "failed"
-               for c in d.regressions)
+    assert any(
+        c.item == "consent::GET /consents::positive-list" and c.old == "passed" and c.new == "failed"
+        for c in d.regressions
+    )
     assert any(c.item.endswith("positive-create") and c.new == "passed" for c in d.improvements)
     assert diff(old, old).changes == ()
 
@@ -151,11 +171,17 @@ def test_diff_puts_regressions_first() -> None:
 def test_diff_passing_only_by_waiver_is_a_regression() -> None:
     old = fx.build(waivers=False)
     consent = _bb(old, "consent")
-    fixed = [dataclasses.replace(c, verdict=Verdict.PASSED, checks=tuple(
-        dataclasses.replace(k, outcome=Outcome.PASSED) for k in c.checks)) if c.name == "positive-get" else c
-        for c in consent.cases]
+    fixed = [
+        dataclasses.replace(
+            c, verdict=Verdict.PASSED, checks=tuple(dataclasses.replace(k, outcome=Outcome.PASSED) for k in c.checks)
+        )
+        if c.name == "positive-get"
+        else c
+        for c in consent.cases
+    ]
     clean_old = dataclasses.replace(old, results=(dataclasses.replace(consent, cases=tuple(fixed)),))
     new = apply_waivers(dataclasses.replace(old, results=(consent,)), fx.WAIVERS, fx.TODAY)
     d = diff(clean_old, new)
     assert [(c.item, c.old, c.new) for c in d.regressions if "positive-get" in c.item] == [
-        ("consent::GET /consents/{consentId}::positive-get", "passed", "passed (waived)")]
+        ("consent::GET /consents/{consentId}::positive-get", "passed", "passed (waived)")
+    ]

@@ -20,17 +20,30 @@ from govstack_conform.report.render import render
 pytestmark = pytest.mark.slow
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 TITLE = "<title>govstack-conform compliance report</title>"
 
 
 def _chromium(tmp: Path, *args: str) -> str:
     if CHROMIUM is None:
         pytest.fail("chromium is not installed (Debian package: chromium)")
-    run = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp / 'profile'}", *args],
-                         capture_output=True, text=True, timeout=120, check=False)
+    run = subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={tmp / 'profile'}", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     return run.stdout
 
@@ -74,8 +87,8 @@ def _png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat, width = 8, b"", 0
     while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        chunk = data[pos + 8:pos + 8 + length]
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        chunk = data[pos + 8 : pos + 8 + length]
         if kind == b"IHDR":
             width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", chunk)
             assert depth == 8 and colour in (2, 6) and interlace == 0
@@ -88,7 +101,7 @@ def _png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
     rows: list[bytes] = []
     prev = bytearray(stride)
     for y in range(height):
-        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
         for i in range(stride):
             a = line[i - bpp] if i >= bpp else 0
             b, c = prev[i], (prev[i - bpp] if i >= bpp else 0)
@@ -115,7 +128,7 @@ def test_screenshot_is_produced_and_shows_the_report(report: Path, tmp_path: Pat
     colours: dict[tuple[int, ...], int] = {}
     for row in rows[::4]:
         for x in range(0, width * bpp, bpp * 2):
-            px = tuple(row[x:x + 3])
+            px = tuple(row[x : x + 3])
             colours[px] = colours.get(px, 0) + 1
     assert len(colours) > 50, "the screenshot is blank or nearly so"
     assert colours.get((198, 40, 40), 0) > 100  # the red "not conformant" banner and failed bars (#c62828)

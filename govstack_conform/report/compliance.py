@@ -220,8 +220,9 @@ def _op_requirement(op: OperationCompliance, title: str) -> Requirement:
         return Requirement(text, Level.REQUIRED, Fulfillment.NOT_MET, comment, op.key)
     reason = one_line(op.reason or next((v.case.reason for v in op.cases if v.case.reason), "") or "", 300)
     blocks = op.verdict is not Verdict.UNTESTABLE
-    return Requirement(text, Level.REQUIRED, Fulfillment.NA, f"{op.verdict.value}: {reason}".rstrip(": "),
-                       op.key, blocks)
+    return Requirement(
+        text, Level.REQUIRED, Fulfillment.NA, f"{op.verdict.value}: {reason}".rstrip(": "), op.key, blocks
+    )
 
 
 def _practice_requirements(views: list[CaseView]) -> list[Requirement]:
@@ -236,8 +237,10 @@ def _practice_requirements(views: list[CaseView]) -> list[Requirement]:
         failed = [c for c in checks if c.outcome is Outcome.FAILED and not c.waived]
         passed = [c for c in checks if c.outcome is Outcome.PASSED or (c.outcome is Outcome.FAILED and c.waived)]
         if failed:
-            ful, comment = Fulfillment.NOT_MET, f"{len(failed)} of {len(failed) + len(passed)} checks failed; " \
-                f"e.g. {one_line(failed[0].message, 300)}"
+            ful, comment = (
+                Fulfillment.NOT_MET,
+                f"{len(failed)} of {len(failed) + len(passed)} checks failed; e.g. {one_line(failed[0].message, 300)}",
+            )
         elif passed:
             ful, comment = Fulfillment.MET, f"{len(passed)} checks met"
         else:
@@ -271,15 +274,30 @@ def assess_bb(bb: BBResult) -> BBCompliance:
         known.add(o.key)
         mine = by_op.get(o.key, [])
         verdict, waived = _op_verdict(o.verdict, mine)
-        ops.append(OperationCompliance(o.key, o.method, o.path, o.operation_id, verdict, o.verdict, o.reason,
-                                       waived, tuple(mine), _count(v.verdict for v in mine)))
+        ops.append(
+            OperationCompliance(
+                o.key,
+                o.method,
+                o.path,
+                o.operation_id,
+                verdict,
+                o.verdict,
+                o.reason,
+                waived,
+                tuple(mine),
+                _count(v.verdict for v in mine),
+            )
+        )
     for key, mine in by_op.items():  # cases of an operation the results do not list: still reported
         if key not in known:
             method, _, path = key.partition(" ")
             worst = next((v for v in VERDICT_ORDER[1:] if any(c.verdict is v for c in mine)), Verdict.PASSED)
-            ops.append(OperationCompliance(key, method, path, None, worst, worst, None, False, tuple(mine),
-                                           _count(v.verdict for v in mine)))
-    counts: dict[str, dict[str, int]] = {lv.value: Counter() for lv in Level}  # type: ignore[misc]
+            ops.append(
+                OperationCompliance(
+                    key, method, path, None, worst, worst, None, False, tuple(mine), _count(v.verdict for v in mine)
+                )
+            )
+    counts: dict[str, dict[str, int]] = {lv.value: Counter() for lv in Level}
     for v in views:
         for c in v.case.checks:
             k = {Outcome.PASSED: "met", Outcome.UNTESTABLE: "untestable", Outcome.SKIPPED: "skipped"}.get(

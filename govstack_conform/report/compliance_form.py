@@ -50,9 +50,11 @@ def form(results: RunResults, compliance: Compliance) -> dict[str, Any]:
         "generator": {"name": "govstack-conform", "version": f.tool_version},
         "date": f.started,
         "levelRule": compliance.level_rule,
-        "codes": {"fulfillment": {"MET": 1, "NOT_MET": 0, "NA": -1},
-                  "status": {"REQUIRED": 0, "RECOMMENDED": 1, "OPTIONAL": 2},
-                  "level": {"NA": -1, "LEVEL_1": 1, "LEVEL_2": 2}},
+        "codes": {
+            "fulfillment": {"MET": 1, "NOT_MET": 0, "NA": -1},
+            "status": {"REQUIRED": 0, "RECOMMENDED": 1, "OPTIONAL": 2},
+            "level": {"NA": -1, "LEVEL_1": 1, "LEVEL_2": 2},
+        },
         "bbDetails": details,
     }
 

@@ -63,25 +63,47 @@ def _har_entry(x: Exchange, started: str, comment: str) -> dict[str, Any]:
     }
     if r.body is not None:
         request["postData"] = {"mimeType": ctype, "text": r.body}
-    entry: dict[str, Any] = {"startedDateTime": started, "time": 0.0, "request": request, "cache": {},
-                             "comment": comment}
+    entry: dict[str, Any] = {
+        "startedDateTime": started,
+        "time": 0.0,
+        "request": request,
+        "cache": {},
+        "comment": comment,
+    }
     if x.response is not None:
         p = x.response
         rtype = next((v for k, v in p.headers if k.lower() == "content-type"), "")
         entry["time"] = p.elapsed_ms
         entry["response"] = {
-            "status": p.status, "statusText": "", "httpVersion": p.http_version, "cookies": [],
+            "status": p.status,
+            "statusText": "",
+            "httpVersion": p.http_version,
+            "cookies": [],
             "headers": [{"name": k, "value": v} for k, v in p.headers],
-            "content": {"size": -1 if p.body is None else len(p.body.encode("utf-8", "surrogatepass")),
-                        "mimeType": rtype, **({"text": p.body} if p.body is not None else {})},
-            "redirectURL": "", "headersSize": -1, "bodySize": -1,
+            "content": {
+                "size": -1 if p.body is None else len(p.body.encode("utf-8", "surrogatepass")),
+                "mimeType": rtype,
+                **({"text": p.body} if p.body is not None else {}),
+            },
+            "redirectURL": "",
+            "headersSize": -1,
+            "bodySize": -1,
         }
         if p.body_truncated:
             entry["response"]["content"]["comment"] = "body truncated by govstack-conform"
     else:  # HAR has no "no response"; status 0 is what browsers record for a failed request
-        entry["response"] = {"status": 0, "statusText": "", "httpVersion": "", "cookies": [], "headers": [],
-                             "content": {"size": 0, "mimeType": ""}, "redirectURL": "", "headersSize": -1,
-                             "bodySize": -1, "_error": x.error or "no response"}
+        entry["response"] = {
+            "status": 0,
+            "statusText": "",
+            "httpVersion": "",
+            "cookies": [],
+            "headers": [],
+            "content": {"size": 0, "mimeType": ""},
+            "redirectURL": "",
+            "headersSize": -1,
+            "bodySize": -1,
+            "_error": x.error or "no response",
+        }
     entry["timings"] = {"send": 0, "wait": entry["time"], "receive": 0}
     return entry
 
@@ -93,8 +115,14 @@ def build_har(results: RunResults) -> dict[str, Any]:
         for c in bb.cases:
             for x in c.exchanges:
                 entries.append(_har_entry(x, bb.started or results.started, f"{bb.bb}@{bb.ref} {c.case_id} {x.step}"))
-    return {"log": {"version": "1.2", "creator": {"name": "govstack-conform", "version": results.tool_version},
-                    "pages": [], "entries": entries}}
+    return {
+        "log": {
+            "version": "1.2",
+            "creator": {"name": "govstack-conform", "version": results.tool_version},
+            "pages": [],
+            "entries": entries,
+        }
+    }
 
 
 # ---- writing -----------------------------------------------------------------------------------------
@@ -141,8 +169,7 @@ def keygen(out_dir: Path) -> tuple[Path, Path]:
         if p.exists():
             raise UsageError(f"{p} already exists; refusing to overwrite a key")
     key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     fd = os.open(priv_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(pem)
@@ -288,8 +315,17 @@ def verify(bundle: Path, public_key: Path | None = None) -> Verification:
 
 
 def summary(v: Verification) -> dict[str, Any]:
-    return {"ok": v.ok, "checked": v.checked, "changed": v.changed, "missing": v.missing, "added": v.added,
-            "problems": v.problems, "signature": v.signature, "signer": v.signer, "pinned": v.pinned}
+    return {
+        "ok": v.ok,
+        "checked": v.checked,
+        "changed": v.changed,
+        "missing": v.missing,
+        "added": v.added,
+        "problems": v.problems,
+        "signature": v.signature,
+        "signer": v.signer,
+        "pinned": v.pinned,
+    }
 
 
 def as_json(v: Verification) -> str:

@@ -28,7 +28,8 @@ COLOURS = {
 }
 KINDS = ("positive", "negative", "security", "method", "stateful")
 
-STYLE = """
+STYLE = (
+    """
 *{box-sizing:border-box}
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}
 header,section,footer{max-width:1200px;margin:0 auto;padding:16px 24px}
@@ -42,7 +43,9 @@ th,td{border:1px solid #d8dde3;padding:4px 6px;text-align:left;vertical-align:to
 th{background:#eef1f4;font-weight:600}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .v{display:inline-block;padding:1px 6px;border-radius:3px;color:#fff;font-size:12px;white-space:nowrap}
-""" + "".join(f".v-{k}{{background:{c}}}" for k, c in COLOURS.items()) + """
+"""
+    + "".join(f".v-{k}{{background:{c}}}" for k, c in COLOURS.items())
+    + """
 .facts th{width:190px}
 pre{background:#f3f4f6;border:1px solid #d8dde3;padding:8px;white-space:pre-wrap;word-break:break-all;
 max-height:420px;overflow:auto;font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace;margin:4px 0}
@@ -51,6 +54,7 @@ summary{cursor:pointer;font-weight:600}
 .rule{color:#8e0000}.waived{color:#6d4c00;background:#fff3cd;padding:0 4px}
 .muted{color:#5b6570}.kpi{display:inline-block;margin-right:28px}.kpi b{font-size:20px;display:block}
 """
+)
 
 
 def e(value: object) -> str:
@@ -76,8 +80,9 @@ def _bar(y: int, label: str, counts: Mapping[str, int], width: int = 640) -> str
             f"<title>{e(v.value)}: {n}</title></rect>"
         )
         if w > 22:
-            parts.append(f'<text x="{x + w / 2:.1f}" y="{y + 15}" font-size="12" fill="#fff" '
-                         f'text-anchor="middle">{n}</text>')
+            parts.append(
+                f'<text x="{x + w / 2:.1f}" y="{y + 15}" font-size="12" fill="#fff" text-anchor="middle">{n}</text>'
+            )
         x += w
     return "".join(parts)
 
@@ -109,12 +114,14 @@ def _pre(text: str | None, truncated: bool) -> str:
 def exchange_html(x: Exchange) -> str:
     r = x.request
     head = "\n".join([f"{r.method} {r.url}"] + [f"{k}: {v}" for k, v in r.headers])
-    out = [f"<h4>Request <span class=\"muted\">({e(x.step)})</span></h4><pre>{e(head)}</pre>",
-           _pre(r.body, r.body_truncated)]
+    out = [
+        f'<h4>Request <span class="muted">({e(x.step)})</span></h4><pre>{e(head)}</pre>',
+        _pre(r.body, r.body_truncated),
+    ]
     if x.response is not None:
         p = x.response
         head = "\n".join([f"{p.http_version} {p.status}"] + [f"{k}: {v}" for k, v in p.headers])
-        out.append(f"<h4>Response <span class=\"muted\">({p.elapsed_ms:.0f} ms)</span></h4><pre>{e(head)}</pre>")
+        out.append(f'<h4>Response <span class="muted">({p.elapsed_ms:.0f} ms)</span></h4><pre>{e(head)}</pre>')
         out.append(_pre(p.body, p.body_truncated))
     if x.error:
         out.append(f"<h4>No response</h4><pre>{e(x.error)}</pre>")
@@ -124,12 +131,14 @@ def exchange_html(x: Exchange) -> str:
 def check_html(c: CheckResult) -> str:
     where = ""
     if c.instance_pointer:
-        where += f" <span class=\"muted\">at response {e(c.instance_pointer)}</span>"
+        where += f' <span class="muted">at response {e(c.instance_pointer)}</span>'
     if c.schema_file or c.schema_pointer:
-        where += f" <span class=\"muted\">rule at {e(c.schema_file or '')}#{e(c.schema_pointer or '')}</span>"
+        where += f' <span class="muted">rule at {e(c.schema_file or "")}#{e(c.schema_pointer or "")}</span>'
     waived = f' <span class="waived">waived: {e(c.waived)}</span>' if c.waived else ""
-    return (f'<li><span class="rule">{e(c.check)}</span> ({e(c.level.value)}, {e(c.step or "")}): '
-            f"{e(c.message)}{where}{waived}</li>")
+    return (
+        f'<li><span class="rule">{e(c.check)}</span> ({e(c.level.value)}, {e(c.step or "")}): '
+        f"{e(c.message)}{where}{waived}</li>"
+    )
 
 
 def case_html(v: CaseView, opened: bool) -> str:
@@ -142,13 +151,18 @@ def case_html(v: CaseView, opened: bool) -> str:
     if failed:
         body.append("<h4>Rules broken</h4><ul>" + "".join(check_html(k) for k in failed) + "</ul>")
     body += [exchange_html(x) for x in c.exchanges]
-    return (f"<details{' open' if opened else ''}><summary>{badge(v.verdict.value)} {e(c.operation)} · "
-            f"{e(c.name)} <span class=\"muted\">[{e(label)}]</span></summary>{''.join(body)}</details>")
+    return (
+        f"<details{' open' if opened else ''}><summary>{badge(v.verdict.value)} {e(c.operation)} · "
+        f'{e(c.name)} <span class="muted">[{e(label)}]</span></summary>{"".join(body)}</details>'
+    )
 
 
 def matrix(b: BBCompliance) -> str:
-    rows = ["<table><tr><th>Operation</th><th>Verdict</th>"
-            + "".join(f"<th>{k}</th>" for k in KINDS) + "<th>Reason</th></tr>"]
+    rows = [
+        "<table><tr><th>Operation</th><th>Verdict</th>"
+        + "".join(f"<th>{k}</th>" for k in KINDS)
+        + "<th>Reason</th></tr>"
+    ]
     for op in b.operations:
         cells = []
         for k in KINDS:
@@ -158,8 +172,10 @@ def matrix(b: BBCompliance) -> str:
                 counts[v.verdict.value] = counts.get(v.verdict.value, 0) + 1
             cells.append("<td>" + " ".join(f"{badge(n)}&nbsp;{c}" for n, c in counts.items()) + "</td>")
         verdict = badge(op.verdict.value) + (' <span class="waived">waived</span>' if op.waived else "")
-        rows.append(f"<tr><td>{e(op.key)}<div class=\"muted\">{e(op.operation_id or '')}</div></td>"
-                    f"<td>{verdict}</td>{''.join(cells)}<td>{e(op.reason or '')}</td></tr>")
+        rows.append(
+            f'<tr><td>{e(op.key)}<div class="muted">{e(op.operation_id or "")}</div></td>'
+            f"<td>{verdict}</td>{''.join(cells)}<td>{e(op.reason or '')}</td></tr>"
+        )
     return "".join(rows) + "</table>"
 
 
@@ -195,10 +211,14 @@ def bb_section(i: int, b: BBCompliance, rule: str) -> str:
         out += [f"<li>{e(v.case.operation)} · {e(v.case.name)}: {e(v.case.reason or '')}</li>" for v in untestable]
         out.append("</ul>")
     if r.defects:
-        out.append(f"<h3>Spec defects ({len(r.defects)})</h3><table><tr><th>Severity</th><th>Where</th>"
-                   "<th>Defect</th></tr>")
-        out += [f"<tr><td>{e(d.get('severity'))}</td><td>{e(d.get('file'))}#{e(d.get('pointer'))}</td>"
-                f"<td>{e(d.get('code'))}: {e(d.get('message'))}</td></tr>" for d in r.defects]
+        out.append(
+            f"<h3>Spec defects ({len(r.defects)})</h3><table><tr><th>Severity</th><th>Where</th><th>Defect</th></tr>"
+        )
+        out += [
+            f"<tr><td>{e(d.get('severity'))}</td><td>{e(d.get('file'))}#{e(d.get('pointer'))}</td>"
+            f"<td>{e(d.get('code'))}: {e(d.get('message'))}</td></tr>"
+            for d in r.defects
+        ]
         out.append("</table>")
     out.append(f"<h3>Spec files</h3><table><tr><th>File</th><th>sha256</th></tr>{specs}</table></section>")
     return "".join(out)
@@ -216,7 +236,8 @@ class HtmlFormat:
         options = "".join(f"<li>{e(x)}</li>" for x in f.option_lines()) or "<li>none</li>"
         expired = "".join(
             f"<li>expired waiver (not applied): {e(w.get('check'))} on {e(w.get('operation'))}, "
-            f"expired {e(w.get('expires'))}</li>" for w in compliance.expired_waivers
+            f"expired {e(w.get('expires'))}</li>"
+            for w in compliance.expired_waivers
         )
         nav = " · ".join(f'<a href="#bb-{i}">{e(b.label)}</a>' for i, b in enumerate(compliance.bbs))
         dur = "n/a" if f.duration_s is None else f"{f.duration_s:.1f} s"
@@ -240,6 +261,8 @@ class HtmlFormat:
             f"<p>{nav}</p></header>"
         )
         sections = "".join(bb_section(i, b, compliance.level_rule) for i, b in enumerate(compliance.bbs))
-        footer = (f'<footer class="muted">{e(compliance.compliance_rule)} {e(compliance.platform_rule)}</footer>'
-                  "</body></html>\n")
+        footer = (
+            f'<footer class="muted">{e(compliance.compliance_rule)} {e(compliance.platform_rule)}</footer>'
+            "</body></html>\n"
+        )
         return (head + header + sections + footer).encode("utf-8")

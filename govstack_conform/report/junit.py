@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from govstack_conform.report.compliance import Compliance, CaseView
+from govstack_conform.report.compliance import CaseView, Compliance
 from govstack_conform.report.evidence_text import case_text, rule_line
 from govstack_conform.report.facts import bb_facts, run_facts
 from govstack_conform.report.text import clean, one_line, pct
@@ -24,13 +24,15 @@ def _set(el: ET.Element, **attrs: object) -> ET.Element:
 
 def _testcase(suite: ET.Element, classname: str, v: CaseView) -> str:
     c = v.case
-    tc = _set(ET.SubElement(suite, "testcase"), classname=classname, name=c.name,
-              time=f"{c.duration_ms / 1000:.3f}")
+    tc = _set(ET.SubElement(suite, "testcase"), classname=classname, name=c.name, time=f"{c.duration_ms / 1000:.3f}")
     if v.verdict in (Verdict.FAILED, Verdict.NOT_IMPLEMENTED):
         failed = [k for k in c.checks if k.outcome is Outcome.FAILED and not k.waived]
         msg = rule_line(failed[0]) if failed else (c.reason or v.verdict.value)
-        el = _set(ET.SubElement(tc, "failure"), message=one_line(msg, 500), type=failed[0].check if failed else
-                  v.verdict.value)
+        el = _set(
+            ET.SubElement(tc, "failure"),
+            message=one_line(msg, 500),
+            type=failed[0].check if failed else v.verdict.value,
+        )
         el.text = case_text(v)
         return "failure"
     if v.verdict is Verdict.ERROR:
@@ -58,15 +60,25 @@ class JUnitFormat:
         total_time = 0.0
         for bbc in compliance.bbs:
             bb = bbc.result
-            suite = _set(ET.SubElement(root, "testsuite"), name=f"{bb.bb}@{bb.ref}", timestamp=bb.started,
-                         hostname=bb.target)
+            suite = _set(
+                ET.SubElement(root, "testsuite"), name=f"{bb.bb}@{bb.ref}", timestamp=bb.started, hostname=bb.target
+            )
             props = ET.SubElement(suite, "properties")
             info = bb_facts(bb)
-            pairs = [("tool_version", facts.tool_version), ("bb", bb.bb), ("release", bb.ref),
-                     ("platform_id", bb.platform_id), ("target", bb.target), ("date", facts.started),
-                     ("seed", facts.seed), ("duration_s", f"{bb.duration_s:.3f}"),
-                     ("compliance_pct", pct(bbc.compliance_pct)), ("api_level", int(bbc.level)),
-                     ("api_level_reason", bbc.level_reason), ("level_rule", compliance.level_rule)]
+            pairs = [
+                ("tool_version", facts.tool_version),
+                ("bb", bb.bb),
+                ("release", bb.ref),
+                ("platform_id", bb.platform_id),
+                ("target", bb.target),
+                ("date", facts.started),
+                ("seed", facts.seed),
+                ("duration_s", f"{bb.duration_s:.3f}"),
+                ("compliance_pct", pct(bbc.compliance_pct)),
+                ("api_level", int(bbc.level)),
+                ("api_level_reason", bbc.level_reason),
+                ("level_rule", compliance.level_rule),
+            ]
             pairs += [(f"spec_file:{f['path']}", f"sha256:{f['sha256']}") for f in info["spec_files"]]
             pairs += [("option", line) for line in facts.option_lines()]
             for k, val in pairs:
@@ -78,8 +90,14 @@ class JUnitFormat:
                     kind = _testcase(suite, f"{bb.bb}@{bb.ref}.{op.key}", v)
                     if kind in n:
                         n[kind] += 1
-            _set(suite, tests=n["tests"], failures=n["failure"], errors=n["error"], skipped=n["skipped"],
-                 time=f"{bb.duration_s:.3f}")
+            _set(
+                suite,
+                tests=n["tests"],
+                failures=n["failure"],
+                errors=n["error"],
+                skipped=n["skipped"],
+                time=f"{bb.duration_s:.3f}",
+            )
             totals["tests"] += n["tests"]
             totals["failures"] += n["failure"]
             totals["errors"] += n["error"]

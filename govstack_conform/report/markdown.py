@@ -62,8 +62,10 @@ class MarkdownFormat:
         options = f.option_lines()
         out.append("Options that change results: " + ("; ".join(md(x) for x in options) if options else "none"))
         for w in compliance.expired_waivers:
-            out.append(f"- ⚠️ expired waiver (not applied): {md(w.get('check'))} on {md(w.get('operation'))}, "
-                       f"expired {md(w.get('expires'))}")
+            out.append(
+                f"- ⚠️ expired waiver (not applied): {md(w.get('check'))} on {md(w.get('operation'))}, "
+                f"expired {md(w.get('expires'))}"
+            )
         out += ["", "<details><summary>Spec files (sha256)</summary>", ""]
         for b in compliance.bbs:
             for s in b.result.spec_files:

@@ -104,7 +104,9 @@ def publish(
             try:
                 resp = client.post(endpoint, data=data, files=files, headers={"x-api-key": api_key})
             except httpx.HTTPError as exc:
-                raise PublishError(scrub(f"upload of {label} to {endpoint} failed: {type(exc).__name__}: {exc}"))
+                raise PublishError(
+                    scrub(f"upload of {label} to {endpoint} failed: {type(exc).__name__}: {exc}")
+                ) from None
             if not 200 <= resp.status_code < 300:
                 body = " ".join(resp.text.split())[:300]
                 raise PublishError(scrub(f"upload of {label} refused: HTTP {resp.status_code}: {body}"))

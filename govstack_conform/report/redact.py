@@ -79,9 +79,7 @@ class Redactor:
         return self.text(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))) or ""
 
     def headers(self, headers: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-        return tuple(
-            (k, REDACTED if k.lower() in SENSITIVE_HEADERS else (self.text(v) or "")) for k, v in headers
-        )
+        return tuple((k, REDACTED if k.lower() in SENSITIVE_HEADERS else (self.text(v) or "")) for k, v in headers)
 
     def value(self, value: Any) -> Any:
         """Redact a JSON-like value: secret-named keys lose their values, strings lose known secrets."""
@@ -107,21 +105,21 @@ class Redactor:
 
     def exchange(self, x: Exchange) -> Exchange:
         req = x.request
-        request = RecordedRequest(req.method, self.url(req.url), self.headers(req.headers), self.text(req.body),
-                                  req.body_truncated)
+        request = RecordedRequest(
+            req.method, self.url(req.url), self.headers(req.headers), self.text(req.body), req.body_truncated
+        )
         response = None
         if x.response is not None:
             r = x.response
-            response = RecordedResponse(r.status, self.headers(r.headers), self.text(r.body), r.body_truncated,
-                                        r.elapsed_ms, r.http_version)
+            response = RecordedResponse(
+                r.status, self.headers(r.headers), self.text(r.body), r.body_truncated, r.elapsed_ms, r.http_version
+            )
         return Exchange(self.text(x.step) or "", request, response, self.text(x.error))
 
     def case(self, c: CaseResult) -> CaseResult:
         checks: Sequence[CheckResult] = [self._strings(k) for k in c.checks]
         base = self._strings(c)
-        return dataclasses.replace(
-            base, checks=tuple(checks), exchanges=tuple(self.exchange(x) for x in c.exchanges)
-        )
+        return dataclasses.replace(base, checks=tuple(checks), exchanges=tuple(self.exchange(x) for x in c.exchanges))
 
     def bb(self, b: BBResult) -> BBResult:
         ops: Sequence[OperationResult] = [self._strings(o) for o in b.operations]

@@ -43,8 +43,7 @@ def render(results: RunResults, formats: Sequence[str], out_dir: Path, secrets: 
 
 # ---- merge -------------------------------------------------------------------------------------------
 
-_OP_RANK = [Verdict.FAILED, Verdict.ERROR, Verdict.NOT_IMPLEMENTED, Verdict.PASSED, Verdict.UNTESTABLE,
-            Verdict.SKIPPED]
+_OP_RANK = [Verdict.FAILED, Verdict.ERROR, Verdict.NOT_IMPLEMENTED, Verdict.PASSED, Verdict.UNTESTABLE, Verdict.SKIPPED]
 
 
 def _merge_op(a: OperationResult, b: OperationResult) -> OperationResult:
@@ -88,8 +87,10 @@ def merge(runs: Sequence[RunResults]) -> tuple[RunResults, list[str]]:
             for s in bb.spec_files:
                 old = acc.specs.setdefault(s.path, s)
                 if old.sha256 != s.sha256:
-                    raise ReportError(f"cannot merge: {s.path} has sha256 {old.sha256[:12]}… in one input and "
-                                      f"{s.sha256[:12]}… in input {n}: they tested different specs")
+                    raise ReportError(
+                        f"cannot merge: {s.path} has sha256 {old.sha256[:12]}… in one input and "
+                        f"{s.sha256[:12]}… in input {n}: they tested different specs"
+                    )
             for o in bb.operations:
                 acc.ops[o.key] = _merge_op(acc.ops[o.key], o) if o.key in acc.ops else o
             for c in bb.cases:
@@ -127,8 +128,14 @@ def merge(runs: Sequence[RunResults]) -> tuple[RunResults, list[str]]:
             options[k] = v
     seeds = sorted({r.seed for r in runs})
     options["merged_from"] = [
-        {"started": r.started, "finished": r.finished, "seed": r.seed, "tool_version": r.tool_version,
-         "complete": r.complete, "building_blocks": [f"{b.bb}@{b.ref}" for b in r.results]}
+        {
+            "started": r.started,
+            "finished": r.finished,
+            "seed": r.seed,
+            "tool_version": r.tool_version,
+            "complete": r.complete,
+            "building_blocks": [f"{b.bb}@{b.ref}" for b in r.results],
+        }
         for r in runs
     ]
     if len(seeds) > 1:
@@ -223,23 +230,40 @@ def diff(old: RunResults, new: RunResults) -> Diff:
         label, target = f"{key[0]}@{key[1]}", key[2]
         if a is None or b is None:
             kind = "added" if a is None else "removed"
-            changes.append(Change(label, target, "building block", "absent" if a is None else "present",
-                                  "present" if a is None else "absent", kind))
+            changes.append(
+                Change(
+                    label,
+                    target,
+                    "building block",
+                    "absent" if a is None else "present",
+                    "present" if a is None else "absent",
+                    kind,
+                )
+            )
             continue
         if a.level != b.level:
             kind = "regression" if int(b.level) < int(a.level) else "improvement"
             changes.append(Change(label, target, "api level", str(int(a.level)), str(int(b.level)), kind))
         if a.compliance_pct != b.compliance_pct and a.compliance_pct is not None and b.compliance_pct is not None:
             kind = "regression" if b.compliance_pct < a.compliance_pct else "improvement"
-            changes.append(Change(label, target, "compliance %", f"{a.compliance_pct:.1f}",
-                                  f"{b.compliance_pct:.1f}", kind))
+            changes.append(
+                Change(label, target, "compliance %", f"{a.compliance_pct:.1f}", f"{b.compliance_pct:.1f}", kind)
+            )
         ops_a = {o.key: o.verdict for o in a.operations}
         ops_b = {o.key: o.verdict for o in b.operations}
         for k in list(ops_a) + [k for k in ops_b if k not in ops_a]:
             va, vb = ops_a.get(k), ops_b.get(k)
             if va != vb:
-                changes.append(Change(label, target, f"operation {k}", va.value if va else "absent",
-                                      vb.value if vb else "absent", _classify(va, vb)))
+                changes.append(
+                    Change(
+                        label,
+                        target,
+                        f"operation {k}",
+                        va.value if va else "absent",
+                        vb.value if vb else "absent",
+                        _classify(va, vb),
+                    )
+                )
         cases_a = {c.case_id: case_view(c) for c in a.result.cases}
         cases_b = {c.case_id: case_view(c) for c in b.result.cases}
         for k in list(cases_a) + [k for k in cases_b if k not in cases_a]:
