@@ -254,6 +254,19 @@ def test_parameter_widened_is_not_reported(tmp_path: Path) -> None:
     assert run_diff(tmp_path, change).findings == ()
 
 
+def test_parameters_travel_as_text(tmp_path: Path) -> None:
+    """A string parameter accepts every integer the BB allows ("42" on the wire); the reverse does not."""
+
+    def integer_in_bb(s: Spec) -> None:
+        get_op(s)["parameters"][1]["schema"] = {"type": "integer"}
+
+    def string_again(s: Spec) -> None:
+        get_op(s)["parameters"][1]["schema"] = {"type": "string"}
+
+    assert run_diff(tmp_path / "a", string_again, integer_in_bb).findings == ()
+    assert only(run_diff(tmp_path / "b", integer_in_bb), "parameter.type").breaking
+
+
 def test_parameter_style_change_is_breaking(tmp_path: Path) -> None:
     def change(s: Spec) -> None:
         get_op(s)["parameters"][1]["explode"] = False

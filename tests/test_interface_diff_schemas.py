@@ -31,7 +31,8 @@ def item(s: Spec) -> Spec:
 @pytest.mark.parametrize(
     ("change", "code", "bb_at", "cand_at", "words"),
     [
-        (lambda s: new_item(s)["required"].append("colour"), "required", NEW_ITEM, NEW_ITEM, '"colour"'),
+        (lambda s: new_item(s)["required"].append("colour"), "required", f"{NEW_ITEM}/properties/colour",
+         f"{NEW_ITEM}/required/1", '"colour"'),
         (lambda s: new_item(s)["properties"]["colour"].update(enum=["red", "green"]), "enum",
          f"{NEW_ITEM}/properties/colour", f"{NEW_ITEM}/properties/colour", '"blue"'),
         (lambda s: new_item(s)["properties"]["name"].update(maxLength=20), "max-length",
@@ -110,7 +111,7 @@ def test_request_body_made_required_and_missing(tmp_path: Path) -> None:
     [
         (lambda s: item(s)["properties"]["score"].update(type="string"), "type", f"{ITEM}/properties/score",
          '["string"]'),
-        (lambda s: item(s)["required"].remove("status"), "required", ITEM, '"status"'),
+        (lambda s: item(s)["required"].remove("status"), "required", f"{ITEM}/properties/status", '"status"'),
         (lambda s: item(s)["properties"]["status"]["enum"].append("deleted"), "enum", f"{ITEM}/properties/status",
          '"deleted"'),
         (lambda s: item(s)["properties"]["score"].update(maximum=100), "maximum", f"{ITEM}/properties/score",
@@ -184,7 +185,7 @@ def test_all_of_is_read_as_one_schema(tmp_path: Path) -> None:
 
     f = only(run_diff(tmp_path / "b", split_and_tighten), "request-body.required")
     assert '"count"' in f.message
-    assert f.candidate_location == f"vendor.yaml#{NEW_ITEM}/allOf/1"
+    assert f.candidate_location == f"vendor.yaml#{NEW_ITEM}/allOf/1/required/1"
 
 
 def test_additional_properties_false_in_one_all_of_member_forbids_siblings(tmp_path: Path) -> None:

@@ -282,7 +282,7 @@ def _parameters(bb: Contract, b: Operation, candidate: Contract, c: Operation, c
             text = msg.param_style(what, _style(x), _style(y))
             out.append(Finding("parameter-style-changed", Impact.BREAKING, text, bl, cl, b.key))
         if x.schema is not None and y.schema is not None:
-            for d in compare_schemas(bb, x.schema, candidate, y.schema, "request", cache=cache):
+            for d in compare_schemas(bb, x.schema, candidate, y.schema, "request", cache=cache, textual=True):
                 out.append(msg.schema_finding(f"parameter.{d.kind}", d, f"{what}: ", b.key, bl, cl))
     return out
 

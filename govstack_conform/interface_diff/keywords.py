@@ -161,6 +161,15 @@ def required(conj: list[Schema]) -> set[str]:
     return out
 
 
+def required_at(conj: list[Schema], name: str) -> Schema | None:
+    """The `required` entry that names `name`, for a precise location."""
+    for m in conj:
+        req = m.node.get("required") if isinstance(m.node, dict) else None
+        if isinstance(req, list) and name in req:
+            return child(m, "required", req.index(name))
+    return None
+
+
 def additional(conj: list[Schema]) -> bool | list[Schema] | None:
     """False if any member forbids undeclared properties; the schemas constraining them; None if free."""
     schemas: list[Schema] = []

@@ -58,14 +58,18 @@ def compare_schemas(
     *,
     max_depth: int = MAX_DEPTH,
     cache: SchemaCache | None = None,
+    textual: bool = False,
 ) -> list[SchemaDifference]:
     """Differences that make the candidate's schema unsafe in `direction` ("request" or "response").
 
     A difference met again at another path (a shared component) is reported once, at the first path.
+    `textual` is for parameters: their values travel as text, so a string schema accepts what an
+    integer, number or boolean schema allows.
     """
     if direction not in ("request", "response"):
         raise ValueError(direction)
     checker = _Checker(bb, candidate, direction, max_depth, cache or SchemaCache())
+    checker.textual = textual
     checker.run(bb_schema, candidate_schema)
     seen: set[tuple[Any, ...]] = set()
     out = []
@@ -107,6 +111,7 @@ class _Checker:
         self.steps = [0]
         self.raw: list[_Raw] = []
         self.tainted = False  # a result depended on an assumption, or on a cut: do not remember it
+        self.textual = False
 
     # ---- bookkeeping ------------------------------------------------------------------------------
 
@@ -195,6 +200,7 @@ class _Checker:
     ) -> None:
         key = (
             self.direction,
+            self.textual,
             tuple((m.doc, m.pointer, kws.alts(m)) for m in sub),
             tuple((m.doc, m.pointer, kws.alts(m)) for m in sup),
         )
@@ -372,6 +378,8 @@ class _Checker:
             )
             return pt
         extra = {t for t in st if t not in pt and not (t == "integer" and "number" in pt)}
+        if self.textual and "string" in pt:
+            extra -= {"integer", "number", "boolean"}
         if extra:
             kind = "nullable" if extra == {"null"} else "type"
             self._add(
@@ -550,8 +558,8 @@ class _Checker:
                 kws.join(path, name),
                 f"does not require property {kws.show(name)}",
                 f"requires {kws.show(name)}",
-                kws.holder(sub, "properties") or sub[0],
-                kws.holder(sup, "required") or sup[0],
+                s_props[name][0] if name in s_props else sub[0],
+                kws.required_at(sup, name) or sup[0],
             )
         s_ap, p_ap = kws.additional(sub), kws.additional(sup)
         for name in names:
