@@ -165,6 +165,15 @@ paths:
             schema: {type: object, required: [n], properties: {n: {type: integer}}}
       responses:
         "200": {description: taken}
+  /impossible:
+    get:
+      security: []
+      responses:
+        "200":
+          description: no value can meet this
+          content:
+            application/json:
+              schema: {type: object, required: [a], properties: {a: {type: string, minLength: 5, maxLength: 2}}}
   /broken:
     get:
       security: []
@@ -263,6 +272,15 @@ def test_broken_schema_is_survived_and_noted(mock: tuple[MockServer, httpx.Clien
     r = client.get("/broken")
     assert r.status_code == 200 and r.json() == {}
     assert any("GET /broken" in n and "Missing" in n for n in server.journal.notes)
+
+
+def test_unmeetable_response_schema_is_survived_and_noted(mock: tuple[MockServer, httpx.Client]) -> None:
+    server, client = mock
+    r = client.get("/impossible")
+    assert r.status_code == 200 and r.json() == {}
+    assert any(n.startswith("GET /impossible response 200") and "no valid body" in n for n in server.journal.notes)
+    assert client.get("/impossible").status_code == 200  # and said only once
+    assert sum(n.startswith("GET /impossible") for n in server.journal.notes) == 1
 
 
 # -- state ----------------------------------------------------------------------------------------
