@@ -183,7 +183,8 @@ def _generate_param(ctx: Ctx, op: Operation, p: Parameter) -> Any:
     try:
         return jsonable(datagen.generate_parameter(ctx.contract, p, seed=sub_seed(ctx.seed, op.key, p.name)))
     except datagen.GenerationError as e:
-        raise Untestable(f"{p.location} parameter {p.name!r}: {e}") from None
+        where = p.schema.doc if p.schema is not None else op.source_file
+        raise Untestable(f"{p.location} parameter {p.name!r}: {e} ({where}#{p.pointer})") from None
     except schemas.SchemaUnusable as e:
         raise Untestable(str(e)) from None
 
@@ -234,7 +235,7 @@ def generate_body(ctx: Ctx, op: Operation, media: MediaType, purpose: str) -> An
             datagen.generate(ctx.contract, media.schema, seed=sub_seed(ctx.seed, op.key, purpose), direction="request")
         )
     except datagen.GenerationError as e:
-        raise Untestable(f"request body: {e}") from None
+        raise Untestable(f"request body: {e} ({media.schema.doc}#{media.schema.pointer})") from None
     except schemas.SchemaUnusable as e:
         raise Untestable(str(e)) from None
 
