@@ -21,7 +21,7 @@ def _verdict(report: DiffReport) -> str:
     head = "BREAKING differences found" if report.breaking else "no breaking differences"
     return (
         f"{head}: {c['breaking']} breaking, {c['non-breaking']} non-breaking, {c['info']} info "
-        f"({report.operations_compared} operations compared)"
+        f"({report.operations_compared} operation{'' if report.operations_compared == 1 else 's'} compared)"
     )
 
 
