@@ -75,7 +75,8 @@ def test_bundle_contents(tmp_path: Path, keys: tuple[Path, Path]) -> None:
     specs = json.loads((out / "spec-hashes.json").read_text())["spec_files"]
     assert [s["path"] for s in specs] == sorted(s for s in _specs(tmp_path / "x"))
     config = json.loads((out / "config.json").read_text())
-    assert config["auth"] == "[REDACTED]" and config["headers"]["X-Api-Key"] == "[REDACTED]"
+    assert config["auth"] == {"type": "bearer", "token": "[REDACTED]"}
+    assert config["headers"]["X-Api-Key"] == "[REDACTED]"
     assert config["headers"]["Information-Mediator-Client"] == "eGovStack/GOV/90000009/demo"
     assert config["note"] == "token is [REDACTED]"
     lines = (out / "MANIFEST.sha256").read_text().splitlines()

@@ -79,3 +79,24 @@ def test_credential_fields_are_redacted_by_name_even_when_the_value_is_unknown(t
     render(results, ["all"], tmp_path / "reports")
     write_evidence(tmp_path / "evidence", results, None, {}, {"client_secret": fx.SECRET}, None)
     assert _scan(tmp_path) == []
+
+
+def test_config_redaction_keeps_descriptions_and_drops_values() -> None:
+    from govstack_conform.report.redact import REDACTED, Redactor
+
+    config = {
+        "auth": {"bearer": True, "api_key": {"name": "X-Api-Key", "in": "header"}, "oauth2_client_credentials": None},
+        "headers": [["Authorization", "Bearer abc"], ["X-Trace", "1"]],
+        "api_key": {"value": "k-1"},
+        "client_secret": "s-1",
+        "read_only": True,
+        "seed": 7,
+    }
+    assert Redactor().value(config) == {
+        "auth": {"bearer": True, "api_key": {"name": "X-Api-Key", "in": "header"}, "oauth2_client_credentials": None},
+        "headers": [["Authorization", REDACTED], ["X-Trace", "1"]],
+        "api_key": {"value": REDACTED},
+        "client_secret": REDACTED,
+        "read_only": True,
+        "seed": 7,
+    }

@@ -41,12 +41,25 @@ SENSITIVE_HEADERS = frozenset(
 )
 _SENSITIVE_WORDS = re.compile(r"(token|secret|passw|api[-_]?key|credential|session|auth)", re.IGNORECASE)
 
+# Keys that describe a credential without being one, kept readable under a secret-named parent.
+DESCRIPTIVE = frozenset({"name", "in", "type", "scheme", "location", "param_name", "kind", "enabled", "header"})
+
 T = TypeVar("T")
 
 
 def sensitive_name(name: str) -> bool:
     """Whether a header / query / config key name suggests it carries a credential."""
     return name.lower() in SENSITIVE_HEADERS or bool(_SENSITIVE_WORDS.search(name))
+
+
+def _secret_pair(value: Any) -> bool:
+    return (
+        isinstance(value, (list, tuple))
+        and len(value) == 2
+        and isinstance(value[0], str)
+        and isinstance(value[1], str)
+        and sensitive_name(value[0])
+    )
 
 
 class Redactor:
@@ -81,13 +94,23 @@ class Redactor:
     def headers(self, headers: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
         return tuple((k, REDACTED if k.lower() in SENSITIVE_HEADERS else (self.text(v) or "")) for k, v in headers)
 
-    def value(self, value: Any) -> Any:
-        """Redact a JSON-like value: secret-named keys lose their values, strings lose known secrets."""
+    def value(self, value: Any, sensitive: bool = False) -> Any:
+        """Redact a JSON-like value: scalars under secret-named keys go, strings lose known secrets.
+
+        A mapping under a secret-named key is walked, not dropped, so that descriptions such as
+        `auth: {bearer: true, api_key: {name: X-Api-Key}}` stay readable while `token: ...` goes.
+        """
         if isinstance(value, Mapping):
             return {
-                k: (REDACTED if sensitive_name(str(k)) and v not in (None, "", False) else self.value(v))
+                k: self.value(v, sensitive_name(str(k)) or (sensitive and str(k).lower() not in DESCRIPTIVE))
                 for k, v in value.items()
             }
+        if _secret_pair(value):  # a (header name, value) pair
+            return [value[0], REDACTED]
+        if sensitive and isinstance(value, (str, int, float)) and not isinstance(value, bool) and value != "":
+            return REDACTED
+        if sensitive and isinstance(value, (list, tuple)):
+            return [self.value(v, True) for v in value]
         if isinstance(value, (list, tuple)):
             return [self.value(v) for v in value]
         if isinstance(value, str):
