@@ -38,6 +38,19 @@ ROLE_VERBS = {
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
 _NO_ECHO_FORMATS = frozenset({"date-time", "date", "time", "binary", "byte", "password"})
 MAX_ECHO = 20
+# Fields a server commonly manages itself (bumps a version, stamps a time, moves a status): never
+# demanded back as sent, since a conformant server may legitimately change them.
+_SERVER_MANAGED_NAMES = re.compile(
+    r"(version|revision|rev|etag|status|state|timestamp|(created|updated|modified|deleted|last(modified|updated|changed)).*)",
+    re.IGNORECASE,
+)
+_SERVER_MANAGED_SUFFIX = re.compile(r"[a-z0-9](At|Date|Time|On|Timestamp|Count|Version|Revision|Status|State)$")
+
+
+def _server_managed(name: str) -> bool:
+    return bool(_SERVER_MANAGED_NAMES.fullmatch(name) or _SERVER_MANAGED_SUFFIX.search(name))
+
+
 VAR = "id"
 
 
@@ -226,6 +239,8 @@ def _echo(ctx: Ctx, sent: Any, read_schema: Schema | None, skip: str) -> tuple[t
                 walk(value[k], [*parts, str(k)])
             return
         if not parts or _id_like(parts[-1]) or re.search("password|secret|token", parts[-1], re.I):
+            return
+        if _server_managed(parts[-1]):
             return
         if isinstance(value, (bool, int)) or (isinstance(value, str) and value and value == value.strip()):
             pointer = "".join("/" + _esc(p) for p in parts)
