@@ -91,11 +91,16 @@ class Generator:
             raise GenerationError(f.impossible)
         if self.prefer_examples and origin is not None and f.examples:
             for i, ex in enumerate(f.examples):
-                if self._example_ok(origin, i, ex):
+                if ex not in ("", {}, []) and self._example_ok(origin, i, ex):
                     return ex
-        if f.choices:
-            return self._choose(f)
-        return self._plain(f)
+        for _ in range(6):
+            value = self._choose(f) if f.choices else self._plain(f)
+            if not f.nots or not any(self._valid(n, value) for n in f.nots):
+                return value
+        raise GenerationError("every value tried is excluded by the schema's `not`")
+
+    def _valid(self, schema: Schema, value: Any) -> bool:
+        return not violations(self.contract, schema, value, self.direction)
 
     def _example_ok(self, origin: Schema, index: int, example: Any) -> bool:
         cache: dict[tuple[str, str, str, int], bool] = self.contract.__dict__.setdefault("_datagen_examples", {})
@@ -138,10 +143,10 @@ class Generator:
                 value = self._separate(group, (start + k) % n, g, value)
                 if value is _NONE:
                     where = group.owner.pointer or "/"
-                    last, deep = (
-                        GenerationError(f"no value found that matches exactly one oneOf branch at {where}"),
-                        False,
+                    last = GenerationError(
+                        f"oneOf at {where}: its branches overlap, every value tried matches more than one of them"
                     )
+                    deep = False
                     continue
             return value
         if deep and isinstance(last, TooDeep):
@@ -279,8 +284,8 @@ class Generator:
         lo, hi = f.minimum, f.maximum
         for fmt, bits in (("int32", 31), ("int64", 63)):
             if fmt in f.formats:
-                lo = max(lo, -(2**bits) + 1) if lo is not None else None
-                hi = min(hi, 2**bits - 1) if hi is not None else None
+                lo = max(lo, -(2**bits) + 1) if lo is not None else -(2**bits) + 1
+                hi = min(hi, 2**bits - 1) if hi is not None else 2**bits - 1
         if integer or any(isinstance(m, int) for m in f.multiple_of):
             a = None if lo is None else math.ceil(lo) + (1 if f.min_excl and math.ceil(lo) == lo else 0)
             b = None if hi is None else math.floor(hi) - (1 if f.max_excl and math.floor(hi) == hi else 0)
@@ -325,7 +330,9 @@ class Generator:
         if b is None:
             return (a, a + 100) if a >= 1 else (a, max(a + 1, 100))
         if b - a > 1000:
-            return (a, a + 100) if a >= 0 else ((1, min(b, 100)) if b >= 1 else (b - 100, b))
+            if a <= 1 <= b:
+                return 1, min(b, 100)
+            return (a, a + 100) if a > 1 else (b - 100, b)
         return a, b
 
     def _array(self, f: Facts) -> list[Any]:
