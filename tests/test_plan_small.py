@@ -292,3 +292,14 @@ def test_plan_json_is_stable_and_complete(pets_plan: list[Case]) -> None:
     assert text == json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     malformed = next(c for c in doc["cases"] if c["name"] == "negative-malformed-json")
     assert malformed["steps"][0]["request"]["raw_body"] == '{"broken": '
+
+
+def test_clashing_names_get_numbered_suffixes(pets_plan: list[Case]) -> None:
+    from dataclasses import replace
+
+    from govstack_conform.engine.plan import _unique
+
+    base = replace(pets_plan[0], case_id="")
+    out = _unique([base, base, base])
+    assert [c.case_id.rsplit("::", 1)[1] for c in out] == [base.name, f"{base.name}-2", f"{base.name}-3"]
+    assert [c.name for c in out] == [base.name, f"{base.name}-2", f"{base.name}-3"]
