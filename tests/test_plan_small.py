@@ -303,3 +303,15 @@ def test_clashing_names_get_numbered_suffixes(pets_plan: list[Case]) -> None:
     out = _unique([base, base, base])
     assert [c.case_id.rsplit("::", 1)[1] for c in out] == [base.name, f"{base.name}-2", f"{base.name}-3"]
     assert [c.name for c in out] == [base.name, f"{base.name}-2", f"{base.name}-3"]
+
+
+def test_plan_json_redacts_secret_looking_values(pets: Contract, tmp_path: Path) -> None:
+    text = PETS.replace("X-Client, in: header", "X-Api-Token, in: header")
+    contract = contract_from(tmp_path, "secret.yaml", text)
+    fx = tmp_path / "fx.json"
+    fx.write_text('{"X_API_TOKEN": "s3cr3t-value"}')
+    cases = plan_contract(contract, testdata=load_testdata([fx]))
+    assert ("X-Api-Token", "s3cr3t-value") in by_id(cases)["tiny::GET /pets/::positive-valid"].steps[0].request.headers
+    out = plan_to_json(cases)
+    assert "s3cr3t-value" not in out and '"X-Api-Token": "<redacted>"' in out
+    assert "s3cr3t-value" in plan_to_json(cases, redact=False)

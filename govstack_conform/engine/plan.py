@@ -15,8 +15,10 @@ a 404 is not the candidate's fault.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import Any
 
 from govstack_conform.engine.cases import Auth, Case, CaseKind, Expect, RequestPlan, Step
 from govstack_conform.engine.plan_negative import negative_cases
@@ -236,7 +238,24 @@ def plan_contract(
     return result
 
 
-def plan_to_json(cases: Iterable[Case]) -> str:
-    """The plan as stable JSON (sorted keys, fixed indent): byte-identical for identical plans."""
-    doc = {"format": PLAN_FORMAT, "version": PLAN_VERSION, "cases": [c.to_dict() for c in cases]}
+_SECRET_NAME = re.compile(r"^(authorization|cookie)$|token|key|secret", re.IGNORECASE)
+REDACTED = "<redacted>"
+
+
+def _redact(case: dict[str, Any]) -> dict[str, Any]:
+    """Header and query values whose names look secret (as `run` treats them): test data may hold real ones."""
+    for step in case["steps"]:
+        req = step["request"]
+        req["headers"] = {k: REDACTED if _SECRET_NAME.search(k) else v for k, v in req["headers"].items()}
+        req["query"] = [[k, REDACTED if _SECRET_NAME.search(k) else v] for k, v in req["query"]]
+    return case
+
+
+def plan_to_json(cases: Iterable[Case], *, redact: bool = True) -> str:
+    """The plan as stable JSON (sorted keys, fixed indent): byte-identical for identical plans.
+
+    With `redact`, values of secret-looking headers and query parameters are replaced (never printed).
+    """
+    dicts = [_redact(c.to_dict()) if redact else c.to_dict() for c in cases]
+    doc = {"format": PLAN_FORMAT, "version": PLAN_VERSION, "cases": dicts}
     return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

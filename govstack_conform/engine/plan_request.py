@@ -22,6 +22,7 @@ from govstack_conform.model import Contract, MediaType, Operation, Parameter, Sc
 
 # Header parameters OpenAPI says to ignore (the transport and auth layers own them).
 IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
+_CREDENTIAL = re.compile(r"token|key|secret|auth|session|cookie|signature|xsrf|csrf|password", re.IGNORECASE)
 MULTIPART_BOUNDARY = "govstack-conform-boundary-7d1c3b"
 
 # Where a value came from; a case's tags say it so the runner knows what a 4xx/404 means.
@@ -52,8 +53,13 @@ class Built:
     schema_body: Any = None  # the JSON body (for must_echo and mutations), None when not JSON
 
     def identifying_sources(self) -> list[str]:
-        """Sources of the inputs that name records: path parameters and required query parameters."""
-        return [s for loc, _, s, req in self.param_sources if loc == "path" or (loc == "query" and req)]
+        """Sources of the inputs a generated value cannot stand in for: path parameters and required
+        query parameters (they name records) and required credential-like headers (tokens, keys)."""
+        return [
+            s
+            for loc, name, s, req in self.param_sources
+            if loc == "path" or (loc == "query" and req) or (loc == "header" and req and _CREDENTIAL.search(name))
+        ]
 
 
 def sub_seed(seed: int, *parts: str) -> int:
@@ -430,7 +436,8 @@ def valid_request(ctx: Ctx, op: Operation) -> Built:
 def provenance_tags(built: Built) -> tuple[str, ...]:
     """Tags telling the runner how far it may trust the request to be accepted.
 
-    Identifying inputs are the path parameters and required query parameters: they name records.
+    Identifying inputs are the path parameters and required query parameters (they name records)
+    and required credential-like header parameters (a generated token is never a valid one).
 
     "fixture": test data supplied every identifying input (at least one) and the body, if any, came
     from test data or a spec example; or, for an operation without identifying inputs, test data
