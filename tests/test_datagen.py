@@ -343,7 +343,8 @@ def test_determinism_and_seed_variation() -> None:
     assert datagen.generate(fresh, named(fresh, "S"), seed=7) == datagen.generate(c, s, seed=7)
     values = {json.dumps(datagen.generate(c, s, seed=seed), sort_keys=True) for seed in range(10)}
     assert len(values) >= 8
-    assert datagen.generate(c, s, seed="7") != datagen.generate(c, s, seed=7) or True  # str and int seeds both work
+    # "7" and 7 are different seeds (repr-hashed), and both are accepted
+    assert schemas.validate(c, s, datagen.generate(c, s, seed="7")) == []
 
 
 def test_determinism_across_processes() -> None:
@@ -383,7 +384,6 @@ def test_mutations_are_invalid_diverse_and_deterministic() -> None:
         assert schemas.validate(c, s, m.value, direction="request"), m
         assert m.description
     assert muts == datagen.mutations(c, s, valid, seed=2)
-    assert datagen.generate(c, s, seed=2) != valid or True
     many = datagen.mutations(c, s, valid, seed=2, limit=40)
     assert len(many) > 8
     assert all(schemas.validate(c, s, m.value, direction="request") for m in many)

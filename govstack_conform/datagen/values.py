@@ -374,7 +374,9 @@ class Generator:
                 if name in f.forced:
                     out[name] = f.forced[name]
                     continue
-                if not required and not f.allows_name(name):
+                if not required and not (optional_ok and f.allows_name(name)):
+                    if f.min_properties and f.allows_name(name):
+                        skipped.append(name)
                     continue
                 parts = tuple(f.properties.get(name, ())) or tuple(f.additional)
                 try:
@@ -383,9 +385,6 @@ class Generator:
                         continue
                     pf = facts_for(self.contract, parts)
                     if self._hidden(pf, required, f):
-                        continue
-                    if not required and not optional_ok:
-                        skipped.append(name)
                         continue
                     out[name] = self._enter(pf, parts[0] if len(parts) == 1 else None)
                 except (TooDeep, GenerationError, SchemaUnusable):
@@ -416,7 +415,9 @@ class Generator:
             if len(out) >= f.min_properties:
                 return
             try:
-                out[name] = self.from_schemas(tuple(f.properties[name]))
+                pf = facts_for(self.contract, tuple(f.properties[name]))
+                if not self._hidden(pf, False, f):
+                    out[name] = self._enter(pf, f.properties[name][0] if len(f.properties[name]) == 1 else None)
             except (TooDeep, GenerationError, SchemaUnusable):
                 continue
         i = 0
