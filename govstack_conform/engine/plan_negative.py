@@ -20,7 +20,6 @@ from govstack_conform.engine.plan_request import (
     Built,
     Ctx,
     Untestable,
-    is_json_media,
     provenance_tags,
     relevant_params,
     resolved,
@@ -29,6 +28,7 @@ from govstack_conform.engine.plan_request import (
     sub_seed,
     valid,
 )
+from govstack_conform.engine.plan_wire import is_json_media
 from govstack_conform.model import Operation, Parameter, Schema
 
 MAX_BODY_MUTATIONS = 10

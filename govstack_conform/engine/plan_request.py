@@ -13,17 +13,21 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
 from govstack_conform import datagen, schemas
 from govstack_conform.engine.cases import Auth, RequestPlan
+from govstack_conform.engine.plan_wire import (
+    encode_body,
+    path_value,
+    query_pairs,
+    serialize_simple,
+)
 from govstack_conform.engine.testdata import TestData
 from govstack_conform.model import Contract, MediaType, Operation, Parameter, Schema, SpecDefect
 
 # Header parameters OpenAPI says to ignore (the transport and auth layers own them).
 IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 _CREDENTIAL = re.compile(r"token|key|secret|auth|session|cookie|signature|xsrf|csrf|password", re.IGNORECASE)
-MULTIPART_BOUNDARY = "govstack-conform-boundary-7d1c3b"
 
 # Where a value came from; a case's tags say it so the runner knows what a 4xx/404 means.
 FIXTURE, EXAMPLE, GENERATED = "fixture", "example", "generated"
@@ -83,11 +87,6 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return value
-
-
-def is_json_media(media_type: str) -> bool:
-    mt = media_type.split(";")[0].strip().lower()
-    return mt == "application/json" or mt.endswith("+json") or mt in ("*/*", "application/*")
 
 
 def pick_media(op: Operation) -> MediaType | None:
@@ -246,94 +245,6 @@ def generate_body(ctx: Ctx, op: Operation, media: MediaType, purpose: str) -> An
         raise Untestable(str(e)) from None
 
 
-def serialize_simple(value: Any, explode: bool = False) -> str:
-    """OpenAPI `simple` style: arrays comma-joined, objects k,v or k=v pairs."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ",".join(serialize_simple(v) for v in value)
-    if isinstance(value, dict):
-        sep = "=" if explode else ","
-        return ",".join(f"{k}{sep}{serialize_simple(v)}" for k, v in value.items())
-    if isinstance(value, str):
-        return value
-    return json.dumps(value)
-
-
-def _path_value(p: Parameter, value: Any) -> str:
-    style = p.style or "simple"
-    explode = bool(p.explode)
-    if style == "label":
-        return "." + serialize_simple(value, explode)
-    if style == "matrix":
-        if isinstance(value, list) and explode:
-            return "".join(f";{p.name}={serialize_simple(v)}" for v in value)
-        return f";{p.name}={serialize_simple(value, explode)}"
-    return serialize_simple(value, explode)
-
-
-def _query_pairs(p: Parameter, value: Any) -> list[tuple[str, str]]:
-    style = p.style or "form"
-    explode = p.explode if p.explode is not None else style == "form"
-    if isinstance(value, list):
-        if style == "spaceDelimited":
-            return [(p.name, " ".join(serialize_simple(v) for v in value))]
-        if style == "pipeDelimited":
-            return [(p.name, "|".join(serialize_simple(v) for v in value))]
-        if explode:
-            return [(p.name, serialize_simple(v)) for v in value]
-        return [(p.name, serialize_simple(value))]
-    if isinstance(value, dict):
-        if style == "deepObject":
-            return [(f"{p.name}[{k}]", serialize_simple(v)) for k, v in value.items()]
-        if explode:
-            return [(str(k), serialize_simple(v)) for k, v in value.items()]
-        return [(p.name, serialize_simple(value))]
-    return [(p.name, serialize_simple(value))]
-
-
-def encode_body(media: MediaType, value: Any, ctx: Ctx) -> tuple[Any, bool, bytes | None, str]:
-    """(json body, has_body, raw bytes, content type) for sending `value` as `media`."""
-    mt = media.media_type.split(";")[0].strip()
-    low = mt.lower()
-    if is_json_media(low):
-        return value, True, None, "application/json" if low in ("*/*", "application/*") else mt
-    if low == "application/x-www-form-urlencoded":
-        items = value.items() if isinstance(value, dict) else [("value", value)]
-        pairs = []
-        for k, v in items:
-            for one in v if isinstance(v, list) else [v]:
-                pairs.append((str(k), one if isinstance(one, str) else json.dumps(one)))
-        return None, False, urlencode(pairs).encode(), mt
-    if low == "multipart/form-data":
-        return None, False, _multipart(media, value, ctx), f"{mt}; boundary={MULTIPART_BOUNDARY}"
-    if low.startswith("text/"):
-        text = value if isinstance(value, str) else json.dumps(value)
-        return None, False, text.encode(), mt
-    return None, False, b"govstack-conform test content\n", mt
-
-
-def _multipart(media: MediaType, value: Any, ctx: Ctx) -> bytes:
-    props = resolved(ctx, media.schema).get("properties") or {}
-    parts = []
-    items = value.items() if isinstance(value, dict) else [("file", value)]
-    for k, v in items:
-        sub = props.get(k) if isinstance(props, dict) else None
-        binary = isinstance(sub, dict) and sub.get("format") in ("binary", "byte")
-        head = f'--{MULTIPART_BOUNDARY}\r\nContent-Disposition: form-data; name="{k}"'
-        if binary or k == "file":
-            content = v.encode() if isinstance(v, str) else b"govstack-conform test file\n"
-            parts.append(
-                f'{head}; filename="{k}.bin"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode() + content
-            )
-        else:
-            text = v if isinstance(v, str) else json.dumps(v)
-            parts.append(f"{head}\r\n\r\n{text}".encode())
-    return b"\r\n".join(parts) + f"\r\n--{MULTIPART_BOUNDARY}--\r\n".encode()
-
-
 def blocked_reason(op: Operation, need_body: bool = True) -> str | None:
     aspects = ("parameters", "request-body") if need_body else ("parameters",)
     for aspect in aspects:
@@ -372,9 +283,9 @@ def build(
             continue
         sources.append((p.location, p.name, source, p.required or p.location == "path"))
         if p.location == "path":
-            path_params.append((p.name, _path_value(p, value)))
+            path_params.append((p.name, path_value(p, value)))
         elif p.location == "query":
-            query.extend(_query_pairs(p, value))
+            query.extend(query_pairs(p, value))
         elif p.location == "header":
             headers.append((p.name, serialize_simple(value, bool(p.explode))))
         elif p.location == "cookie":
@@ -391,7 +302,7 @@ def build(
             found, fixture_body = ctx.testdata.lookup_body(op)
             body = (FIXTURE, jsonable(fixture_body)) if found else (GENERATED, generate_body(ctx, op, media, purpose))
         body_source, body_value = body
-        json_body, has_body, raw, ctype = encode_body(media, body_value, ctx)
+        json_body, has_body, raw, ctype = encode_body(media, body_value, ctx.contract)
     elif body is not None and with_body:  # a fixture body for an operation that documents none: send it as JSON
         body_source, body_value = body
         json_body, has_body, ctype = body_value, True, "application/json"

@@ -19,13 +19,13 @@ from govstack_conform.engine.plan_request import (
     Built,
     Ctx,
     Untestable,
-    is_json_media,
     provenance_tags,
     resolved,
     statuses,
     valid,
     valid_request,
 )
+from govstack_conform.engine.plan_wire import is_json_media
 from govstack_conform.model import Operation, Schema
 from govstack_conform.schemas import SchemaUnusable, child, resolve
 
