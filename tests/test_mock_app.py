@@ -30,6 +30,8 @@ components:
     bearer: {type: http, scheme: bearer}
     key: {type: apiKey, in: header, name: X-Api-Key}
     basic: {type: http, scheme: basic}
+    cookieKey: {type: apiKey, in: cookie, name: session}
+    queryKey: {type: apiKey, in: query, name: appid}
   parameters:
     thingId: {name: thingId, in: path, required: true, schema: {type: string}}
   schemas:
@@ -41,6 +43,12 @@ components:
         name: {type: string, minLength: 1}
         size: {type: integer, minimum: 0}
         colour: {type: string, enum: [red, green]}
+    Gadget:
+      type: object
+      required: [gadgetId, label]
+      properties:
+        gadgetId: {type: integer}
+        label: {type: string}
     Error:
       type: object
       required: [code, message]
@@ -165,6 +173,50 @@ paths:
             schema: {type: object, required: [n], properties: {n: {type: integer}}}
       responses:
         "200": {description: taken}
+  /gadgets:
+    post:
+      security: []
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, required: [label], properties: {label: {type: string}}}
+      responses:
+        "201":
+          description: made
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Gadget'}
+    get:
+      security: []
+      parameters:
+        - {name: gadgetId, in: query, required: true, schema: {type: integer}}
+      responses:
+        "200":
+          description: one
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Gadget'}
+        "404": {description: no such gadget}
+  /gadgets/{gadgetId}:
+    delete:
+      security: []
+      parameters:
+        - {name: gadgetId, in: path, required: true, schema: {type: integer}}
+      responses:
+        "204": {description: gone}
+  /cookie:
+    get:
+      security: [{cookieKey: []}]
+      responses:
+        "200": {description: ok}
+  /query-key:
+    get:
+      security: [{queryKey: []}]
+      parameters:
+        - {name: appid, in: query, required: true, schema: {type: string, format: uuid}}
+      responses:
+        "200": {description: ok}
   /impossible:
     get:
       security: []
@@ -322,6 +374,29 @@ def test_put_on_unknown_id_creates(client: httpx.Client) -> None:
     assert client.get("/things/chosen-id/", headers=BEARER).json()["name"] == "upserted"
 
 
+def test_read_by_id_in_query_with_integer_ids(contract: Contract, client: httpx.Client) -> None:
+    made = client.post("/gadgets", json={"label": "first"}).json()
+    other = client.post("/gadgets", json={"label": "second"}).json()
+    assert isinstance(made["gadgetId"], int) and made["gadgetId"] != other["gadgetId"]
+    r = client.get("/gadgets", params={"gadgetId": made["gadgetId"]})
+    assert r.status_code == 200 and r.json() == made
+    _assert_valid(contract, "GET", "/gadgets", r)
+    assert client.get("/gadgets", params={"gadgetId": other["gadgetId"]}).json()["label"] == "second"
+    assert client.delete(f"/gadgets/{made['gadgetId']}").status_code == 204
+    assert client.get("/gadgets", params={"gadgetId": made["gadgetId"]}).status_code == 404
+    assert client.get("/gadgets", params={"gadgetId": "x"}).status_code == 400
+
+
+def test_generated_bodies_are_deterministic_per_seed(contract: Contract) -> None:
+    def listing(seed: int) -> bytes:
+        options = MockOptions(token=TOKEN, seed=seed)
+        with serve_in_thread(contract, options) as server, httpx.Client(base_url=server.base_url) as c:
+            return c.get("/things/", headers=BEARER).content
+
+    assert listing(1) == listing(1)
+    assert listing(1) != listing(2)
+
+
 # -- invalid input --------------------------------------------------------------------------------
 
 
@@ -405,6 +480,15 @@ def test_security_alternatives(client: httpx.Client) -> None:
     bad = "Basic " + base64.b64encode(b"anyone:nope").decode()
     assert client.get("/basic", headers={"Authorization": bad}).status_code == 401
     assert client.get("/basic").status_code == 401
+
+
+def test_api_key_in_cookie_and_query(client: httpx.Client) -> None:
+    assert client.get("/cookie", headers={"Cookie": f"session={KEY}"}).status_code == 200
+    assert client.get("/cookie", headers={"Cookie": "session=nope"}).status_code == 401
+    assert client.get("/cookie").status_code == 401
+    # the key is judged by the guard, not by the parameter schema that wants a uuid
+    assert client.get("/query-key", params={"appid": KEY}).status_code == 200
+    assert client.get("/query-key", params={"appid": "nope"}).status_code == 401
 
 
 def test_generated_credentials(contract: Contract) -> None:
