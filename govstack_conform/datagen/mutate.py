@@ -216,6 +216,7 @@ def mutations(
 
     Returns [] when the schema cannot be evaluated: no variant of it could be trusted to be invalid.
     """
+    valid_value = copy_json(valid_value)  # variants share structure with this copy, never with the caller's
     walker = _Walker(contract, valid_value)
     root = walker.facts((schema,), valid_value)
     if root is None:

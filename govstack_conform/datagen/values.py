@@ -6,10 +6,10 @@ top) because every generated case costs CPU in the engine and bytes on the wire.
 
 from __future__ import annotations
 
-import math
 import random
 from typing import Any
 
+from govstack_conform.datagen import scalars
 from govstack_conform.datagen.facts import (
     Choice,
     Facts,
@@ -20,15 +20,13 @@ from govstack_conform.datagen.facts import (
     type_allows,
     violations,
 )
-from govstack_conform.datagen.formats import CHECKED, sample
-from govstack_conform.datagen.regex import matches, string_for_pattern
+from govstack_conform.datagen.regex import matches
 from govstack_conform.model import Contract, Schema
 from govstack_conform.schemas import SchemaUnusable
 
 REF_REPEATS = 2  # how often the same $ref target may be open on one path (recursion limit)
 MAX_DEPTH = 32  # absolute nesting limit, whatever the refs
 OPTIONAL_DEPTH = 2  # objects nested deeper than this get only their required properties
-_WORD = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
 _NONE = object()
@@ -45,17 +43,6 @@ def copy_json(value: Any) -> Any:
     if isinstance(value, list):
         return [copy_json(v) for v in value]
     return value
-
-
-def multiple_ok(value: float, m: float) -> bool:
-    """jsonschema's own multipleOf test, so our numbers pass it exactly."""
-    if isinstance(m, float) or isinstance(value, float):
-        try:
-            q = value / m
-            return bool(int(q) == q)
-        except (OverflowError, ZeroDivisionError):
-            return False
-    return value % m == 0
 
 
 class Generator:
@@ -225,9 +212,9 @@ class Generator:
         if t == "array":
             return self._array(f)
         if t == "string":
-            return self._string(f)
+            return scalars.string(f, self.rng)
         if t in ("integer", "number"):
-            return self._number(f, t == "integer")
+            return scalars.number(f, self.rng, t == "integer")
         if t == "boolean":
             return self.rng.random() < 0.5
         return None
@@ -257,83 +244,6 @@ class Generator:
         if f.minimum is not None or f.maximum is not None or f.multiple_of or f.formats:
             return "integer" if set(f.formats) & {"int32", "int64"} else "number"
         return "string"
-
-    def _string(self, f: Facts) -> str:
-        lo, hi = f.min_length, f.max_length
-        if hi is not None and hi < lo:
-            raise GenerationError(f"maxLength {hi} is below minLength {lo}")
-        if f.patterns:
-            for _ in range(4):
-                s = string_for_pattern(f.patterns[0], self.rng, lo, hi)
-                if all(matches(p, s) for p in f.patterns[1:]):
-                    return s
-            raise GenerationError(f"no string found matching all of the patterns {f.patterns}")
-        if f.formats:
-            made = sample(f.formats[0], self.rng)
-            if made is not None and lo <= len(made) and (hi is None or len(made) <= hi):
-                return made
-            if f.formats[0] in CHECKED:
-                raise GenerationError(f"no {f.formats[0]} string has a length in {lo}..{hi}")
-        n = max(lo, self.rng.randint(4, 10))
-        if hi is not None:
-            n = min(n, hi)
-        first = self.rng.choice(_WORD[:26]) if n else ""
-        return first + "".join(self.rng.choice(_WORD) for _ in range(n - 1))
-
-    def _number(self, f: Facts, integer: bool) -> int | float:
-        lo, hi = f.minimum, f.maximum
-        for fmt, bits in (("int32", 31), ("int64", 63)):
-            if fmt in f.formats:
-                lo = max(lo, -(2**bits) + 1) if lo is not None else -(2**bits) + 1
-                hi = min(hi, 2**bits - 1) if hi is not None else 2**bits - 1
-        if integer or any(isinstance(m, int) for m in f.multiple_of):
-            a = None if lo is None else math.ceil(lo) + (1 if f.min_excl and math.ceil(lo) == lo else 0)
-            b = None if hi is None else math.floor(hi) - (1 if f.max_excl and math.floor(hi) == hi else 0)
-            a, b = self._window(a, b)
-            if a > b:
-                raise GenerationError(f"no integer lies between {lo} and {hi}")
-            if not f.multiple_of:
-                return self.rng.randint(a, b)
-            m = f.multiple_of[0]
-            ks = list(range(math.ceil(a / m), math.floor(b / m) + 1))[:50]
-            self.rng.shuffle(ks)
-            for k in ks:
-                v = k * m
-                v = int(v) if isinstance(v, float) and v.is_integer() and integer else v
-                if a <= v <= b and all(multiple_ok(v, x) for x in f.multiple_of):
-                    return v
-            raise GenerationError(f"no multiple of {f.multiple_of} lies between {lo} and {hi}")
-        fa, fb = self._window(lo, hi)
-        for _ in range(8):
-            v = round(self.rng.uniform(fa, fb), 2)
-            if self._in_range(f, v, lo, hi):
-                return v
-        v = (fa + fb) / 2
-        if self._in_range(f, v, lo, hi) and fa <= fb:
-            return v
-        raise GenerationError(f"no number found between {lo} and {hi}")
-
-    def _in_range(self, f: Facts, v: float, lo: float | None, hi: float | None) -> bool:
-        if lo is not None and (v < lo or (f.min_excl and v == lo)):
-            return False
-        if hi is not None and (v > hi or (f.max_excl and v == hi)):
-            return False
-        return all(multiple_ok(v, m) for m in f.multiple_of)
-
-    @staticmethod
-    def _window(a: Any, b: Any) -> tuple[Any, Any]:
-        """A small range inside [a, b] near 1..100, so numbers look ordinary."""
-        if a is None and b is None:
-            return 1, 100
-        if a is None:
-            return (max(min(1, b), b - 100), b) if b >= 1 else (b - 100, b)
-        if b is None:
-            return (a, a + 100) if a >= 1 else (a, max(a + 1, 100))
-        if b - a > 1000:
-            if a <= 1 <= b:
-                return 1, min(b, 100)
-            return (a, a + 100) if a > 1 else (b - 100, b)
-        return a, b
 
     def _array(self, f: Facts) -> list[Any]:
         lo, hi = f.min_items, f.max_items
