@@ -97,7 +97,9 @@ def test_type_lists_null_and_nullable() -> None:
 def test_enum_and_const() -> None:
     assert gen_one({"type": "string", "enum": ["a", "b", "c"]})[0] in ("a", "b", "c")
     assert gen_one({"const": {"k": [1]}}, "3.1.0")[0] == {"k": [1]}
-    # enum values of the wrong type are never chosen
+    # enum values outside the other constraints are never chosen
+    for seed in range(6):
+        assert gen_one({"type": "integer", "enum": [1, 100, 7], "maximum": 50, "multipleOf": 7}, seed=seed)[0] == 7
     assert gen_one({"type": "integer", "enum": ["x", 3]})[0] == 3
     with pytest.raises(GenerationError):
         gen_one({"type": "string", "enum": [1, 2]})

@@ -75,15 +75,15 @@ def number(f: Facts, rng: random.Random, integer: bool) -> int | float:
     fa, fb = _window(lo, hi)
     for _ in range(8):
         v = round(rng.uniform(fa, fb), 2)
-        if _in_range(f, v, lo, hi):
+        if in_range(f, v, lo, hi):
             return v
     v = (fa + fb) / 2
-    if _in_range(f, v, lo, hi) and fa <= fb:
+    if in_range(f, v, lo, hi) and fa <= fb:
         return v
     raise GenerationError(f"no number found between {lo} and {hi}")
 
 
-def _in_range(f: Facts, v: float, lo: float | None, hi: float | None) -> bool:
+def in_range(f: Facts, v: float, lo: float | None, hi: float | None) -> bool:
     if lo is not None and (v < lo or (f.min_excl and v == lo)):
         return False
     if hi is not None and (v > hi or (f.max_excl and v == hi)):

@@ -226,6 +226,8 @@ class Generator:
                 and (f.max_length is None or len(v) <= f.max_length)
                 and all(matches(p, v) for p in f.patterns)
             )
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            return scalars.in_range(f, v, f.minimum, f.maximum)
         return True
 
     def _type(self, f: Facts) -> str:
