@@ -89,7 +89,7 @@ class MockApp:
     # -- answers -------------------------------------------------------------------------------
 
     def _plain(self, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-        return JSONResponse({"error": R._reason(status), "message": message}, status, headers=headers)
+        return JSONResponse({"error": R.reason(status), "message": message}, status, headers=headers)
 
     def _error(self, op: Operation, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
         media_type, content = self.bodies.error(op, status, message)
@@ -263,8 +263,3 @@ def build_app(contract: Contract, options: MockOptions | None = None) -> Starlet
     app = Starlette(routes=[Route("/{path:path}", endpoint=mock, max_body_size=MAX_BODY)])
     app.state.mock = mock
     return app
-
-
-def journal_of(app: Starlette) -> Journal:
-    mock: MockApp = app.state.mock
-    return mock.journal

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 from govstack_conform import schemas
@@ -151,7 +152,7 @@ class Bodies:
                 if self.valid(media, value) is not True:
                     value = None  # the documented schema is broken: a plain error body says more
         if value is None:
-            value = {"error": _reason(status), "message": message}
+            value = {"error": reason(status), "message": message}
         media_type = media.media_type if media is not None and is_json(media.media_type) else "application/json"
         return media_type, encode(media, value)
 
@@ -199,9 +200,8 @@ class Bodies:
             return "mock"
 
 
-def _reason(status: int) -> str:
-    from http import HTTPStatus
-
+def reason(status: int) -> str:
+    """The standard reason phrase of a status ("Bad Request")."""
     try:
         return HTTPStatus(status).phrase
     except ValueError:
