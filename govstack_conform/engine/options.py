@@ -110,7 +110,7 @@ class RunOptions:
     retries: int = 0  # extra attempts on connection errors only
     body_cap: int = DEFAULT_BODY_CAP
     record_cap: int = DEFAULT_RECORD_CAP
-    record_passed_bodies: bool = False  # keep bodies of passed cases in results (big)
+    record_passed_bodies: bool = False  # full evidence (headers, bodies) for passed cases too (big)
     latency_budget_ms: float | None = None  # None: the BB profile's, else DEFAULT_LATENCY_MS
     headers: tuple[tuple[str, str], ...] = ()  # --header, applied after the profile's
     profile_headers: bool = True

@@ -13,20 +13,36 @@ import contextlib
 import re
 import ssl
 import time
-from dataclasses import dataclass
+import zlib
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
+import httpcore
 import httpx
 
 from govstack_conform.engine.options import PathMap, RunOptions
 from govstack_conform.errors import ConfigError, TargetError
 
 _PARAM = re.compile(r"\{([^{}]+)\}")
+_PATH_SAFE = "/%:@!$&'()*+,;=~-._"
+
+
+_SSL_CACHE: dict[tuple[object, ...], ssl.SSLContext] = {}
 
 
 def ssl_context(options: RunOptions) -> ssl.SSLContext:
-    """Verified TLS by default (certifi's bundle or --ca-bundle); --insecure only when asked."""
+    """Verified TLS by default (certifi's bundle or --ca-bundle); --insecure only when asked.
+
+    Loading a CA bundle costs tens of milliseconds, so a context is built once per set of TLS options."""
+    creds = options.credentials
+    key = (options.insecure, options.ca_bundle, creds.client_cert, creds.client_key)
+    found = _SSL_CACHE.get(key)
+    if found is None:
+        found = _SSL_CACHE[key] = _new_ssl_context(options)
+    return found
+
+
+def _new_ssl_context(options: RunOptions) -> ssl.SSLContext:
     try:
         if options.insecure:
             ctx = ssl.create_default_context()
@@ -52,6 +68,22 @@ def ssl_context(options: RunOptions) -> ssl.SSLContext:
     return ctx
 
 
+class Dest:
+    """Where requests go: the origin as httpcore wants it, and the Host header."""
+
+    __slots__ = ("cut", "host", "hostname", "key", "origin", "port", "scheme", "tls")
+
+    def __init__(self, scheme: str, hostname: str, port: int, netloc: str) -> None:
+        self.scheme = scheme.encode("ascii")
+        self.hostname = hostname.encode("idna")
+        self.port = port
+        self.tls = scheme == "https"
+        self.host = netloc
+        self.origin = httpcore.Origin(self.scheme, self.hostname, port)
+        self.key = (self.scheme, self.hostname, port)
+        self.cut = len(f"{scheme}://{netloc}")
+
+
 class UrlBuilder:
     """Base URL (its path is a prefix) + the product's path for a BB template + encoded parameters."""
 
@@ -61,7 +93,12 @@ class UrlBuilder:
             raise ConfigError(f"--target {target!r} must be an http:// or https:// URL")
         if parts.query or parts.fragment:
             raise ConfigError(f"--target {target!r} must not have a query or fragment")
-        self.base = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            raise ConfigError(f"--target {target!r} has an invalid port") from None
+        self.dest = Dest(parts.scheme, parts.hostname or "", port, parts.netloc.rsplit("@", 1)[-1])
+        self.base = f"{parts.scheme}://{self.dest.host}{quote(parts.path.rstrip('/'), safe=_PATH_SAFE)}"
         self.path_map = path_map
         self._compiled: dict[str, tuple[list[str], tuple[tuple[str, str], ...]]] = {}
 
@@ -71,7 +108,9 @@ class UrlBuilder:
         if found is None:
             path, _, literal = template.partition("?")
             pairs = tuple(parse_qsl(literal, keep_blank_values=True)) if literal else ()
-            found = self._compiled[template] = (_PARAM.split(self.path_map.apply(path)), pairs)
+            pieces = _PARAM.split(self.path_map.apply(path))
+            pieces = [quote(p, safe=_PATH_SAFE) if i % 2 == 0 else p for i, p in enumerate(pieces)]
+            found = self._compiled[template] = (pieces, pairs)
         return found
 
     def url(
@@ -138,45 +177,80 @@ class Reply:
         return None
 
 
-@dataclass(frozen=True)
 class Sent:
     """The request as it went on the wire (before redaction)."""
 
-    method: str
-    url: str
-    headers: tuple[tuple[str, str], ...]
-    body: bytes | None
+    __slots__ = ("body", "headers", "method", "url")
+
+    def __init__(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None) -> None:
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+
+
+class Worker:
+    """What one worker owns: a keep-alive connection per origin (a case's steps stay on it)."""
+
+    __slots__ = ("conns",)
+
+    def __init__(self) -> None:
+        self.conns: dict[tuple[bytes, bytes, int], list[Any]] = {}  # origin -> [connection, last used]
+
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_IDLE_CHECK_S = 1.0
+_CONNECT_ERRORS = (httpcore.ConnectError, httpcore.ConnectTimeout)
+_OTHER_ERRORS = (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol, ssl.SSLError, OSError)
+
+
+def _encode(value: str) -> bytes:
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8")
 
 
 class Transport:
-    """Sends requests with the run's timeout, rate limit, retries and body cap."""
+    """Sends requests with the run's timeout, rate limit, retries and body cap.
+
+    Each worker holds its own httpcore connection (httpx's transport layer): a pool shared by many
+    workers spends more CPU assigning connections than sending, and a sequence stays on one connection.
+    """
 
     def __init__(self, options: RunOptions, ctx: ssl.SSLContext | None = None) -> None:
         self.options = options
-        self.ssl = ctx if ctx is not None else ssl_context(options)
+        self._ssl = ctx
         t = options.timeout_s
         self._ext = {"timeout": {"connect": t, "read": t, "write": t, "pool": t}}
         self._interval = 1.0 / options.rate_limit if options.rate_limit else 0.0
         self._next_slot = 0.0
-        self._pools: list[httpx.AsyncHTTPTransport] = []
+        self._workers: list[Worker] = []
         self._ua = options.user_agent
 
-    def pool(self) -> httpx.AsyncHTTPTransport:
-        """A keep-alive connection for one worker."""
-        p = httpx.AsyncHTTPTransport(
-            verify=self.ssl, limits=httpx.Limits(max_connections=1, max_keepalive_connections=1), trust_env=False
-        )
-        self._pools.append(p)
-        return p
+    @property
+    def ssl(self) -> ssl.SSLContext:
+        if self._ssl is None:
+            self._ssl = ssl_context(self.options)
+        return self._ssl
+
+    def pool(self) -> Worker:
+        """The connections of one worker."""
+        w = Worker()
+        self._workers.append(w)
+        return w
 
     def client(self) -> httpx.AsyncClient:
-        """A full client with the same TLS settings (token endpoints, pre-flight)."""
+        """A full httpx client with the same TLS settings (token endpoints)."""
         return httpx.AsyncClient(verify=self.ssl, timeout=self.options.timeout_s, trust_env=False)
 
     async def aclose(self) -> None:
-        for p in self._pools:
-            await p.aclose()
-        self._pools.clear()
+        for w in self._workers:
+            for conn, _ in w.conns.values():
+                with contextlib.suppress(Exception):
+                    await conn.aclose()
+            w.conns.clear()
+        self._workers.clear()
 
     async def _throttle(self) -> None:
         loop = asyncio.get_running_loop()
@@ -186,68 +260,113 @@ class Transport:
         if slot > now:
             await asyncio.sleep(slot - now)
 
+    def _connection(self, worker: Worker, dest: Dest) -> Any:
+        key = dest.key
+        held = worker.conns.get(key)
+        now = time.monotonic()
+        if held is not None:
+            conn, last = held
+            if conn.is_available() and (now - last < _IDLE_CHECK_S or not conn.has_expired()):
+                held[1] = now
+                return conn
+            worker.conns.pop(key, None)
+        conn = httpcore.AsyncHTTPConnection(
+            dest.origin, ssl_context=self.ssl if dest.tls else None, keepalive_expiry=30.0
+        )
+        worker.conns[key] = [conn, now]
+        return conn
+
     async def send(
         self,
-        pool: httpx.AsyncHTTPTransport,
+        worker: Worker,
+        dest: Dest,
         method: str,
         url: str,
         headers: list[tuple[str, str]],
         content: bytes | None,
     ) -> tuple[Sent, Reply]:
-        hdrs = [("User-Agent", self._ua), *headers]
+        names = {n.lower() for n, _ in headers}
+        hdrs = list(headers) if "host" in names else [("Host", dest.host), *headers]
+        if "user-agent" not in names:
+            hdrs.append(("User-Agent", self._ua))
+        if content is not None:
+            hdrs.append(("Content-Length", str(len(content))))
+        elif method in _BODY_METHODS:
+            hdrs.append(("Content-Length", "0"))
+        sent = Sent(method, url, hdrs, content)
+        try:
+            request = httpcore.Request(
+                method.encode("ascii"),
+                httpcore.URL(scheme=dest.scheme, host=dest.hostname, port=dest.port, target=_encode(url[dest.cut :])),
+                headers=[(n.encode("ascii"), _encode(v)) for n, v in hdrs],
+                content=content,
+                extensions=self._ext,
+            )
+        except (UnicodeEncodeError, TypeError, ValueError) as exc:
+            return sent, Reply(error=f"request could not be built: {exc}")
         attempt = 0
         while True:
             if self._interval:
                 await self._throttle()
             start = time.perf_counter()
-            try:
-                request = httpx.Request(method, url, headers=hdrs, content=content, extensions=self._ext)
-            except (httpx.InvalidURL, ValueError, TypeError) as exc:
-                sent = Sent(method, url, tuple(hdrs), content)
-                return sent, Reply(error=f"request could not be built: {exc}")
-            raw = request.headers.raw
-            sent = Sent(method, url, tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw), content)
+            conn = self._connection(worker, dest)
             try:
                 async with asyncio.timeout(self.options.timeout_s):
-                    response = await pool.handle_async_request(request)
+                    response = await conn.handle_async_request(request)
                     try:
                         body, truncated = await self._read(response)
                     finally:
                         await response.aclose()
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            except _CONNECT_ERRORS as exc:
+                worker.conns.pop(dest.key, None)
                 if attempt < self.options.retries:
                     attempt += 1
                     await asyncio.sleep(min(0.1 * 2**attempt, 2.0))
                     continue
                 return sent, Reply(error=f"connection failed: {_why(exc)}", elapsed_ms=_ms(start))
-            except (TimeoutError, httpx.TimeoutException):
+            except (TimeoutError, httpcore.TimeoutException):
+                worker.conns.pop(dest.key, None)
                 why = f"no complete answer within {self.options.timeout_s:g} s"
                 return sent, Reply(error=why, elapsed_ms=_ms(start))
-            except (httpx.HTTPError, ssl.SSLError, OSError) as exc:
+            except _OTHER_ERRORS as exc:
+                worker.conns.pop(dest.key, None)
                 return sent, Reply(error=f"{type(exc).__name__}: {_why(exc)}", elapsed_ms=_ms(start))
             version = response.extensions.get("http_version", b"HTTP/1.1")
             return sent, Reply(
-                response.status_code,
-                [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw],
+                response.status,
+                [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers],
                 body,
                 truncated=truncated,
                 elapsed_ms=_ms(start),
                 http_version=version.decode("ascii", "replace") if isinstance(version, bytes) else str(version),
             )
 
-    async def _read(self, response: httpx.Response) -> tuple[bytes, bool]:
+    async def _read(self, response: httpcore.Response) -> tuple[bytes, bool]:
         """The body up to the cap; beyond it we stop reading (never holding more than the cap)."""
         cap = self.options.body_cap
+        decoder = _decoder(response.headers)
         chunks: list[bytes] = []
         size = 0
-        stream: Any = response.aiter_bytes() if "content-encoding" in response.headers else response.aiter_raw()
-        async for chunk in stream:
+        async for raw in response.aiter_stream():
+            chunk = raw if decoder is None else decoder.decompress(raw, cap + 1 - size)
             size += len(chunk)
             if size > cap:
                 chunks.append(chunk[: len(chunk) - (size - cap)])
                 return b"".join(chunks), True
             chunks.append(chunk)
         return (chunks[0] if len(chunks) == 1 else b"".join(chunks)), False
+
+
+def _decoder(headers: list[tuple[bytes, bytes]]) -> Any:
+    """A zlib decoder for gzip/deflate bodies (we never ask for compression, some servers send it anyway)."""
+    for k, v in headers:
+        if k.lower() == b"content-encoding":
+            coding = v.strip().lower()
+            if coding in (b"gzip", b"x-gzip"):
+                return zlib.decompressobj(16 + zlib.MAX_WBITS)
+            if coding == b"deflate":
+                return zlib.decompressobj()
+    return None
 
 
 def _ms(start: float) -> float:

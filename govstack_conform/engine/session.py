@@ -207,13 +207,14 @@ class _BBRun:
                 stopped = f"untestable: {step.name} needs {missing} from an earlier step, which did not provide it"
                 break
             method = step.request.method
-            sent, reply = await self.transport.send(pool, method, url, headers, content)
+            dest = self.urls.dest
+            sent, reply = await self.transport.send(pool, dest, method, url, headers, content)
             if reply.status == 401 and token is not None and self.oauth is not None:
                 fresh = await self.oauth.get(stale=token)
                 headers = [h for h in headers if h[0].lower() != "authorization"] + [
                     ("Authorization", "Bearer " + fresh)
                 ]
-                sent, reply = await self.transport.send(pool, method, url, headers, content)
+                sent, reply = await self.transport.send(pool, dest, method, url, headers, content)
             answered.append((step.name, sent, reply))
             if reply.error is not None:
                 break
@@ -237,8 +238,12 @@ class _BBRun:
                 break
         exchanges_plain = [Exchange(n, RecordedRequest(s.method, "", ()), error=r.error) for n, s, r in answered]
         verdict, reason = case_verdict(results, exchanges_plain, stopped)
-        keep_bodies = verdict is not Verdict.PASSED or self.options.record_passed_bodies
-        exchanges = tuple(self._record(n, s, r, keep_bodies) for n, s, r in answered)
+        full = (
+            verdict is not Verdict.PASSED
+            or self.options.record_passed_bodies
+            or any(c.outcome is not Outcome.PASSED for c in results)
+        )
+        exchanges = tuple(self._record(n, s, r, full) for n, s, r in answered)
         results = [self._redacted(c) for c in results]
         if reason:
             reason = self.redactor.text(reason)
@@ -264,13 +269,19 @@ class _BBRun:
         cut = len(data) > cap
         return self.redactor.text(data[:cap].decode("utf-8", "replace")), cut
 
-    def _record(self, step: str, sent: Sent, reply: Reply, bodies: bool) -> Exchange:
+    def _record(self, step: str, sent: Sent, reply: Reply, full: bool) -> Exchange:
+        """Evidence of one exchange: everything (redacted) when `full`, else the request line and status."""
         r = self.redactor
-        body, cut = self._text(sent.body) if bodies else (None, False)
+        if not full:
+            request = RecordedRequest(sent.method, r.url(sent.url), ())
+            if reply.error is not None:
+                return Exchange(step, request, None, r.text(reply.error))
+            return Exchange(step, request, RecordedResponse(reply.status, (), None, False, reply.elapsed_ms))
+        body, cut = self._text(sent.body)
         request = RecordedRequest(sent.method, r.url(sent.url), r.headers(sent.headers), body, cut)
         if reply.error is not None:
             return Exchange(step, request, None, r.text(reply.error))
-        rbody, rcut = self._text(reply.body) if bodies else (None, False)
+        rbody, rcut = self._text(reply.body)
         response = RecordedResponse(
             reply.status, r.headers(reply.headers), rbody, rcut or reply.truncated, reply.elapsed_ms,
             reply.http_version,
