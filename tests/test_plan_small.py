@@ -315,3 +315,48 @@ def test_plan_json_redacts_secret_looking_values(pets: Contract, tmp_path: Path)
     out = plan_to_json(cases)
     assert "s3cr3t-value" not in out and '"X-Api-Token": "<redacted>"' in out
     assert "s3cr3t-value" in plan_to_json(cases, redact=False)
+
+
+NESTED = """\
+openapi: 3.0.3
+info: {title: Nested query objects, version: "1"}
+paths:
+  /search:
+    get:
+      parameters:
+        - name: qry
+          in: query
+          required: true
+          schema:
+            type: object
+            properties:
+              word: {type: string}
+              filter: {type: object, properties: {from: {type: string}}}
+      responses: {'200': {description: ok}}
+  /strict:
+    get:
+      parameters:
+        - name: qry
+          in: query
+          required: true
+          schema:
+            type: object
+            required: [filter]
+            properties: {filter: {type: object, properties: {from: {type: string}}}}
+      responses: {'200': {description: ok}}
+"""
+
+
+def test_nested_query_objects_are_flattened_or_untestable(tmp_path: Path) -> None:
+    cases = by_id(plan_contract(contract_from(tmp_path, "nested.yaml", NESTED)))
+    search = cases["tiny::GET /search::positive-valid"]
+    # The optional nested member is dropped (no style can carry it); the scalar one stays, exploded.
+    assert search.untestable is None and [k for k, _ in search.steps[0].request.query] == ["word"]
+    strict = cases["tiny::GET /strict::positive-valid"]
+    assert (
+        strict.untestable
+        and "no serialization" in strict.untestable
+        and "nested.yaml#/paths/~1strict" in strict.untestable
+    )
+    # Nothing on the wire names "qry", so "missing qry" would equal the valid request: not planned.
+    assert "tiny::GET /search::negative-missing-query-qry" not in cases

@@ -21,6 +21,7 @@ from govstack_conform.engine.plan_wire import (
     path_value,
     query_pairs,
     serialize_simple,
+    unserializable,
 )
 from govstack_conform.engine.testdata import TestData
 from govstack_conform.model import Contract, MediaType, Operation, Parameter, Schema, SpecDefect
@@ -194,6 +195,21 @@ def _generate_param(ctx: Ctx, op: Operation, p: Parameter) -> Any:
         raise Untestable(str(e)) from None
 
 
+def _flatter(ctx: Ctx, p: Parameter, value: Any) -> Any:
+    """`value` without its optional nested members, when that is still valid (styles cannot carry them)."""
+    if not isinstance(value, dict):
+        return value
+    required = resolved(ctx, p.schema).get("required")
+    keep = set(required) if isinstance(required, list) else set()
+    flat = {k: v for k, v in value.items() if k in keep or not isinstance(v, dict | list)}
+    if not flat and p.required:  # nothing left on the wire: "present" or "missing"? The spec cannot say.
+        return value
+    try:
+        return flat if valid(ctx, p.schema, flat) else value
+    except Untestable:
+        return value
+
+
 def param_value(ctx: Ctx, op: Operation, p: Parameter, *, example_index: int | None) -> tuple[bool, Any, str]:
     """(present, raw value, source) for one parameter.
 
@@ -282,6 +298,14 @@ def build(
         if not present:
             continue
         sources.append((p.location, p.name, source, p.required or p.location == "path"))
+        if source != FIXTURE and unserializable(value):
+            value = _flatter(ctx, p, value)
+        if source != FIXTURE and unserializable(value):
+            where = p.schema.doc if p.schema is not None else op.source_file
+            raise Untestable(
+                f"{p.location} parameter {p.name!r} holds nested objects or arrays, for which OpenAPI defines "
+                f"no serialization, so no request can be known valid ({where}#{p.pointer})"
+            )
         if p.location == "path":
             path_params.append((p.name, path_value(p, value)))
         elif p.location == "query":

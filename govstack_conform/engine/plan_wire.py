@@ -50,6 +50,12 @@ def path_value(p: Parameter, value: Any) -> str:
     return serialize_simple(value, explode)
 
 
+def unserializable(value: Any) -> bool:
+    """True for values OpenAPI styles cannot express: objects or arrays holding objects or arrays."""
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return any(isinstance(v, dict | list) for v in items)
+
+
 def query_pairs(p: Parameter, value: Any) -> list[tuple[str, str]]:
     style = p.style or "form"
     explode = p.explode if p.explode is not None else style == "form"
