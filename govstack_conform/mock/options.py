@@ -20,7 +20,7 @@ class MockOptions:
     enforce_auth: bool = True  # off: declared security is ignored
     keep_state: bool = True  # off: every read answers a generated body, deletes forget nothing
     send_required_headers: bool = True  # off: required response headers are left out
-    method_not_allowed: bool = True  # off: undeclared methods get 404 instead of 405 + Allow
+    method_not_allowed: bool = True  # off: an undeclared method is answered 2xx like a declared one
     token: str | None = None  # bearer / oauth2 / openIdConnect token, and the basic-auth password
     api_key: str | None = None  # value every apiKey scheme expects
     seed: int = 0  # seed of generated bodies and ids

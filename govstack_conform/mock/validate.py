@@ -140,6 +140,7 @@ def check_parameters(
         journal.once(f"{op.key}: parameters not validated: {op.blocked('parameters').message}")  # type: ignore[union-attr]
         return None
     problems = []
+    names = {p.name for p in op.parameters if p.location == "query"}
     for p in op.parameters:
         lname = p.name.lower()
         if (p.location, lname) in skip or (p.location == "header" and lname in IGNORED_HEADERS):
@@ -149,6 +150,8 @@ def check_parameters(
             raws = [path_params[p.name]] if p.name in path_params else None
         elif p.location == "query":
             raws = query.get(p.name)
+            if raws is None and _is_object(contract, op, p, journal):
+                raws = _object_query(contract, p, query, names)
         elif p.location == "header":
             raws = [headers[p.name]] if p.name in headers else None
         elif p.location == "cookie":
@@ -165,6 +168,34 @@ def check_parameters(
     if not problems:
         return None
     return Rejection(False, problems[0], tuple({"message": m} for m in problems))
+
+
+def _is_object(contract: Contract, op: Operation, param: Parameter, journal: Journal) -> bool:
+    if param.schema is None:
+        return False
+    try:
+        return "object" in _types(contract, param.schema)
+    except schemas.SchemaUnusable as exc:
+        journal.once(f"{op.key}: parameter {param.name!r} not validated: {exc}")
+        return False
+
+
+def _object_query(
+    contract: Contract, param: Parameter, query: Mapping[str, list[str]], declared: set[str]
+) -> list[str] | None:
+    """Whether an object query parameter is present as OpenAPI serializes it: `p[k]=v` (deepObject),
+    or its properties as their own keys (form, exploded: the default). Returned as a stand-in value."""
+    if param.style == "deepObject":
+        found = [k for k in query if k.startswith(param.name + "[")]
+    else:
+        assert param.schema is not None
+        node = schemas.resolve(contract, param.schema).node
+        props = node.get("properties") if isinstance(node, dict) else None
+        if isinstance(props, dict) and props:
+            found = [k for k in query if k in props]
+        else:  # free-form object: any key that is not another declared parameter
+            found = [k for k in query if k not in declared]
+    return found or None
 
 
 def _form(contract: Contract, media: MediaType, raw: bytes) -> dict[str, Any]:
