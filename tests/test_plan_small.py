@@ -360,3 +360,29 @@ def test_nested_query_objects_are_flattened_or_untestable(tmp_path: Path) -> Non
     )
     # Nothing on the wire names "qry", so "missing qry" would equal the valid request: not planned.
     assert "tiny::GET /search::negative-missing-query-qry" not in cases
+
+
+XML_ONLY = """\
+openapi: 3.0.3
+info: {title: XML body, version: "1"}
+paths:
+  /docs:
+    post:
+      requestBody:
+        required: true
+        content: {application/xml: {schema: {type: object, properties: {a: {type: string}}}}}
+      responses: {'200': {description: ok}}
+  /blobs:
+    post:
+      requestBody:
+        content: {application/octet-stream: {schema: {type: string, format: binary}}}
+      responses: {'200': {description: ok}}
+"""
+
+
+def test_unsupported_body_media_is_untestable_not_faked(tmp_path: Path) -> None:
+    cases = by_id(plan_contract(contract_from(tmp_path, "xml.yaml", XML_ONLY)))
+    docs = cases["tiny::POST /docs::positive-valid"]
+    assert docs.untestable and "application/xml" in docs.untestable and "xml.yaml#/paths/~1docs" in docs.untestable
+    blob = cases["tiny::POST /blobs::positive-valid"].steps[0].request
+    assert blob.raw_body and blob.content_type == "application/octet-stream"

@@ -17,6 +17,7 @@ from typing import Any
 from govstack_conform import datagen, schemas
 from govstack_conform.engine.cases import Auth, RequestPlan
 from govstack_conform.engine.plan_wire import (
+    UnsupportedMedia,
     encode_body,
     path_value,
     query_pairs,
@@ -326,7 +327,10 @@ def build(
             found, fixture_body = ctx.testdata.lookup_body(op)
             body = (FIXTURE, jsonable(fixture_body)) if found else (GENERATED, generate_body(ctx, op, media, purpose))
         body_source, body_value = body
-        json_body, has_body, raw, ctype = encode_body(media, body_value, ctx.contract)
+        try:
+            json_body, has_body, raw, ctype = encode_body(media, body_value, ctx.contract)
+        except UnsupportedMedia as e:
+            raise Untestable(f"{e} ({op.source_file}#{media.pointer})") from None
     elif body is not None and with_body:  # a fixture body for an operation that documents none: send it as JSON
         body_source, body_value = body
         json_body, has_body, ctype = body_value, True, "application/json"

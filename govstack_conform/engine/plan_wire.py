@@ -17,6 +17,10 @@ from govstack_conform.model import Contract, MediaType, Parameter
 MULTIPART_BOUNDARY = "govstack-conform-boundary-7d1c3b"
 
 
+class UnsupportedMedia(Exception):
+    """We cannot build a valid body of this media type (XML, PDF, images...): the case is untestable."""
+
+
 def is_json_media(media_type: str) -> bool:
     mt = media_type.split(";")[0].strip().lower()
     return mt == "application/json" or mt.endswith("+json") or mt in ("*/*", "application/*")
@@ -94,7 +98,9 @@ def encode_body(media: MediaType, value: Any, contract: Contract) -> tuple[Any, 
     if low.startswith("text/"):
         text = value if isinstance(value, str) else json.dumps(value)
         return None, False, text.encode(), mt
-    return None, False, b"govstack-conform test content\n", mt
+    if low in ("application/octet-stream", "application/binary"):  # any bytes are a valid octet stream
+        return None, False, b"govstack-conform test content\n", mt
+    raise UnsupportedMedia(f"request bodies of type {mt} are not generated (only JSON, forms, text and octet streams)")
 
 
 def _multipart(media: MediaType, value: Any, contract: Contract) -> bytes:
