@@ -22,6 +22,8 @@ from govstack_conform.model import Contract, Schema
 URI_BASE = "file:///govstack-spec/"
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$")
 _URI_REF = re.compile(r"^[^\s]*$")
+# RFC 3339 partial-time or full-time: OpenAPI does not define `time`, so accept both rather than blame a product.
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)?$")
 
 
 def doc_uri(key: str) -> str:
@@ -47,6 +49,10 @@ def _formats(base: FormatChecker) -> FormatChecker:
     @checker.checks("uri-reference")
     def _uri_ref(value: object) -> bool:
         return not isinstance(value, str) or bool(_URI_REF.match(value))
+
+    @checker.checks("time")
+    def _time(value: object) -> bool:
+        return not isinstance(value, str) or bool(_TIME.match(value))
 
     return checker
 
@@ -124,7 +130,10 @@ def validate(contract: Contract, schema: Schema, instance: Any, *, direction: st
     """
     validator = _validator(contract, schema, direction)
     try:
-        errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
+        errors = sorted(
+            (e for e in validator.iter_errors(instance) if not _ambiguous_one_of(e)),
+            key=lambda e: list(e.absolute_path),
+        )
         out = []
         for e in errors[:50]:
             file, ptr = _schema_location(contract, schema, e)
@@ -142,6 +151,13 @@ def validate(contract: Contract, schema: Schema, instance: Any, *, direction: st
         raise SchemaUnusable(f"schema at {schema.doc}#{schema.pointer} cannot be evaluated: {exc}") from None
     except RecursionError:
         raise SchemaUnusable("instance or schema nested too deeply to evaluate") from None
+    except (AttributeError, TypeError) as exc:  # malformed schema objects such as `properties: null`
+        raise SchemaUnusable(f"schema at {schema.doc}#{schema.pointer} is malformed: {exc}") from None
+
+
+def _ambiguous_one_of(error: ValidationError) -> bool:
+    """A value matching several `oneOf` branches: the spec's branches overlap, which is not the product's fault."""
+    return error.validator == "oneOf" and not error.context
 
 
 def _words(e: ValidationError) -> str:

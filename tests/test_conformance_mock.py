@@ -75,9 +75,10 @@ def test_no_required_check_fails_against_the_mock_of_the_same_release(selector: 
     assert bb.cases, "the suite must not be empty"
     assert _required_failures(bb) == []
     assert not [c.case_id for c in bb.cases if c.verdict is Verdict.ERROR]
-    # Most of the suite really ran and passed: an all-untestable run would prove nothing.
+    # What could be tested really ran and passed: an all-untestable run would prove nothing.
     passed = sum(1 for c in bb.cases if c.verdict is Verdict.PASSED)
-    assert passed >= 0.8 * len(bb.cases)
+    testable = sum(1 for c in bb.cases if c.verdict is not Verdict.UNTESTABLE)
+    assert passed > 0 and passed >= 0.9 * testable
     for case in bb.cases:
         if case.verdict is Verdict.UNTESTABLE:
             assert case.reason and len(case.reason) > 20, case.case_id

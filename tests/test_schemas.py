@@ -1,0 +1,127 @@
+"""Schema resolution and validation: pointers into the spec, recursion, and leniency where OpenAPI is silent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from govstack_conform import schemas
+from govstack_conform.loader import load_files
+from govstack_conform.model import Contract, Schema
+
+SPEC = """\
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /nodes/{id}:
+    get:
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Node'}
+components:
+  schemas:
+    Node:
+      type: object
+      required: [name]
+      properties:
+        name: {type: string}
+        at: {type: string, format: time}
+        link: {type: string, format: uri}
+        child: {$ref: '#/components/schemas/Node'}
+        shape:
+          oneOf:
+            - {type: object, properties: {a: {type: string}}}
+            - {type: object, properties: {b: {type: string}}}
+    Broken:
+      type: object
+      properties: null
+    Dangling:
+      $ref: '#/components/schemas/Nowhere'
+"""
+
+
+@pytest.fixture(scope="module")
+def contract(tmp_path_factory: pytest.TempPathFactory) -> Contract:
+    path = tmp_path_factory.mktemp("schemas") / "nodes.yaml"
+    path.write_text(SPEC)
+    return load_files([path])
+
+
+def _response_schema(contract: Contract) -> Schema:
+    op = contract.operations[0]
+    media = op.responses[0].content[0]
+    assert media.schema is not None
+    return media.schema
+
+
+def _component(contract: Contract, name: str) -> Schema:
+    doc = next(iter(contract.documents.values()))
+    return Schema(doc.raw["components"]["schemas"][name], doc.key, f"/components/schemas/{name}")
+
+
+def test_recursive_schema_violation_points_into_instance_and_spec(contract: Contract) -> None:
+    found = schemas.validate(
+        contract, _response_schema(contract), {"name": "a", "child": {"name": "b", "child": {"name": 5}}}
+    )
+    assert len(found) == 1
+    v = found[0]
+    assert v.instance_pointer == "/child/child/name"
+    assert v.schema_pointer == "/components/schemas/Node/properties/name/type"
+    assert v.keyword == "type"
+    assert v.schema_file == next(iter(contract.documents))
+
+
+def test_valid_instance_has_no_violation(contract: Contract) -> None:
+    ok = {"name": "a", "at": "12:00:00Z", "link": "https://example.org/x", "child": {"name": "b"}}
+    assert schemas.validate(contract, _response_schema(contract), ok) == []
+
+
+@pytest.mark.parametrize("value", ["12:00:00", "12:00:00Z", "23:59:60.5+02:00"])
+def test_time_format_accepts_partial_and_full_rfc3339_times(contract: Contract, value: str) -> None:
+    assert schemas.validate(contract, _response_schema(contract), {"name": "a", "at": value}) == []
+
+
+@pytest.mark.parametrize(("field", "value"), [("at", "noon"), ("at", "25:00:00"), ("link", "not a uri")])
+def test_formats_are_checked(contract: Contract, field: str, value: str) -> None:
+    found = schemas.validate(contract, _response_schema(contract), {"name": "a", field: value})
+    assert [v.keyword for v in found] == ["format"]
+
+
+def test_overlapping_one_of_branches_are_not_blamed_on_the_instance(contract: Contract) -> None:
+    # {} matches both branches: the spec's oneOf is ambiguous, the product is not at fault.
+    assert schemas.validate(contract, _response_schema(contract), {"name": "a", "shape": {}}) == []
+    # Matching no branch is still a violation.
+    found = schemas.validate(contract, _response_schema(contract), {"name": "a", "shape": 3})
+    assert [v.keyword for v in found] == ["oneOf"]
+
+
+def test_malformed_schema_is_unusable_not_a_crash(contract: Contract) -> None:
+    with pytest.raises(schemas.SchemaUnusable):
+        schemas.validate(contract, _component(contract, "Broken"), {"x": 1})
+
+
+def test_dangling_ref_is_unusable(contract: Contract) -> None:
+    with pytest.raises(schemas.SchemaUnusable):
+        schemas.resolve(contract, _component(contract, "Dangling"))
+
+
+def test_resolve_follows_refs_to_the_real_location(contract: Contract) -> None:
+    target = schemas.resolve(contract, _response_schema(contract))
+    assert target.pointer == "/components/schemas/Node"
+    assert target.node["required"] == ["name"]
+
+
+def test_doc_uri_round_trips_awkward_file_names() -> None:
+    key = "emarketplace/main/gitbook-assets/beckn-(2) x.yaml"
+    assert schemas.doc_key(schemas.doc_uri(key)) == key
+    assert schemas.doc_uri(key).startswith("file:///govstack-spec/")
+
+
+def test_no_network_scheme_in_registry_uris(tmp_path: Path) -> None:
+    assert not schemas.URI_BASE.startswith(("http:", "https:"))
