@@ -333,6 +333,8 @@ async def run_async(
 ) -> RunResults:
     """Run every target's suite; returns partial results (complete=False) when cancelled."""
     started = _now()
+    for t in targets:
+        UrlBuilder(t.url, options.path_map)  # a malformed target is a usage error, before anything is sent
     planned = [(t, plan_target(t, options)) for t in targets]
     if check_target:
         for url in dict.fromkeys(t.url for t in targets):
