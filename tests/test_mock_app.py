@@ -305,6 +305,12 @@ def test_create_answers_201_with_schema_valid_body_and_required_header(
     uuid.UUID(r.headers["X-Request-Id"])  # required header, valid against format: uuid
 
 
+def test_create_points_at_the_new_resource(client: httpx.Client) -> None:
+    r = _create(client, name="located")
+    assert r.headers["Location"] == f"/things/{r.json()['id']}/"
+    assert client.get(r.headers["Location"], headers=BEARER).json()["name"] == "located"
+
+
 def test_two_creates_get_distinct_ids(client: httpx.Client) -> None:
     assert _create(client).json()["id"] != _create(client).json()["id"]
 

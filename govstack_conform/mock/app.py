@@ -198,18 +198,23 @@ class MockApp:
             return self.bodies.valid(media, value)
 
         id_path = find_id(base, role.id_param, role.hint)
+        rid: Any
         if role.kind == "create":
             n = self.store.next_number()
             view = overlay(base, id_path, body, judge)
-            rid: Any = None
             if id_path is not None:
                 view = with_id(view, id_path, id_candidates(get_at(view, id_path), None, self.store.seed, n), judge)
                 rid = get_at(view, id_path)
             elif (sent := find_id(body, role.id_param, role.hint)) is not None:
                 rid = get_at(body, sent)
-            if rid is not None:
-                self.store.put(role.resource, str(rid), Record(source=body, served={op.key: view}))
-            return self._success(op, status, media, view)
+            else:  # the answer names no id: the Location header is the only way back to the resource
+                rid = id_candidates("", None, self.store.seed, n)[0]
+            self.store.put(role.resource, str(rid), Record(source=body, served={op.key: view}))
+            answer = self._success(op, status, media, view)
+            location = role.location(params, str(rid))
+            if location is not None and "location" not in answer.headers:
+                answer.headers["Location"] = location
+            return answer
 
         if role.id_in == "path":
             rid = params.get(role.id_param or "")

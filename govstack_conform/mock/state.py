@@ -15,13 +15,15 @@ import copy
 import hashlib
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from govstack_conform.model import Operation
 
 _PARAM = re.compile(r"^\{([^{}/]+)\}$")
+_TEMPLATE_PARAM = re.compile(r"\{([^{}/]+)\}")
 _GENERIC = frozenset({"id", "uuid", "key", "name", "code", "identifier"})
 Path = tuple[str, ...]
 
@@ -35,6 +37,15 @@ class Role:
     id_param: str | None  # the path (or query) parameter carrying the id
     id_in: str  # path | query | none
     hint: str  # resource name ("policy"), to find the id inside bodies
+    item_path: str | None = None  # create: the template reading one resource (for the Location header)
+
+    def location(self, path_params: Mapping[str, str], rid: str) -> str | None:
+        """The path of the created resource, when every parameter of the item template is known."""
+        if self.item_path is None or self.id_param is None:
+            return None
+        values = {**path_params, self.id_param: rid}
+        out = _TEMPLATE_PARAM.sub(lambda m: quote(str(values.get(m.group(1), "\0")), safe=""), self.item_path)
+        return None if "%00" in out else out
 
 
 def _norm(name: str) -> str:
@@ -71,9 +82,12 @@ def infer_roles(operations: Iterable[Operation]) -> dict[str, Role]:
     """
     ops = list(operations)
     collections: dict[str, str] = {}
+    readers: dict[str, str] = {}  # collection prefix -> item path a GET reads
     for op in ops:
         if op.method in ("GET", "PUT", "PATCH", "DELETE") and (item := _item(op.path, op.method)):
             collections.setdefault(item[0], item[1])
+            if op.method == "GET" and item[1] == collections[item[0]]:
+                readers.setdefault(item[0], op.path.partition("?")[0])
 
     def key(prefix: str, param: str) -> str:
         return param if param.lower() not in _GENERIC and len(param) > 3 else f"{prefix}#{param}"
@@ -91,7 +105,7 @@ def infer_roles(operations: Iterable[Operation]) -> dict[str, Role]:
             continue
         param = collections[prefix]
         if op.method in ("POST", "PUT"):
-            roles[op.key] = Role("create", key(prefix, param), param, "none", _hint(param, prefix))
+            roles[op.key] = Role("create", key(prefix, param), param, "none", _hint(param, prefix), readers.get(prefix))
         elif op.method == "GET":
             names = {p.name for p in op.parameters if p.location == "query"}
             by = param if param in names else ("id" if "id" in names else None)
