@@ -491,7 +491,7 @@ class Builder:
             if target is None:
                 continue
             node = target.node
-            if not isinstance(node, dict) or node.get("type") not in SCHEME_TYPES:
+            if not isinstance(node, dict) or not isinstance(node.get("type"), str) or node["type"] not in SCHEME_TYPES:
                 kind = node.get("type") if isinstance(node, dict) else node
                 self.warn(
                     target.pointer,

@@ -112,7 +112,16 @@ _TYPE_HINT = {
     "map": "object",
     "list": "array",
 }
-_COUNTS = ("maxLength", "minLength", "maxItems", "minItems", "maxProperties", "minProperties")
+_COUNTS = (
+    "maxLength",
+    "minLength",
+    "maxItems",
+    "minItems",
+    "maxProperties",
+    "minProperties",
+    "minContains",
+    "maxContains",
+)
 _NUMBERS = ("minimum", "maximum", "multipleOf")
 _MAP_OF_SCHEMAS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
 _ONE_SCHEMA: tuple[str, ...] = ("not", "contains", "propertyNames", "if", "then", "else", "unevaluatedItems")
@@ -220,8 +229,7 @@ class SchemaScan:
                     targets.append(self.resolver.lookup(doc, node["$ref"]))
                 except RefError as e:
                     bad(str(e), e.code)
-                if not is31:
-                    continue  # in 3.0 the siblings of $ref are ignored
+                # OpenAPI 3.0 says siblings of $ref are ignored, but the validators apply them: scan them too
             _keywords(node, is31, bad)
             stack.extend(self._children(doc, node, ptr, bad))
         return targets
@@ -235,6 +243,8 @@ class SchemaScan:
                     bad(f"{kw} must be a map of schemas, found {short(value)}", "not-a-schema", at=join(ptr, kw))
                     continue
                 out.extend((join(ptr, kw, k), v) for k, v in value.items())
+                if kw == "properties":
+                    _boolean_properties(node, value, ptr, bad)
                 if kw == "patternProperties":
                     for k in value:
                         if _regex_error(k):
@@ -257,6 +267,9 @@ class SchemaScan:
         for kw in _ONE_SCHEMA:
             if kw in node:
                 out.append((join(ptr, kw), node[kw]))
+        deps = node.get("dependencies")
+        if isinstance(deps, dict):
+            out.extend((join(ptr, "dependencies", k), v) for k, v in deps.items() if isinstance(v, dict))
         if "items" in node:
             items = node["items"]
             if isinstance(items, list):
@@ -279,6 +292,19 @@ class SchemaScan:
                     at=join(ptr, "additionalProperties"),
                 )
         disc = node.get("discriminator")
+        if "discriminator" in node and any(k in node for k in ("allOf", "anyOf", "oneOf")):
+            mapping = disc.get("mapping", {}) if isinstance(disc, dict) else None
+            if not (
+                isinstance(disc, dict)
+                and isinstance(disc.get("propertyName"), str)
+                and isinstance(mapping, dict)
+                and all(isinstance(v, str) for v in mapping.values())
+            ):
+                bad(
+                    f"discriminator must be {{propertyName: <name>, mapping: {{value: ref}}}}, found {short(disc)}",
+                    "invalid-keyword",
+                    at=join(ptr, "discriminator"),
+                )
         if isinstance(disc, dict) and isinstance(disc.get("mapping"), dict):
             for name, ref in disc["mapping"].items():
                 if isinstance(ref, str) and ref.startswith("#"):
@@ -292,6 +318,19 @@ class SchemaScan:
                             at=join(ptr, "discriminator", "mapping", name),
                         )
         return out
+
+
+def _boolean_properties(node: dict[str, Any], props: dict[str, Any], ptr: str, bad: _Reporter) -> None:
+    """A true/false property schema that is also required breaks the OpenAPI validators (and 3.0 forbids it)."""
+    raw = node.get("required")
+    required: list[Any] = raw if isinstance(raw, list) else []
+    for name, value in props.items():
+        if isinstance(value, bool) and name in required:
+            bad(
+                f"property {name!r} is required but its schema is {str(value).lower()}; give it a schema object",
+                "not-a-schema",
+                at=join(ptr, "properties", name),
+            )
 
 
 class _Reporter:
@@ -315,8 +354,8 @@ class _Reporter:
 def _keywords(node: dict[str, Any], is31: bool, bad: _Reporter) -> None:
     if "type" in node:
         _type(node["type"], is31, bad.below("type"))
-    pattern = node.get("pattern")
-    if pattern is not None:
+    if "pattern" in node:
+        pattern = node["pattern"]
         err = _regex_error(pattern) if isinstance(pattern, str) else "not a string"
         if err:
             bad(
@@ -329,12 +368,11 @@ def _keywords(node: dict[str, Any], is31: bool, bad: _Reporter) -> None:
         if isinstance(req, list):
             if not all(isinstance(r, str) for r in req):
                 bad(f"required must list property names, found {short(req)}", "invalid-required", at=bad.kw("required"))
-        elif isinstance(req, bool) and node.get("type") not in (None, "object") and "properties" not in node:
+        elif isinstance(req, bool):
             bad(
-                "required: true inside a property's schema has no effect; list the property in the parent's "
-                "required array",
+                f"required: {str(req).lower()} is Swagger 2.0 style; OpenAPI lists required property names in the "
+                "parent object's required array (validators fail on the boolean form)",
                 "required-not-a-list",
-                blocking=False,
                 at=bad.kw("required"),
             )
         else:
@@ -351,6 +389,28 @@ def _keywords(node: dict[str, Any], is31: bool, bad: _Reporter) -> None:
     for kw in _NUMBERS:
         if kw in node and not _is_num(node[kw]):
             bad(f"{kw} must be a number, found {short(node[kw])}", "invalid-keyword", at=bad.kw(kw))
+    if _is_num(node.get("multipleOf")) and node["multipleOf"] <= 0:
+        bad(
+            f"multipleOf must be greater than 0, found {node['multipleOf']!r}",
+            "invalid-keyword",
+            at=bad.kw("multipleOf"),
+        )
+    for kw in ("format", "id", "$id"):
+        if kw in node and not isinstance(node[kw], str):
+            bad(f"{kw} must be a string, found {short(node[kw])}", "invalid-keyword", at=bad.kw(kw))
+    for kw in ("dependentRequired", "dependencies"):
+        if kw in node:
+            value = node[kw]
+            lists = value.values() if isinstance(value, dict) else ()
+            if not isinstance(value, dict) or not all(
+                isinstance(v, dict | bool) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+                for v in lists
+            ):
+                bad(
+                    f"{kw} must map property names to lists of names, found {short(value)}",
+                    "invalid-keyword",
+                    at=bad.kw(kw),
+                )
     for kw in ("exclusiveMinimum", "exclusiveMaximum"):
         if kw in node:
             v = node[kw]
