@@ -277,7 +277,7 @@ paths:
   /things:
     get:
       parameters:
-        - {name: q, in: query, content: {application/json: {schema: {type: object}}}}
+        - {name: q, in: query, content: {application/json: {schema: {type: object}, example: {a: 1}}}}
       responses:
         '200':
           description: ok
@@ -301,6 +301,9 @@ def test_openapi_31_documents(tmp_path: Path) -> None:
     assert (
         q.schema is not None and q.schema.pointer == "/paths/~1things/get/parameters/0/content/application~1json/schema"
     )
+    assert [(e.value, e.pointer) for e in q.examples] == [
+        ({"a": 1}, "/paths/~1things/get/parameters/0/content/application~1json/example")
+    ]
     (d,) = [d for d in ld.defects if d.severity is not Severity.INFO]
     assert d.code == "nullable-in-3.1" and d.severity is Severity.WARNING
     contract = load_files([tmp_path / "spec.yaml"])

@@ -296,12 +296,20 @@ class Builder:
             location=loc,
             required=required,
             schema=schema,
-            examples=self._examples(doc, ptr, node, key),
+            examples=self._examples(doc, ptr, node, key) + self._content_examples(doc, ptr, node, key),
             pointer=ptr,
             style=node.get("style") if isinstance(node.get("style"), str) else None,
             explode=node.get("explode") if isinstance(node.get("explode"), bool) else None,
             deprecated=node.get("deprecated") is True,
         )
+
+    def _content_examples(self, doc: str, ptr: str, node: dict[str, Any], key: str) -> tuple[Example, ...]:
+        """Examples of a parameter declared with `content` (they stand in its single media type)."""
+        content = node.get("content")
+        if not isinstance(content, dict) or not content:
+            return ()
+        mt, mnode = next(iter(content.items()))
+        return self._examples(doc, join(ptr, "content", mt), mnode, key) if isinstance(mnode, dict) else ()
 
     def _param_schema(self, doc: str, ptr: str, node: dict[str, Any], key: str, aspect: str) -> Schema | None:
         if "schema" in node:
