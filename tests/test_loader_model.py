@@ -186,6 +186,7 @@ paths:
       parameters: [{$ref: '#/components/parameters/Nope'}]
       responses: {'200': {description: ok, content: {application/json: {schema: {type: string}}}}}
   /b: {get: not-an-operation}
+  /f: {$ref: '#/components/pathItems/F'}
   /c:
     get:
       responses:
@@ -225,6 +226,10 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> LoadedDocument:
 def test_a_defect_in_one_operation_never_hides_the_others(broken: LoadedDocument) -> None:
     assert [op.key for op in broken.operations] == ["GET /a", "GET /c", "POST /d", "GET /e"]
     assert _op(broken, "GET /e").defects == ()
+    (lost,) = [d for d in broken.defects if d.pointer == "/paths/~1f"]
+    assert (
+        lost.severity is Severity.ERROR and lost.code == "dangling-ref" and "operations of /f are lost" in lost.message
+    )
     (bad_op,) = [d for d in broken.defects if d.operation == "GET /b"]
     assert bad_op.severity is Severity.ERROR and bad_op.aspect == "operation" and bad_op.pointer == "/paths/~1b/get"
     a = _op(broken, "GET /a")

@@ -124,11 +124,19 @@ class Builder:
                 None,
             )
             return []
-        target = self.follow(self.doc.key, ptr, item, None, None)
-        if target is None:
+        try:
+            target = self.resolver.follow(self.doc.key, ptr, item)
+        except RefError as e:
+            self.error(ptr, f"{e}; the operations of {path} are lost", e.code, None, None)
             return []
         if not isinstance(target.node, dict):
-            self.warn(ptr, f"path item $ref leads to {short(target.node)}, not a path item", "bad-structure")
+            self.error(
+                ptr,
+                f"path item $ref leads to {short(target.node)}, not a path item; its operations are lost",
+                "bad-structure",
+                None,
+                None,
+            )
             return []
         check_fields(self.sink, target.doc, target.pointer, target.node, "path item", self.is31)
         out = []
