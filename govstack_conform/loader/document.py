@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from govstack_conform.errors import SpecError
-from govstack_conform.loader.build import Builder, schema_defects
-from govstack_conform.loader.checks import SchemaScan
+from govstack_conform.loader.build import Builder
+from govstack_conform.loader.checks import SchemaScan, schema_defects
 from govstack_conform.loader.common import Sink, join
 from govstack_conform.loader.parse import Unreadable, read_document
 from govstack_conform.loader.refs import Doc, Resolver
@@ -118,7 +118,7 @@ def _load(path: Path, key: str, root: Path) -> LoadedDocument:
     builder = Builder(main, resolver, sink, scan)
     try:
         ops = builder.build()
-        schema_defects(builder, scan, sink)
+        schema_defects(builder.uses, scan, sink)
     except RecursionError:
         return unreadable(key, "nested too deeply to load")
     for doc in (main, *resolver.extra):
