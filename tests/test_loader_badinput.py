@@ -105,6 +105,7 @@ def test_hundred_megabyte_file_is_refused_by_size(tmp_path: Path, monkeypatch: p
         ("openapi: 2.5.0\npaths: {}\n", "unsupported OpenAPI version"),
         ("a: [unclosed\n", "not valid YAML or JSON"),
         ("", "empty"),
+        ("openapi: 3.0.0\nx: !!python/object:os.system {}\n", "could not determine a constructor"),
         ("openapi: 3.0.0\n---\nopenapi: 3.0.0\n", "not valid YAML"),
     ],
 )

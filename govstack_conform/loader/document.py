@@ -39,7 +39,8 @@ class LoadedDocument:
 
 
 def unreadable(key: str, reason: str) -> LoadedDocument:
-    defect = SpecDefect(key, "", f"cannot load {key}: {reason}", Severity.ERROR, "unreadable")
+    one_line = " ".join(reason.split())
+    defect = SpecDefect(key, "", f"cannot load {key}: {one_line}", Severity.ERROR, "unreadable")
     return LoadedDocument(None, (), {}, (defect,))
 
 
