@@ -8,9 +8,8 @@ leaves out by design. Secrets are never written in it: only `env:VAR` names. Eve
 
 from __future__ import annotations
 
-import datetime as dt
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,15 +22,6 @@ from govstack_conform.report.waivers import Waiver
 CONFIG_NAME = "govstack-conform.toml"
 PYPROJECT_TABLE = ("tool", "govstack-conform")
 CUSTOM_BB = "custom"  # the table that applies to contracts given with --spec
-
-# Parameter names of `run` that a config can set (the keys of `run_settings`'s result).
-AUTH_OPTIONS = tuple(S.AUTH)
-RUN_OPTIONS = (
-    "target", "concurrency", "timeout", "rate_limit", "retries", "latency_budget", "read_only", "insecure",
-    "ca_bundle", "no_profile_headers", "header", "path_map", "fixtures", "seed", "report", "out_dir",
-    "fail_under", "fail_on", "baseline", *AUTH_OPTIONS,
-)  # fmt: skip
-_FLAGS = ("read_only", "insecure", "no_profile_headers")
 
 
 @dataclass(frozen=True)
@@ -169,7 +159,7 @@ def parse_config(data: Mapping[str, Any], where: S.Where) -> Config:
     base = where.file.resolve().parent
     product = _table(data, "product", where, ())
     S.check_keys(product, tuple(S.PRODUCT), where, ("product",))
-    prod = Product(**{k: _value(product[k], S.PRODUCT[k], where, ("product", k)) for k in product})
+    prod = Product(**{k: S.check_value(product[k], S.PRODUCT[k], where, ("product", k)) for k in product})
     defaults = _table(data, "defaults", where, ())
     fields = {**S.SHARED, **S.DEFAULTS_ONLY}
     S.check_keys(defaults, tuple(fields), where, ("defaults",))
@@ -213,7 +203,7 @@ def _bb(key: str, raw: Any, where: S.Where, base: Path) -> BBConfig:
         if k in S.SHARED:
             settings[k] = _setting(k, v, S.SHARED[k], where, (*path, k), base)
         elif k in S.BB_ONLY:
-            out[k] = _value(v, S.BB_ONLY[k], where, (*path, k))
+            out[k] = S.check_value(v, S.BB_ONLY[k], where, (*path, k))
     if "release" in out:
         out["release"] = release
     headers = tuple(_header(n, v, where, (*path, "headers", n)) for n, v in out.get("headers", {}).items())
@@ -232,62 +222,8 @@ def _bb(key: str, raw: Any, where: S.Where, base: Path) -> BBConfig:
     )
 
 
-def _value(value: Any, f: S.Field, where: S.Where, path: S.Path_) -> Any:
-    """Check one value against its field; returns it normalised (strs -> tuple, date -> date)."""
-    kind = f.kind
-    if kind == "bool":
-        ok = isinstance(value, bool)
-    elif kind == "int":
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    elif kind == "float":
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        value = float(value) if ok else value
-    elif kind == "str":
-        ok = isinstance(value, str) and bool(value.strip())
-    elif kind == "strs":
-        if isinstance(value, str):
-            value = [value]
-        ok = isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
-        value = tuple(value) if ok else value
-    elif kind == "map":
-        ok = isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
-    elif kind == "date":
-        if isinstance(value, str):
-            try:
-                value = dt.date.fromisoformat(value)
-            except ValueError:
-                raise where.error(path, f"expected a date YYYY-MM-DD, got {value!r}") from None
-        ok = isinstance(value, dt.date) and not isinstance(value, dt.datetime)
-    else:  # pragma: no cover - schema typo
-        raise AssertionError(kind)
-    if not ok:
-        raise where.error(path, f"expected {_KINDS[kind]}, got {_show(value)}")
-    if f.minimum is not None and value < f.minimum:
-        raise where.error(path, f"must be at least {f.minimum:g}, got {value}")
-    if f.maximum is not None and value > f.maximum:
-        raise where.error(path, f"must be at most {f.maximum:g}, got {value}")
-    if f.choices and value not in f.choices:
-        raise where.error(path, f"must be one of {', '.join(f.choices)}{S.suggest(value, f.choices)}, got {value!r}")
-    return value
-
-
-_KINDS = {
-    "bool": "true or false",
-    "int": "an integer",
-    "float": "a number",
-    "str": "a non-empty string",
-    "strs": "a string or a list of strings",
-    "map": "a table of strings",
-    "date": "a date YYYY-MM-DD",
-}
-
-
-def _show(value: Any) -> str:
-    return f"{type(value).__name__} {value!r}"[:80]
-
-
 def _setting(key: str, value: Any, f: S.Field, where: S.Where, path: S.Path_, base: Path) -> Any:
-    value = _value(value, f, where, path)
+    value = S.check_value(value, f, where, path)
     if key == "target":
         _check_url(value, where, path)
     elif key in ("ca_bundle", "out", "baseline"):
@@ -347,7 +283,7 @@ def _auth(raw: Any, where: S.Where, path: S.Path_, base: Path) -> dict[str, str]
     if not isinstance(raw, dict):
         raise where.error(path, "expected a table")
     S.check_keys(raw, tuple(S.AUTH), where, path)
-    out = {k: _value(v, S.AUTH[k], where, (*path, k)) for k, v in raw.items()}
+    out = {k: S.check_value(v, S.AUTH[k], where, (*path, k)) for k, v in raw.items()}
     for k in S.SECRET_AUTH_KEYS:
         if k in out:
             _secret(out[k], where, (*path, k))
@@ -370,7 +306,7 @@ def _not_implemented(raw: Any, where: S.Where, path: S.Path_) -> NotImplementedD
     if not isinstance(raw, dict):
         raise where.error(path, "expected a table with operations and/or tags, and a reason")
     S.check_keys(raw, tuple(S.NOT_IMPLEMENTED), where, path)
-    got = {k: _value(v, S.NOT_IMPLEMENTED[k], where, (*path, k)) for k, v in raw.items()}
+    got = {k: S.check_value(v, S.NOT_IMPLEMENTED[k], where, (*path, k)) for k, v in raw.items()}
     if "reason" not in got:
         raise where.error(path, "a reason is required: say why the product leaves these operations out")
     if not got.get("operations") and not got.get("tags"):
@@ -390,92 +326,6 @@ def _waivers(raw: Any, where: S.Where, path: S.Path_) -> tuple[Waiver, ...]:
         missing = [k for k in S.WAIVER_REQUIRED if k not in w]
         if missing:
             raise where.error(p, f"a waiver needs {', '.join(missing)} (check, operation, justification, expires)")
-        got = {k: _value(v, S.WAIVER[k], where, (*p, k)) for k, v in w.items()}
+        got = {k: S.check_value(v, S.WAIVER[k], where, (*p, k)) for k, v in w.items()}
         out.append(Waiver(got["check"], got["operation"], got["justification"].strip(), got["expires"]))
     return tuple(out)
-
-
-# ---- merging with the command line ---------------------------------------------------------------------
-
-
-def _given(value: Any) -> bool:
-    return value is not None and value is not False and value != [] and value != ()
-
-
-def run_settings(cli: Mapping[str, Any], config: Config | None, bb: str | None) -> dict[str, Any]:
-    """`run`'s option values for one BB: the command line over [bb.<bb>] over [defaults].
-
-    `cli` maps `run`'s parameter names to what was given (None / False / [] = not given). Flags are
-    on when either side turns them on. Auth comes whole from one side: any auth option on the command
-    line replaces the file's auth table. Config headers are sent first, so a --header of the same name
-    wins; other lists given on the command line replace the file's.
-    """
-    merged: dict[str, Any] = {}
-    if config is not None:
-        merged.update(config.defaults.to_run_kwargs())
-        mine = config.bb(bb) if bb else None
-        if mine is not None:
-            merged.update(mine.to_run_kwargs())
-    given = {k: v for k, v in cli.items() if _given(v)}
-    if any(k in given for k in AUTH_OPTIONS):
-        for k in AUTH_OPTIONS:
-            merged.pop(k, None)
-    for k, v in given.items():
-        if k == "header":
-            merged["header"] = [*merged.get("header", []), *v]
-        elif k in _FLAGS:
-            merged[k] = True
-        else:
-            merged[k] = v
-    for k, v in cli.items():
-        merged.setdefault(k, v)
-    return merged
-
-
-def selectors(cli_selectors: Sequence[str], config: Config | None) -> list[str]:
-    """The BBs to run: those named on the command line (the file's release when none is named), else the file's."""
-    if config is None:
-        return list(cli_selectors)
-    if not cli_selectors:
-        return [b.selector for b in config.bbs if b.key != CUSTOM_BB]
-    out = []
-    for sel in cli_selectors:
-        mine = config.bb(sel.strip().lower())
-        out.append(mine.selector if mine is not None and "@" not in sel else sel)
-    return out
-
-
-def run_options(settings: Mapping[str, Any]) -> Any:
-    """The engine's RunOptions from merged settings (secrets resolved from the environment here)."""
-    from govstack_conform.engine.auth import Credentials, resolve_secret
-    from govstack_conform.engine.options import (
-        DEFAULT_CONCURRENCY,
-        DEFAULT_TIMEOUT_S,
-        RunOptions,
-        parse_header,
-        parse_path_maps,
-    )
-
-    ca = settings.get("ca_bundle")
-    if ca and not Path(ca).is_file():
-        raise ConfigError(f"ca_bundle: no such file: {ca}")
-    creds = Credentials.from_options(**{k: settings.get(k) for k in AUTH_OPTIONS})
-    headers = []
-    for text in settings.get("header") or ():
-        name, value = parse_header(text)
-        headers.append((name, resolve_secret(value, f"header {name}") or ""))
-    return RunOptions(
-        concurrency=settings.get("concurrency") or DEFAULT_CONCURRENCY,
-        timeout_s=settings.get("timeout") or DEFAULT_TIMEOUT_S,
-        rate_limit=settings.get("rate_limit"),
-        retries=settings.get("retries") or 0,
-        latency_budget_ms=settings.get("latency_budget"),
-        headers=tuple(headers),
-        profile_headers=not settings.get("no_profile_headers"),
-        path_map=parse_path_maps(list(settings.get("path_map") or [])),
-        credentials=creds,
-        ca_bundle=str(ca) if ca else None,
-        insecure=bool(settings.get("insecure")),
-        read_only=bool(settings.get("read_only")),
-        seed=settings.get("seed") or 0,
-    )

@@ -7,6 +7,7 @@ the dotted key, and suggest the closest known key for a typo.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from collections.abc import Mapping, Sequence
@@ -213,3 +214,57 @@ def check_keys(table: Mapping[str, Any], allowed: Sequence[str], where: Where, p
     for key in table:
         if key not in allowed:
             raise where.error((*path, key), f"unknown key{suggest(key, allowed)}; known keys: {', '.join(allowed)}")
+
+
+def check_value(value: Any, f: Field, where: Where, path: Path_) -> Any:
+    """Check one value against its field; returns it normalised (strs -> tuple, date -> date)."""
+    kind = f.kind
+    if kind == "bool":
+        ok = isinstance(value, bool)
+    elif kind == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif kind == "float":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    elif kind == "str":
+        ok = isinstance(value, str) and bool(value.strip())
+    elif kind == "strs":
+        if isinstance(value, str):
+            value = [value]
+        ok = isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
+        value = tuple(value) if ok else value
+    elif kind == "map":
+        ok = isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+    elif kind == "date":
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value)
+            except ValueError:
+                raise where.error(path, f"expected a date YYYY-MM-DD, got {value!r}") from None
+        ok = isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+    else:  # pragma: no cover - schema typo
+        raise AssertionError(kind)
+    if not ok:
+        raise where.error(path, f"expected {_KINDS[kind]}, got {_show(value)}")
+    if f.minimum is not None and value < f.minimum:
+        raise where.error(path, f"must be at least {f.minimum:g}, got {value}")
+    if f.maximum is not None and value > f.maximum:
+        raise where.error(path, f"must be at most {f.maximum:g}, got {value}")
+    if f.choices and value not in f.choices:
+        raise where.error(path, f"must be one of {', '.join(f.choices)}{suggest(value, f.choices)}, got {value!r}")
+    return value
+
+
+_KINDS = {
+    "bool": "true or false",
+    "int": "an integer",
+    "float": "a number",
+    "str": "a non-empty string",
+    "strs": "a string or a list of strings",
+    "map": "a table of strings",
+    "date": "a date YYYY-MM-DD",
+}
+
+
+def _show(value: Any) -> str:
+    return f"{type(value).__name__} {value!r}"[:80]
