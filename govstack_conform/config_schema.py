@@ -267,4 +267,7 @@ _KINDS = {
 
 
 def _show(value: Any) -> str:
-    return f"{type(value).__name__} {value!r}"[:80]
+    """The type, and the value only when it cannot be a secret (numbers, booleans)."""
+    kind = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list", dict: "a table"}
+    name = kind.get(type(value), type(value).__name__)
+    return f"{name} ({value!r})" if isinstance(value, int | float) else name
