@@ -14,6 +14,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import openapi_schema_validator as osv
 from jsonschema import FormatChecker
+from jsonschema import validators as jsonschema_validators
 from jsonschema.exceptions import SchemaError, UnknownType, ValidationError
 from referencing.exceptions import Unresolvable
 
@@ -94,19 +95,53 @@ def _is_30(contract: Contract, schema: Schema) -> bool:
     return doc is None or not doc.openapi.startswith("3.1")
 
 
-def _validator(contract: Contract, schema: Schema, direction: str) -> Any:
+def _only_ref(schema: Any) -> Any:
+    """OpenAPI 3.0 semantics: the siblings of a `$ref` SHALL be ignored."""
+    return [("$ref", schema["$ref"])] if "$ref" in schema else schema.items()
+
+
+def _literal(base: Any) -> Any:
+    """`base` with 3.0's rule that `$ref` siblings are ignored (jsonschema applies them)."""
+    return jsonschema_validators.create(
+        meta_schema=base.META_SCHEMA,
+        validators=dict(base.VALIDATORS),
+        type_checker=base.TYPE_CHECKER,
+        format_checker=base.FORMAT_CHECKER,
+        id_of=base.ID_OF,
+        applicable_validators=_only_ref,
+    )
+
+
+_OAS30 = {
+    "response": (osv.OAS30ReadValidator, _literal(osv.OAS30ReadValidator)),
+    "request": (osv.OAS30WriteValidator, _literal(osv.OAS30WriteValidator)),
+}
+
+
+def _validators(contract: Contract, schema: Schema, direction: str) -> tuple[Any, Any | None]:
+    """(siblings-applied validator, siblings-ignored validator or None), compiled once per location."""
     cache: dict[tuple[str, str, str], Any] = contract.__dict__.setdefault("_validators", {})
     key = (schema.doc, schema.pointer, direction)
     found = cache.get(key)
     if found is None:
         ref = {"$ref": doc_uri(schema.doc) + "#" + quote(schema.pointer, safe="/~")}
         if _is_30(contract, schema):
-            cls = osv.OAS30ReadValidator if direction == "response" else osv.OAS30WriteValidator
-            found = cls(ref, registry=contract.registry, format_checker=FORMATS_30)
+            applied, ignored = _OAS30["response" if direction == "response" else "request"]
+            found = (
+                applied(ref, registry=contract.registry, format_checker=FORMATS_30),
+                ignored(ref, registry=contract.registry, format_checker=FORMATS_30),
+            )
         else:
-            found = osv.OAS31Validator(ref, registry=contract.registry, format_checker=FORMATS_31)
+            found = (osv.OAS31Validator(ref, registry=contract.registry, format_checker=FORMATS_31), None)
         cache[key] = found
     return found
+
+
+def _errors(validator: Any, instance: Any) -> list[ValidationError]:
+    return sorted(
+        (e for e in validator.iter_errors(instance) if not _ambiguous_one_of(e)),
+        key=lambda e: list(e.absolute_path),
+    )
 
 
 def _schema_location(contract: Contract, schema: Schema, error: ValidationError) -> tuple[str, str]:
@@ -126,14 +161,16 @@ def validate(contract: Contract, schema: Schema, instance: Any, *, direction: st
     """All violations of `schema` by `instance`; [] when valid.
 
     `direction` is "response" (readOnly allowed, writeOnly forbidden) or "request" (the reverse).
+    OpenAPI 3.0 says `$ref` siblings are ignored, yet authors rely on them: a response (judging a product)
+    is valid when it passes under either reading; a request (what we send) must pass under both.
     Raises SchemaUnusable when the schema cannot be evaluated: that is the spec's fault, not the instance's.
     """
-    validator = _validator(contract, schema, direction)
+    applied, ignored = _validators(contract, schema, direction)
     try:
-        errors = sorted(
-            (e for e in validator.iter_errors(instance) if not _ambiguous_one_of(e)),
-            key=lambda e: list(e.absolute_path),
-        )
+        errors = _errors(applied, instance)
+        if ignored is not None:
+            literal = _errors(ignored, instance) if errors or direction != "response" else []
+            errors = (errors and literal) if direction == "response" else (errors or literal)
         out = []
         for e in errors[:50]:
             file, ptr = _schema_location(contract, schema, e)
@@ -151,7 +188,7 @@ def validate(contract: Contract, schema: Schema, instance: Any, *, direction: st
         raise SchemaUnusable(f"schema at {schema.doc}#{schema.pointer} cannot be evaluated: {exc}") from None
     except RecursionError:
         raise SchemaUnusable("instance or schema nested too deeply to evaluate") from None
-    except (AttributeError, TypeError) as exc:  # malformed schema objects such as `properties: null`
+    except (AttributeError, TypeError, KeyError, ZeroDivisionError, re.error) as exc:  # e.g. `properties: null`
         raise SchemaUnusable(f"schema at {schema.doc}#{schema.pointer} is malformed: {exc}") from None
 
 

@@ -34,10 +34,12 @@ components:
         at: {type: string, format: time}
         link: {type: string, format: uri}
         child: {$ref: '#/components/schemas/Node'}
+        nick: {$ref: '#/components/schemas/Short', maxLength: 3}
         shape:
           oneOf:
             - {type: object, properties: {a: {type: string}}}
             - {type: object, properties: {b: {type: string}}}
+    Short: {type: string, maxLength: 8}
     Broken:
       type: object
       properties: null
@@ -125,3 +127,18 @@ def test_doc_uri_round_trips_awkward_file_names() -> None:
 
 def test_no_network_scheme_in_registry_uris(tmp_path: Path) -> None:
     assert not schemas.URI_BASE.startswith(("http:", "https:"))
+
+
+def test_ref_siblings_judge_responses_by_either_reading(contract: Contract) -> None:
+    # OpenAPI 3.0 ignores `maxLength: 3` beside the $ref; authors often mean it. A product is blamed
+    # only when its value breaks the rule under both readings.
+    schema = _response_schema(contract)
+    assert schemas.validate(contract, schema, {"name": "a", "nick": "abcdef"}) == []
+    found = schemas.validate(contract, schema, {"name": "a", "nick": "abcdefghijk"})
+    assert [v.schema_pointer for v in found] == ["/components/schemas/Short/maxLength"]
+
+
+def test_ref_siblings_bind_what_we_send_under_both_readings(contract: Contract) -> None:
+    schema = _response_schema(contract)
+    found = schemas.validate(contract, schema, {"name": "a", "nick": "abcdef"}, direction="request")
+    assert [v.keyword for v in found] == ["maxLength"]
