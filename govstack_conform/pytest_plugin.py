@@ -1,0 +1,200 @@
+"""pytest plugin: `pytest --govstack-bb consent --govstack-target URL` runs the BB suite as pytest items.
+
+Each planned case becomes one item whose node id is the case id, so `-k`, `--lf`, xdist, JUnit XML and
+every other pytest habit work unchanged. Each item runs its case through the same engine session as
+`govstack-conform run`, so verdicts are identical: FAILED fails with the evidence (rules broken, request,
+response), UNTESTABLE and SKIPPED skip with the reason, ERROR (no answer) fails as an error of the run,
+and RECOMMENDED failures of a passing case become warnings.
+
+Without --govstack-bb / --govstack-spec the plugin only adds its options: nothing else is imported.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from govstack_conform.engine.cases import Case
+    from govstack_conform.engine.options import RunOptions
+    from govstack_conform.engine.session import Target
+    from govstack_conform.results import CaseResult
+
+
+class GovstackWarning(UserWarning):
+    """A RECOMMENDED check failed on a case that passes."""
+
+
+class GovstackFailure(Exception):
+    """A case the product failed; the message is the evidence."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("govstack", "GovStack building-block conformance (govstack-conform)")
+    group.addoption(
+        "--govstack-bb", action="append", default=[], metavar="BB[@REF]", help="Collect this BB's suite (repeatable)."
+    )
+    group.addoption("--govstack-target", metavar="URL", help="Base URL of the product under test.")
+    group.addoption(
+        "--govstack-spec", action="append", default=[], metavar="FILE", help="An OpenAPI file or URL (repeatable)."
+    )
+    group.addoption("--govstack-specs", metavar="DIR", help="Spec store folder (default: as `govstack-conform`).")
+    group.addoption("--govstack-token", metavar="env:VAR", help="Bearer token, as env:VAR.")
+    group.addoption("--govstack-api-key", metavar="env:VAR", help="API key, as env:VAR.")
+    group.addoption(
+        "--govstack-header", action="append", default=[], metavar="'N: V'", help="Extra header (repeatable)."
+    )
+    group.addoption(
+        "--govstack-fixtures", action="append", default=[], metavar="FILE", help="Test data file (repeatable)."
+    )
+    group.addoption("--govstack-read-only", action="store_true", help="Send only GET/HEAD/OPTIONS requests.")
+    group.addoption("--govstack-seed", type=int, default=0, metavar="N", help="Seed for generated data.")
+    group.addoption("--govstack-timeout", type=float, default=None, metavar="S", help="Per request, seconds.")
+
+
+def _active(config: pytest.Config) -> bool:
+    return bool(config.getoption("govstack_bb") or config.getoption("govstack_spec"))
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if not _active(config):
+        return None
+    names = [*config.getoption("govstack_bb"), *config.getoption("govstack_spec")]
+    return f"govstack-conform: {', '.join(names)} at {config.getoption('govstack_target')}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if _active(config) and not config.getoption("govstack_target"):
+        raise pytest.UsageError("--govstack-target URL is required with --govstack-bb / --govstack-spec")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Collect the suite before -k / -m deselection and xdist distribution see the list of items."""
+    if _active(config):
+        collector = GovstackCollector.from_parent(session, name=COLLECTOR, nodeid=COLLECTOR)
+        items.extend(session.genitems(collector))
+
+
+COLLECTOR = "govstack-conform"
+
+
+class GovstackCollector(pytest.Collector):
+    """Plans the suites; a tool error (unknown BB, unreachable target) is one collection error line."""
+
+    def collect(self) -> list[pytest.Item]:
+        from govstack_conform.errors import ConformError
+
+        try:
+            return list(_collect(self, self.config))
+        except ConformError as e:
+            raise self.CollectError(f"govstack-conform: {e}") from None
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, COLLECTOR
+
+
+def _options(config: pytest.Config) -> RunOptions:
+    from govstack_conform.config_merge import run_options
+
+    return run_options(
+        {
+            "token": config.getoption("govstack_token"),
+            "api_key": config.getoption("govstack_api_key"),
+            "header": config.getoption("govstack_header"),
+            "read_only": config.getoption("govstack_read_only"),
+            "seed": config.getoption("govstack_seed"),
+            "timeout": config.getoption("govstack_timeout"),
+            "concurrency": 1,
+        }
+    )
+
+
+def _collect(parent: pytest.Collector, config: pytest.Config) -> list[GovstackItem]:
+    import asyncio
+
+    from govstack_conform.catalog import load_catalog
+    from govstack_conform.contracts import load_selected
+    from govstack_conform.engine.runner import UrlBuilder, preflight
+    from govstack_conform.engine.session import Target, plan_target
+    from govstack_conform.engine.testdata import load_testdata
+    from govstack_conform.errors import CatalogError
+
+    url = config.getoption("govstack_target")
+    options = _options(config)
+    UrlBuilder(url, options.path_map)  # a malformed URL is a usage error before anything is sent
+    testdata = load_testdata([Path(p) for p in config.getoption("govstack_fixtures")])
+    catalog = load_catalog()
+    contracts = load_selected(
+        config.getoption("govstack_bb"),
+        config.getoption("govstack_spec"),
+        specs_option=config.getoption("govstack_specs"),
+    )
+    asyncio.run(preflight(url, min(options.timeout_s, 10.0)))
+    items = []
+    for contract in contracts:
+        try:
+            bb = catalog.get(contract.bb)
+            headers, latency, platform = tuple(bb.profile.headers.items()), bb.profile.latency_ms, bb.platform_id
+        except CatalogError:
+            headers, latency, platform = (), None, ""
+        target = Target(contract, url, platform, headers, latency, testdata=testdata)
+        for case in plan_target(target, options):
+            item = GovstackItem.from_parent(
+                parent, name=case.case_id, nodeid=case.case_id, target=target, case=case, options=options
+            )
+            items.append(item)
+    return items
+
+
+class GovstackItem(pytest.Item):
+    """One generated case."""
+
+    def __init__(self, *, target: Target, case: Case, options: RunOptions, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.target = target
+        self.case = case
+        self.options = options
+        self.extra_keyword_matches.update({case.kind.value, case.bb, *(t for t in case.tags)})
+        if case.operation_id:
+            self.extra_keyword_matches.add(case.operation_id)
+
+    def run_case(self) -> CaseResult:
+        import dataclasses
+
+        from govstack_conform.engine.session import run
+        from govstack_conform.report.redact import redact_results
+
+        one = dataclasses.replace(self.target, cases=(self.case,))
+        results = run([one], self.options, check_target=False)
+        safe = redact_results(results, self.options.credentials.secrets())
+        return safe.results[0].cases[0]
+
+    def runtest(self) -> None:
+        from govstack_conform.engine.cases import Level
+        from govstack_conform.report.compliance import case_view
+        from govstack_conform.report.evidence_text import case_text, rule_line
+        from govstack_conform.results import Outcome, Verdict
+
+        result = self.run_case()
+        self.user_properties.append(("govstack_verdict", result.verdict.value))
+        if result.verdict is Verdict.FAILED:
+            raise GovstackFailure(case_text(case_view(result)))
+        if result.verdict is Verdict.ERROR:
+            raise GovstackFailure("error: no verdict on the product\n" + case_text(case_view(result)))
+        if result.verdict in (Verdict.UNTESTABLE, Verdict.SKIPPED):
+            pytest.skip(f"{result.verdict.value}: {result.reason or 'no reason given'}")
+        for check in result.checks:
+            if check.outcome is Outcome.FAILED and check.level is not Level.REQUIRED:
+                warnings.warn(GovstackWarning(f"{self.case.case_id}: {rule_line(check)}"), stacklevel=1)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, GovstackFailure):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo, style=style))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, self.case.case_id
