@@ -171,8 +171,10 @@ def test_xdist_runs_the_same_items(pytester: pytest.Pytester, good: MockServer) 
         "-p", "no:cacheprovider", "--govstack-bb", "consent@main", "--govstack-target", good.base_url,
         "-n", "2", "-k", "negative-wrong-type",
     )  # fmt: skip
-    plain = pytester.runpytest("-p", "no:cacheprovider", "--govstack-bb", "consent@main",
-                               "--govstack-target", good.base_url, "-k", "negative-wrong-type", "--co", "-q")  # fmt: skip
+    plain = pytester.runpytest(
+        "-p", "no:cacheprovider", "--govstack-bb", "consent@main", "--govstack-target", good.base_url,
+        "-k", "negative-wrong-type", "--co", "-q",
+    )  # fmt: skip
     n = sum(1 for line in plain.outlines if line.startswith("consent::"))
     assert n > 0
     result.assert_outcomes(passed=n)
@@ -212,7 +214,8 @@ def test_inert_without_its_options(pytester: pytest.Pytester) -> None:
 
         def test_nothing_of_the_tool_loaded():
             assert "govstack_conform.pytest_plugin" in sys.modules  # the entry point is installed
-            heavy = [m for m in sys.modules if m.startswith("govstack_conform.") and m != "govstack_conform.pytest_plugin"]
+            ours = [m for m in sys.modules if m.startswith("govstack_conform.")]
+            heavy = [m for m in ours if m != "govstack_conform.pytest_plugin"]
             assert heavy == []
         """
     )
