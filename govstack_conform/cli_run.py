@@ -103,19 +103,40 @@ def run(
     ] = False,
     token: Annotated[str | None, typer.Option("--token", metavar="env:VAR", help="Bearer token.")] = None,
     api_key: Annotated[str | None, typer.Option("--api-key", metavar="env:VAR", help="API key.")] = None,
-    api_key_name: Annotated[str | None, typer.Option("--api-key-name", metavar="NAME")] = None,
-    api_key_in: Annotated[str | None, typer.Option("--api-key-in", metavar="header|query")] = None,
+    api_key_name: Annotated[
+        str | None,
+        typer.Option("--api-key-name", metavar="NAME", help="API key name (default: the spec's apiKey scheme)."),
+    ] = None,
+    api_key_in: Annotated[
+        str | None, typer.Option("--api-key-in", metavar="header|query", help="Where the API key goes.")
+    ] = None,
     basic: Annotated[str | None, typer.Option("--basic", metavar="USER:env:VAR", help="Basic auth.")] = None,
-    oauth2_token_url: Annotated[str | None, typer.Option("--oauth2-token-url", metavar="URL")] = None,
-    client_id: Annotated[str | None, typer.Option("--client-id", metavar="ID")] = None,
-    client_secret: Annotated[str | None, typer.Option("--client-secret", metavar="env:VAR")] = None,
-    oauth2_scope: Annotated[str | None, typer.Option("--oauth2-scope", metavar="SCOPE")] = None,
-    client_cert: Annotated[str | None, typer.Option("--client-cert", metavar="FILE")] = None,
-    client_key: Annotated[str | None, typer.Option("--client-key", metavar="FILE")] = None,
-    ca_bundle: Annotated[str | None, typer.Option("--ca-bundle", metavar="FILE")] = None,
+    oauth2_token_url: Annotated[
+        str | None, typer.Option("--oauth2-token-url", metavar="URL", help="OAuth2 client-credentials token URL.")
+    ] = None,
+    client_id: Annotated[str | None, typer.Option("--client-id", metavar="ID", help="OAuth2 client id.")] = None,
+    client_secret: Annotated[
+        str | None, typer.Option("--client-secret", metavar="env:VAR", help="OAuth2 client secret.")
+    ] = None,
+    oauth2_scope: Annotated[
+        str | None, typer.Option("--oauth2-scope", metavar="SCOPE", help="OAuth2 scope to ask for.")
+    ] = None,
+    client_cert: Annotated[
+        str | None, typer.Option("--client-cert", metavar="FILE", help="TLS client certificate (PEM).")
+    ] = None,
+    client_key: Annotated[
+        str | None, typer.Option("--client-key", metavar="FILE", help="Key of the client certificate.")
+    ] = None,
+    ca_bundle: Annotated[
+        str | None, typer.Option("--ca-bundle", metavar="FILE", help="CA certificates to trust.")
+    ] = None,
     insecure: Annotated[bool, typer.Option("--insecure", help="Do not verify TLS certificates.")] = False,
-    path_map: Annotated[list[str] | None, typer.Option("--path-map", metavar="FROM=TO|FILE")] = None,
-    latency_budget: Annotated[float | None, typer.Option("--latency-budget", metavar="MS")] = None,
+    path_map: Annotated[
+        list[str] | None, typer.Option("--path-map", metavar="FROM=TO|FILE", help="Map BB paths to the product's.")
+    ] = None,
+    latency_budget: Annotated[
+        float | None, typer.Option("--latency-budget", metavar="MS", help="Answer time budget.")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar; one summary line per BB.")] = False,
 ) -> None:
     """Run the BB test suites against a candidate and write <out>/results.json."""
