@@ -1,0 +1,178 @@
+"""What every check sees: the answered step (StepContext) and the helpers the checks share.
+
+A PASSED result with the same words is shared between steps (results are immutable and there are
+many); where our own input may not be valid for the product, `_excused_refusal` says why a refusal
+is not the product's fault.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from govstack_conform.engine.cases import Case, Level, Step
+from govstack_conform.engine.runner import Reply
+from govstack_conform.model import Contract, MediaType, Operation, Response
+from govstack_conform.results import CheckResult, Outcome
+
+REQ = Level.REQUIRED
+REC = Level.RECOMMENDED
+MAX_VIOLATIONS = 20
+_ID_NAME = re.compile(r"(^id$|_id$|Id$|ID$|^uuid$|Uuid$|_uuid$)")
+_NO_BODY_STATUSES = (204, 205, 304)
+# Refusals HTTP servers give before the application sees the request (wrong media type, too large...):
+# acceptable for invalid input even where the spec lists other 4xx codes.
+_HTTP_LEVEL_4XX = frozenset({406, 411, 413, 414, 415, 431})
+_INPUT_ERROR_CODES = frozenset({"400", "422", "4XX"})
+
+
+class StepContext:
+    """Everything a check may look at for one answered step; the parsed body is computed once."""
+
+    __slots__ = ("_json", "case", "contract", "has_credentials", "known_valid", "latency_ms", "op", "reply", "step")
+
+    def __init__(
+        self,
+        contract: Contract,
+        op: Operation | None,
+        case: Case,
+        step: Step,
+        reply: Reply,
+        *,
+        has_credentials: bool,
+        latency_ms: float,
+        known_valid: bool,
+    ) -> None:
+        self.contract = contract
+        self.op = op
+        self.case = case
+        self.step = step
+        self.reply = reply
+        self.has_credentials = has_credentials
+        self.latency_ms = latency_ms
+        self.known_valid = known_valid
+        self._json: Any = _UNSET
+
+    @property
+    def status(self) -> int:
+        return self.reply.status
+
+    def response(self) -> Response | None:
+        return self.op.response_for(self.reply.status) if self.op is not None else None
+
+    def json(self) -> Any:
+        """The body as JSON, or _INVALID when it is not JSON."""
+        if self._json is _UNSET:
+            try:
+                self._json = json.loads(self.reply.body)
+            except (ValueError, RecursionError):
+                self._json = _INVALID
+        return self._json
+
+
+_UNSET = object()
+_INVALID = object()
+
+# A PASSED result with the same words is shared between steps: it is immutable and there are many.
+_PASSED: dict[tuple[str, Level, str, str], CheckResult] = {}
+
+
+def passed(check: str, level: Level, message: str, step: str) -> CheckResult:
+    key = (check, level, message, step)
+    found = _PASSED.get(key)
+    if found is None:
+        if len(_PASSED) > 4096:
+            _PASSED.clear()
+        found = _PASSED[key] = CheckResult(check, level, Outcome.PASSED, message, step)
+    return found
+
+
+def _result(check: str, level: Level, outcome: Outcome, message: str, ctx: StepContext, **kw: Any) -> CheckResult:
+    return CheckResult(check, level, outcome, message, ctx.step.name, **kw)
+
+
+def _documented_4xx(op: Operation | None) -> list[str]:
+    return [r.status.upper() for r in op.responses if r.status[:1] == "4"] if op else []
+
+
+def _covers(codes: list[str] | tuple[str, ...], status: int) -> bool:
+    exact, ranged = str(status), f"{str(status)[0]}XX"
+    return any(c.upper() in (exact, ranged) for c in codes)
+
+
+def _documented_list(op: Operation | None) -> str:
+    return ", ".join(r.status for r in op.responses) if op and op.responses else "none"
+
+
+def _excused_refusal(ctx: StepContext) -> str | None:
+    """Why a 4xx on a request we meant as valid says nothing about the product, if it says nothing."""
+    status = ctx.status
+    if status in (401, 403):
+        if ctx.has_credentials:
+            return (
+                f"untestable: the product refused the configured credentials with {status}; "
+                "check --token/--api-key/--basic/--oauth2-token-url"
+            )
+        return (
+            f"untestable: credentials needed (the product answered {status} and no credentials were configured; "
+            "give --token, --api-key, --basic or --oauth2-token-url)"
+        )
+    if status in (404, 410) and not ctx.known_valid:
+        return (
+            f"{status} for an identifier the product need not know (generated test data); "
+            "supply a fixtures file with real identifiers to test this operation on existing records"
+        )
+    return None
+
+
+def media_type(value: str | None) -> str:
+    """'application/json; charset=utf-8' -> 'application/json'."""
+    return (value or "").split(";", 1)[0].strip().lower()
+
+
+def match_media(actual: str, documented: tuple[MediaType, ...]) -> MediaType | None:
+    """The documented media type covering `actual`: exact, then type/*, then */*."""
+    best: MediaType | None = None
+    rank = 0
+    main = actual.split("/", 1)[0]
+    for m in documented:
+        d = media_type(m.media_type)
+        if d == actual:
+            return m
+        if d == f"{main}/*" and rank < 2:
+            best, rank = m, 2
+        elif d == "*/*" and rank < 1:
+            best, rank = m, 1
+    return best
+
+
+def is_json(media: str) -> bool:
+    return media == "application/json" or media.endswith("+json") or media == "text/json"
+
+
+def _at(doc: Any, pointer: str) -> Any:
+    node = doc
+    if not pointer:
+        return node
+    for raw in pointer.lstrip("/").split("/"):
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return _UNSET
+    return node
+
+
+def mentions_id(value: Any) -> bool:
+    """Whether a generated body names identifiers (which the product may not know)."""
+    if isinstance(value, dict):
+        return any(
+            (_ID_NAME.search(str(k)) and not (isinstance(v, str) and "${" in v)) or mentions_id(v)
+            for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return any(mentions_id(v) for v in value)
+    return False
