@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from govstack_conform.config import Config, NotImplementedDecl
 from govstack_conform.config_schema import suggest
@@ -22,6 +22,10 @@ from govstack_conform.errors import ConfigError
 from govstack_conform.model import Contract
 from govstack_conform.report.waivers import apply_waivers
 from govstack_conform.results import BBResult, CaseResult, RunResults, Verdict
+
+if TYPE_CHECKING:
+    from govstack_conform.engine.options import RunOptions
+    from govstack_conform.engine.session import Target
 
 PREFIX = "declared not implemented by the product"
 
@@ -120,3 +124,21 @@ def apply_config_waivers(results: RunResults, config: Config, today: date) -> Ru
         return results
     options = {**dict(results.options), "waivers": list(listed.values()), "waivers_evaluated_on": today.isoformat()}
     return dataclasses.replace(results, results=tuple(bbs), options=options)
+
+
+def prepare(
+    target: Target, options: RunOptions, *, shard_spec: str | None, decl: NotImplementedDecl | None
+) -> tuple[Target, Declared]:
+    """Plan a target's cases once, keep this shard's, set aside the declared ones: what `run` sends.
+
+    Run the returned Target, then `apply_declared(bb_result, declared)` puts the skipped cases back.
+    Sharding comes first, so a declared case is reported by the shard that owns its operation only.
+    """
+    from govstack_conform.engine.session import plan_target
+    from govstack_conform.gating import shard
+
+    cases = list(plan_target(target, options))
+    if shard_spec:
+        cases = shard(cases, shard_spec)
+    declared = split_declared(target.contract, cases, decl)
+    return dataclasses.replace(target, cases=declared.kept), declared

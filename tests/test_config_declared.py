@@ -153,3 +153,26 @@ expires = 2030-01-01
     listed = {(w["bb"], w["check"]): w["matched"] for w in out.options["waivers"]}
     assert listed == {("*", "schema"): 2, ("consent", "status"): 1}
     assert gate(out).exit_code is ExitCode.NONCONFORMANT  # gis's status failure stands
+
+
+def test_prepare_shards_then_declares_and_shards_merge_back(contract: Contract, cases: tuple[Case, ...]) -> None:
+    from govstack_conform.declarations import prepare
+    from govstack_conform.report.render import merge
+
+    decl = NotImplementedDecl(operations=(DELETE,), reason="webhooks are never deleted")
+    product = dataclasses.replace(contract, operations=tuple(o for o in contract.operations if o.key != DELETE))
+    parts = []
+    with serve_in_thread(product, MockOptions()) as server:
+        for spec in (None, "1/2", "2/2"):
+            target, declared = prepare(Target(contract, server.base_url), OPTIONS, shard_spec=spec, decl=decl)
+            assert target.cases == declared.kept
+            bb = apply_declared(run([target], OPTIONS).results[0], declared)
+            parts.append(RunResults("0", "s", "f", 0, {}, (bb,)))
+    whole, merged = parts[0], merge(parts[1:])[0]
+    assert {c.case_id: c.verdict for c in merged.results[0].cases} == {
+        c.case_id: c.verdict for c in whole.results[0].cases
+    }
+    assert len(whole.results[0].cases) == len(cases)
+    ops = {o.key: (o.verdict, o.reason) for o in merged.results[0].operations}
+    assert ops == {o.key: (o.verdict, o.reason) for o in whole.results[0].operations}
+    assert ops[DELETE] == (Verdict.SKIPPED, f"{PREFIX}: webhooks are never deleted")
