@@ -12,6 +12,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -167,7 +168,7 @@ def parse_config(data: Mapping[str, Any], where: S.Where) -> Config:
     bbs_raw = _table(data, "bb", where, ())
     bbs = tuple(_bb(str(key), value, where, base) for key, value in bbs_raw.items())
     waivers = _waivers(data.get("waivers"), where, ("waivers",))
-    return Config(where.file, prod, Defaults(settings), bbs, waivers)
+    return Config(where.file, prod, Defaults(MappingProxyType(settings)), bbs, waivers)
 
 
 def _table(data: Mapping[str, Any], key: str, where: S.Where, path: S.Path_) -> Mapping[str, Any]:
@@ -212,8 +213,8 @@ def _bb(key: str, raw: Any, where: S.Where, base: Path) -> BBConfig:
     return BBConfig(
         key=key,
         release=out.get("release"),
-        settings=settings,
-        auth=_auth(raw.get("auth"), where, (*path, "auth"), base),
+        settings=MappingProxyType(settings),
+        auth=MappingProxyType(_auth(raw.get("auth"), where, (*path, "auth"), base)),
         headers=headers,
         path_map=pmap,
         fixtures=fixtures,
