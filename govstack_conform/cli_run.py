@@ -11,7 +11,7 @@ import typer
 from govstack_conform.cli_common import err, guarded, out
 from govstack_conform.errors import UsageError
 from govstack_conform.exitcodes import ExitCode
-from govstack_conform.results import BBResult, Outcome, RunResults, Verdict, write_json
+from govstack_conform.results import BBResult, Outcome, RunResults, Verdict
 
 if TYPE_CHECKING:
     from govstack_conform.engine.options import RunOptions
@@ -138,8 +138,24 @@ def run(
         float | None, typer.Option("--latency-budget", metavar="MS", help="Answer time budget.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar; one summary line per BB.")] = False,
+    report: Annotated[
+        str,
+        typer.Option(
+            "--report",
+            metavar="FORMATS",
+            help="Reports to write besides results.json: json,junit,html,md,cucumber,form or all.",
+        ),
+    ] = "json",
+    evidence: Annotated[
+        Path | None,
+        typer.Option("--evidence", metavar="DIR", help="Also write an evidence bundle (HAR, hashes, manifest)."),
+    ] = None,
+    sign: Annotated[
+        Path | None,
+        typer.Option("--sign", metavar="KEY", help="Sign the evidence manifest with this Ed25519 private key."),
+    ] = None,
 ) -> None:
-    """Run the BB test suites against a candidate and write <out>/results.json."""
+    """Run the BB test suites against a candidate and write <out>/results.json and the reports asked for."""
     from govstack_conform.engine.auth import Credentials
     from govstack_conform.engine.judge import exit_code
     from govstack_conform.engine.options import RunOptions, parse_header, parse_path_maps
@@ -178,13 +194,30 @@ def run(
         read_only=read_only,
         seed=seed,
     )
+    if sign is not None and evidence is None:
+        raise UsageError("--sign needs --evidence DIR")
+    from govstack_conform.report.base import get_formats
+
+    get_formats(report)  # unknown formats are a usage error before anything is sent
     targets = _targets(selectors or [], spec or [], specs, target, fixtures or [])
     if insecure:
         err.print("govstack-conform: warning: TLS certificates are not verified (--insecure)", markup=False)
     results = _run_with_progress(targets, options, quiet=quiet)
-    path = write_json(results, out_dir / "results.json")
+    from govstack_conform.run_outputs import write_outputs
+
+    written = write_outputs(
+        results,
+        out_dir,
+        formats=[report],
+        secrets=creds.secrets(),
+        contracts=[t.contract for t in targets],
+        evidence_dir=evidence,
+        sign_key=sign,
+    )
     print_summary(results, quiet=quiet)
-    err.print(f"results: {path}", markup=False)
+    err.print(f"results: {written[0]}", markup=False)
+    for extra in written[1:]:
+        err.print(f"  wrote {extra}", markup=False)
     if not results.complete:
         raise typer.Exit(int(ExitCode.INTERRUPTED))
     raise typer.Exit(int(exit_code(results)))

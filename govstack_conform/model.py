@@ -190,6 +190,7 @@ class SpecDocument:
     openapi: str  # "3.0.1", "3.1.0", ...
     sha256: str
     raw: Mapping[str, Any]
+    path: str = ""  # the local file it was read from ("" when fetched from a URL)
 
 
 @dataclass(frozen=True, eq=False)

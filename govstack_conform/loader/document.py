@@ -162,7 +162,9 @@ def _attribute(defects: list[SpecDefect], key: str, ops: list[Operation]) -> lis
 
 
 def _spec_document(doc: Doc) -> SpecDocument:
-    return SpecDocument(key=doc.key, uri=doc_uri(doc.key), openapi=doc.openapi, sha256=doc.sha256, raw=doc.raw)
+    return SpecDocument(
+        key=doc.key, uri=doc_uri(doc.key), openapi=doc.openapi, sha256=doc.sha256, raw=doc.raw, path=str(doc.path)
+    )
 
 
 def clear_cache() -> None:
