@@ -76,7 +76,7 @@ def run_demo(
     """Serve each selected BB's mock in-process, run the suite against it and write every report."""
     from govstack_conform.mock import MockOptions
     from govstack_conform.mock.server import serve_in_thread
-    from govstack_conform.report.render import render
+    from govstack_conform.run_outputs import write_outputs
 
     releases = selected_releases(selectors)
     pulled = ensure_specs(releases, pull_progress)
@@ -95,5 +95,6 @@ def run_demo(
             headers = tuple(bb.profile.headers.items())
             targets.append(Target(contract, server.base_url, bb.platform_id, headers, bb.profile.latency_ms))
         results = run(targets, options, progress=progress)
-    written = render(results, ["json", *(f for f in formats if f != "json")], out_dir, secrets=(token, api_key))
+    contracts = [t.contract for t in targets]
+    written = write_outputs(results, out_dir, formats=formats, secrets=(token, api_key), contracts=contracts)
     return DemoOutcome(results=results, written=tuple(written), pulled=pulled)
