@@ -33,12 +33,13 @@ def _root(
 
 def _register() -> None:
     """Attach each command group; each lives in its own cli_* module."""
-    from govstack_conform import cli_demo, cli_diff, cli_mock, cli_plan, cli_report, cli_run, cli_specs
+    from govstack_conform import cli_demo, cli_diff, cli_init, cli_mock, cli_plan, cli_report, cli_run, cli_specs
 
     app.command("demo")(cli_demo.demo)
     app.add_typer(cli_specs.app, name="specs")
     app.command("plan")(cli_plan.plan)
     app.command("run")(cli_run.run)
+    app.command("init")(cli_init.init)
     app.command("mock")(cli_mock.mock)
     app.command("diff")(cli_diff.diff)
     cli_report.register(app)

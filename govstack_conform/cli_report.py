@@ -86,8 +86,8 @@ def merge_cmd(
 @app.command("diff")
 @guarded
 def diff_cmd(
-    old: Annotated[Path, typer.Argument(metavar="OLD.json")],
-    new: Annotated[Path, typer.Argument(metavar="NEW.json")],
+    old: Annotated[Path, typer.Argument(metavar="OLD.json", help="results.json of the earlier run.")],
+    new: Annotated[Path, typer.Argument(metavar="NEW.json", help="results.json of the later run.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
     """What got better or worse between two runs, regressions first: API level, compliance %, every

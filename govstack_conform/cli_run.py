@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,40 +12,12 @@ import typer
 
 from govstack_conform.cli_common import err, guarded, out
 from govstack_conform.errors import UsageError
-from govstack_conform.exitcodes import ExitCode
 from govstack_conform.results import BBResult, Outcome, RunResults, Verdict
 
 if TYPE_CHECKING:
-    from govstack_conform.engine.options import RunOptions
-    from govstack_conform.engine.session import Target
+    from govstack_conform.engine.session import Progress
 
 _OUT_HELP = "Folder for results.json (and reports)."
-
-
-def _targets(
-    selectors: list[str], spec: list[str], specs: Path | None, target: str, fixtures: list[Path]
-) -> list[Target]:
-    from govstack_conform.catalog import load_catalog
-    from govstack_conform.contracts import load_selected
-    from govstack_conform.engine.session import Target
-    from govstack_conform.engine.testdata import load_testdata
-    from govstack_conform.errors import CatalogError
-
-    testdata = load_testdata(fixtures)
-    catalog = load_catalog()
-    targets: list[Target] = []
-    for contract in load_selected(selectors, spec, specs_option=specs):
-        for key in testdata.unknown_operations(contract):
-            err.print(
-                f"govstack-conform: warning: test data names no operation of {contract.label}: {key}", markup=False
-            )
-        try:
-            bb = catalog.get(contract.bb)
-            headers, latency, platform = tuple(bb.profile.headers.items()), bb.profile.latency_ms, bb.platform_id
-        except CatalogError:
-            headers, latency, platform = (), None, ""
-        targets.append(Target(contract, target, platform, headers, latency, testdata=testdata))
-    return targets
 
 
 def _summary_counts(bb: BBResult) -> tuple[Counter[str], Counter[str], int, int]:
@@ -85,18 +59,29 @@ def print_summary(results: RunResults, *, quiet: bool) -> None:
 
 @guarded
 def run(
-    selectors: Annotated[list[str] | None, typer.Argument(metavar="BB[@REF]", help="Building block(s).")] = None,
+    selectors: Annotated[
+        list[str] | None, typer.Argument(metavar="BB[@REF]", help="Building block(s); default: the config's.")
+    ] = None,
     target: Annotated[str | None, typer.Option("--target", metavar="URL", help="Candidate base URL.")] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", metavar="FILE", help="Config file (default: ./govstack-conform.toml).")
+    ] = None,
     spec: Annotated[list[str] | None, typer.Option("--spec", metavar="FILE", help="An OpenAPI file or URL.")] = None,
     specs: Annotated[Path | None, typer.Option("--specs", metavar="DIR", help="Spec store folder.")] = None,
-    out_dir: Annotated[Path, typer.Option("--out", metavar="DIR", help=_OUT_HELP)] = Path("govstack-reports"),
-    seed: Annotated[int, typer.Option("--seed", help="Seed for generated data.")] = 0,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", metavar="DIR", help=_OUT_HELP + " Default: govstack-reports.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed for generated data (default 0).")] = None,
     fixtures: Annotated[list[Path] | None, typer.Option("--fixtures", metavar="FILE", help="Test data.")] = None,
     read_only: Annotated[bool, typer.Option("--read-only", help="Send only GET/HEAD/OPTIONS.")] = False,
-    concurrency: Annotated[int, typer.Option("--concurrency", metavar="N", help="Cases in parallel.")] = 8,
-    timeout: Annotated[float, typer.Option("--timeout", metavar="S", help="Per request, seconds.")] = 30.0,
+    concurrency: Annotated[
+        int | None, typer.Option("--concurrency", metavar="N", help="Cases in parallel (default 8).")
+    ] = None,
+    timeout: Annotated[
+        float | None, typer.Option("--timeout", metavar="S", help="Per request, seconds (default 30).")
+    ] = None,
     rate_limit: Annotated[float | None, typer.Option("--rate-limit", metavar="R", help="Requests/s.")] = None,
-    retries: Annotated[int, typer.Option("--retries", metavar="N", help="On connection errors only.")] = 0,
+    retries: Annotated[int | None, typer.Option("--retries", metavar="N", help="On connection errors only.")] = None,
     header: Annotated[list[str] | None, typer.Option("--header", metavar="'N: V'", help="Extra header.")] = None,
     no_profile_headers: Annotated[
         bool, typer.Option("--no-profile-headers", help="Do not send the BB profile's default headers.")
@@ -139,13 +124,13 @@ def run(
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar; one summary line per BB.")] = False,
     report: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--report",
             metavar="FORMATS",
             help="Reports to write besides results.json: json,junit,html,md,cucumber,form or all.",
         ),
-    ] = "json",
+    ] = None,
     evidence: Annotated[
         Path | None,
         typer.Option("--evidence", metavar="DIR", help="Also write an evidence bundle (HAR, hashes, manifest)."),
@@ -154,84 +139,71 @@ def run(
         Path | None,
         typer.Option("--sign", metavar="KEY", help="Sign the evidence manifest with this Ed25519 private key."),
     ] = None,
+    fail_under: Annotated[
+        float | None,
+        typer.Option("--fail-under", metavar="PERCENT", help="Fail when a BB's REQUIRED compliance is below this."),
+    ] = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option("--fail-on", metavar="LEVEL", help="Fail on failures of: required (default) or recommended."),
+    ] = None,
+    shard: Annotated[
+        str | None, typer.Option("--shard", metavar="I/N", help="Run only shard I of N (join with `report merge`).")
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option("--baseline", metavar="RESULTS.json", help="Only failures not in this earlier run fail."),
+    ] = None,
 ) -> None:
-    """Run the BB test suites against a candidate and write <out>/results.json and the reports asked for."""
-    from govstack_conform.engine.auth import Credentials
-    from govstack_conform.engine.judge import exit_code
-    from govstack_conform.engine.options import RunOptions, parse_header, parse_path_maps
+    """Run the BB test suites against a candidate; write results.json and the reports asked for.
 
-    if not selectors and not spec:
-        raise UsageError("name a building block (e.g. consent@main) or give --spec FILE")
-    if not target:
-        raise UsageError("--target URL is required (the candidate's base URL)")
-    if ca_bundle and not Path(ca_bundle).is_file():
-        raise UsageError(f"--ca-bundle: no such file: {ca_bundle}")
-    creds = Credentials.from_options(
-        token=token,
-        api_key=api_key,
-        api_key_name=api_key_name,
-        api_key_in=api_key_in,
-        basic=basic,
-        oauth2_token_url=oauth2_token_url,
-        client_id=client_id,
-        client_secret=client_secret,
-        oauth2_scope=oauth2_scope,
-        client_cert=client_cert,
-        client_key=client_key,
-    )
-    options = RunOptions(
-        concurrency=concurrency,
-        timeout_s=timeout,
-        rate_limit=rate_limit,
-        retries=retries,
-        latency_budget_ms=latency_budget,
-        headers=tuple(parse_header(h) for h in header or ()),
-        profile_headers=not no_profile_headers,
-        path_map=parse_path_maps(path_map or []),
-        credentials=creds,
-        ca_bundle=ca_bundle,
-        insecure=insecure,
-        read_only=read_only,
-        seed=seed,
-    )
-    if sign is not None and evidence is None:
-        raise UsageError("--sign needs --evidence DIR")
-    from govstack_conform.report.base import get_formats
+    Settings may also come from --config (or ./govstack-conform.toml); the command line wins.
+    """
+    from govstack_conform.job import run_job
 
-    get_formats(report)  # unknown formats are a usage error before anything is sent
-    targets = _targets(selectors or [], spec or [], specs, target, fixtures or [])
-    if insecure:
-        err.print("govstack-conform: warning: TLS certificates are not verified (--insecure)", markup=False)
-    results = _run_with_progress(targets, options, quiet=quiet)
-    from govstack_conform.run_outputs import write_outputs
+    if fail_on is not None and fail_on not in ("required", "recommended"):
+        raise UsageError("--fail-on takes required or recommended")
+    cli = {
+        "target": target, "concurrency": concurrency, "timeout": timeout, "rate_limit": rate_limit,
+        "retries": retries, "latency_budget": latency_budget, "read_only": read_only, "insecure": insecure,
+        "ca_bundle": ca_bundle, "no_profile_headers": no_profile_headers, "header": header or [],
+        "path_map": path_map or [], "fixtures": fixtures or [], "seed": seed, "report": report,
+        "out_dir": out_dir, "fail_under": fail_under, "fail_on": fail_on, "baseline": baseline,
+        "token": token, "api_key": api_key, "api_key_name": api_key_name, "api_key_in": api_key_in,
+        "basic": basic, "oauth2_token_url": oauth2_token_url, "client_id": client_id,
+        "client_secret": client_secret, "oauth2_scope": oauth2_scope, "client_cert": client_cert,
+        "client_key": client_key,
+    }  # fmt: skip
 
-    written = write_outputs(
-        results,
-        out_dir,
-        formats=[report],
-        secrets=creds.secrets(),
-        contracts=[t.contract for t in targets],
-        evidence_dir=evidence,
-        sign_key=sign,
-    )
-    print_summary(results, quiet=quiet)
-    err.print(f"results: {written[0]}", markup=False)
-    for extra in written[1:]:
+    def warn(text: str) -> None:
+        err.print(f"govstack-conform: warning: {text}", markup=False)
+
+    with _progress(quiet) as progress:
+        outcome = run_job(
+            cli, selectors or [], spec or [], specs=specs, config_file=config, shard=shard,
+            evidence=evidence, sign=sign, progress=progress, warn=warn,
+        )  # fmt: skip
+    print_summary(outcome.results, quiet=quiet)
+    err.print(f"results: {outcome.written[0]}", markup=False)
+    for extra in outcome.written[1:]:
         err.print(f"  wrote {extra}", markup=False)
-    if not results.complete:
-        raise typer.Exit(int(ExitCode.INTERRUPTED))
-    raise typer.Exit(int(exit_code(results)))
+    for line in outcome.decision.tolerated:
+        err.print(f"tolerated: {line}", markup=False)
+    for line in outcome.decision.reasons:
+        err.print(f"failed: {line}", markup=False)
+    raise typer.Exit(int(outcome.decision.exit_code))
 
 
-def _run_with_progress(targets: list[Target], options: RunOptions, *, quiet: bool) -> RunResults:
-    """Run with a rich progress bar on stderr (none with --quiet or when stderr is not a terminal)."""
-    from govstack_conform.engine.session import run as session_run
-
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Progress | None]:
+    """A rich progress bar on stderr (none with --quiet or when stderr is not a terminal)."""
     if quiet or not err.is_terminal:
-        return session_run(targets, options)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
 
-    with Progress(
+    with Bar(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err, transient=True,
     ) as bar:  # fmt: skip
@@ -240,4 +212,4 @@ def _run_with_progress(targets: list[Target], options: RunOptions, *, quiet: boo
         def progress(done: int, total: int, label: str) -> None:
             bar.update(task, completed=done, total=total, description=label)
 
-        return session_run(targets, options, progress=progress)
+        yield progress

@@ -89,11 +89,15 @@ def run_options(settings: Mapping[str, Any]) -> RunOptions:
     for text in settings.get("header") or ():
         name, value = parse_header(text)
         headers.append((name, resolve_secret(value, f"header {name}") or ""))
+    def given(name: str, default: Any) -> Any:
+        value = settings.get(name)
+        return default if value is None else value  # 0 is a value (and RunOptions refuses a bad one)
+
     return RunOptions(
-        concurrency=settings.get("concurrency") or DEFAULT_CONCURRENCY,
-        timeout_s=settings.get("timeout") or DEFAULT_TIMEOUT_S,
+        concurrency=given("concurrency", DEFAULT_CONCURRENCY),
+        timeout_s=given("timeout", DEFAULT_TIMEOUT_S),
         rate_limit=settings.get("rate_limit"),
-        retries=settings.get("retries") or 0,
+        retries=given("retries", 0),
         latency_budget_ms=settings.get("latency_budget"),
         headers=tuple(headers),
         profile_headers=not settings.get("no_profile_headers"),
@@ -102,5 +106,5 @@ def run_options(settings: Mapping[str, Any]) -> RunOptions:
         ca_bundle=str(ca) if ca else None,
         insecure=bool(settings.get("insecure")),
         read_only=bool(settings.get("read_only")),
-        seed=settings.get("seed") or 0,
+        seed=given("seed", 0),
     )
