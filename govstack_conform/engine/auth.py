@@ -14,7 +14,7 @@ import random
 import string
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -56,15 +56,16 @@ def resolve_secret(value: str | None, what: str) -> str | None:
 class Credentials:
     """The credentials the user configured (secrets already resolved)."""
 
-    bearer: str | None = None
-    api_key: str | None = None
+    # Secret values never show in a repr (tracebacks, debug logs, pytest assertion output).
+    bearer: str | None = field(default=None, repr=False)
+    api_key: str | None = field(default=None, repr=False)
     api_key_name: str | None = None  # None: the spec's apiKey scheme's name, else X-API-Key
     api_key_in: str | None = None  # header | query; None: the spec's, else header
     basic_user: str | None = None
-    basic_password: str | None = None
+    basic_password: str | None = field(default=None, repr=False)
     oauth2_token_url: str | None = None
     client_id: str | None = None
-    client_secret: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
     oauth2_scope: str | None = None
     client_cert: str | None = None
     client_key: str | None = None
