@@ -142,12 +142,3 @@ def test_ref_siblings_bind_what_we_send_under_both_readings(contract: Contract) 
     schema = _response_schema(contract)
     found = schemas.validate(contract, schema, {"name": "a", "nick": "abcdef"}, direction="request")
     assert [v.keyword for v in found] == ["maxLength"]
-
-
-def test_credentials_repr_hides_secret_values() -> None:
-    from govstack_conform.engine.auth import Credentials
-
-    creds = Credentials(bearer="TOKEN-VALUE-1", api_key="KEY-VALUE-2", basic_user="u", basic_password="PW-VALUE-3")
-    text = repr(creds)
-    assert "TOKEN-VALUE-1" not in text and "KEY-VALUE-2" not in text and "PW-VALUE-3" not in text
-    assert "basic_user='u'" in text
