@@ -21,7 +21,7 @@ from govstack_conform.engine.auth import Authenticator, Credentials, Redactor, r
 from govstack_conform.engine.cases import Auth, Case, CaseKind, Expect, RequestPlan, Step
 from govstack_conform.engine.options import RunOptions
 from govstack_conform.engine.session import Target, run
-from govstack_conform.errors import ConfigError
+from govstack_conform.errors import ConfigError, TargetError
 from govstack_conform.model import Contract
 from govstack_conform.results import Verdict, to_dict
 
@@ -182,8 +182,10 @@ def test_mutual_tls_with_ca_bundle(contract: Contract, tls_server: tuple[str, Pa
     ok = run([Target(contract, url, cases=(one("/k"),))], RunOptions(credentials=creds, ca_bundle=str(ca_file)))
     assert ok.results[0].cases[0].verdict is Verdict.PASSED
     assert ok.options["tls_verified"] is True and ok.options["auth"]["client_certificate"] is True
-    # without our CA the server certificate is not trusted: an error, never a silent pass
-    untrusted = run([Target(contract, url, cases=(one("/k"),))], RunOptions(credentials=creds))
+    # without our CA the server certificate is not trusted: refused before anything is sent, saying what to do
+    with pytest.raises(TargetError, match="not trusted.*--ca-bundle"):
+        run([Target(contract, url, cases=(one("/k"),))], RunOptions(credentials=creds))
+    untrusted = run([Target(contract, url, cases=(one("/k"),))], RunOptions(credentials=creds), check_target=False)
     assert untrusted.results[0].cases[0].verdict is Verdict.ERROR
     # --insecure skips verification and the results say so
     insecure = run([Target(contract, url, cases=(one("/k"),))], RunOptions(credentials=creds, insecure=True))

@@ -77,7 +77,8 @@ def test_a_body_over_the_cap_is_a_finding_not_a_crash(contract: Contract) -> Non
     finding = [k for k in result.checks if k.check == "response_within_size_cap"]
     assert finding and finding[0].outcome is Outcome.FAILED and "exceeds size cap" in finding[0].message
     schema = [k for k in result.checks if k.check == "response_schema_valid"]
-    assert schema[0].outcome is Outcome.SKIPPED  # never judged on a cut body
+    assert schema[0].outcome is Outcome.UNTESTABLE  # never judged on a cut body, and never a silent pass
+    assert result.verdict is Verdict.UNTESTABLE and "size cap" in (result.reason or "")
     response = result.exchanges[0].response
     assert response is not None and response.body_truncated and len(response.body or "") <= 4096
 

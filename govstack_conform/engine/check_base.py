@@ -30,7 +30,18 @@ _INPUT_ERROR_CODES = frozenset({"400", "422", "4XX"})
 class StepContext:
     """Everything a check may look at for one answered step; the parsed body is computed once."""
 
-    __slots__ = ("_json", "case", "contract", "has_credentials", "known_valid", "latency_ms", "op", "reply", "step")
+    __slots__ = (
+        "_json",
+        "case",
+        "contract",
+        "has_credentials",
+        "json_problem",
+        "known_valid",
+        "latency_ms",
+        "op",
+        "reply",
+        "step",
+    )
 
     def __init__(
         self,
@@ -53,6 +64,7 @@ class StepContext:
         self.latency_ms = latency_ms
         self.known_valid = known_valid
         self._json: Any = _UNSET
+        self.json_problem: str | None = None  # why json() is _INVALID, in words
 
     @property
     def status(self) -> int:
@@ -62,13 +74,51 @@ class StepContext:
         return self.op.response_for(self.reply.status) if self.op is not None else None
 
     def json(self) -> Any:
-        """The body as JSON, or _INVALID when it is not JSON."""
+        """The body as JSON, or _INVALID when it is not JSON (then `json_problem` says why)."""
         if self._json is _UNSET:
-            try:
-                self._json = json.loads(self.reply.body)
-            except (ValueError, RecursionError):
-                self._json = _INVALID
+            self._json, self.json_problem = parse_json(self.reply.body)
         return self._json
+
+    @property
+    def too_deep(self) -> bool:
+        """Whether the body is JSON nested beyond what the tool reads (a limit of ours, not a fault)."""
+        return self.json() is _INVALID and (self.json_problem or "").startswith(TOO_DEEP)
+
+
+# RFC 8259 §9 lets a parser limit nesting; real API payloads nest a few levels, validators recurse per level.
+MAX_JSON_DEPTH = 128
+TOO_DEEP = "nested deeper than"
+
+
+def parse_json(body: bytes) -> tuple[Any, str | None]:
+    """(value, None), or (_INVALID, why): not UTF-8, not JSON, or nested deeper than MAX_JSON_DEPTH.
+
+    Duplicate object keys keep the last value, as JavaScript's JSON.parse (which the GovStack
+    harnesses use) and Python do; the checks judge what those consumers would see.
+    """
+    try:
+        value = json.loads(body)
+    except RecursionError:
+        return _INVALID, f"{TOO_DEEP} {MAX_JSON_DEPTH} levels"
+    except UnicodeDecodeError as exc:
+        return _INVALID, f"not UTF-8 (byte 0x{body[exc.start]:02x} at offset {exc.start})"
+    except ValueError as exc:
+        return _INVALID, f"not valid JSON ({' '.join(str(exc).split())[:120]})"
+    if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and _deeper_than(value, MAX_JSON_DEPTH):
+        return _INVALID, f"{TOO_DEEP} {MAX_JSON_DEPTH} levels"
+    return value, None
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether containers nest more than `limit` levels (iteratively: no recursion on hostile input)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return False
 
 
 _UNSET = object()

@@ -57,13 +57,24 @@ def status_code_documented(ctx: StepContext) -> list[CheckResult]:
             "status_code_documented",
             REQ,
             Outcome.FAILED,
-            f"answered {s}, which the spec does not document for {op.key} (documented: {_documented_list(op)}); "
-            "answer with a documented status code",
+            f"answered {s}{_redirect_note(ctx)}, which the spec does not document for {op.key} "
+            f"(documented: {_documented_list(op)}); answer with a documented status code",
             ctx,
             schema_file=op.source_file,
             schema_pointer=op.pointer + "/responses",
         )
     ]
+
+
+def _redirect_note(ctx: StepContext) -> str:
+    """Where a redirect points, said plainly: redirects are never followed, so no credential goes there."""
+    if not 300 <= ctx.status < 400:
+        return ""
+    location = ctx.reply.header("location")
+    if not location:
+        return " (a redirect without Location)"
+    shown = location[:200]
+    return f" (a redirect to {shown}, not followed: the tool judges the answer it gets and sends nothing elsewhere)"
 
 
 def _body_checkable(ctx: StepContext) -> Response | None:
@@ -109,6 +120,9 @@ def content_type_documented(ctx: StepContext) -> list[CheckResult]:
     ]
 
 
+TOO_DEEP_TO_VALIDATE = "nested too deeply for the schema validator"
+
+
 def _validate_body(ctx: StepContext, schema: Any) -> tuple[schemas.Violation, ...] | str:
     """Violations of the body (memoised per schema and exact body), or a string when it is not JSON."""
     body = ctx.reply.body
@@ -124,7 +138,10 @@ def _validate_body(ctx: StepContext, schema: Any) -> tuple[schemas.Violation, ..
     if value is _INVALID:
         out: tuple[schemas.Violation, ...] | str = "not valid JSON"
     else:
-        out = tuple(schemas.validate(ctx.contract, schema, value, direction="response"))
+        try:
+            out = tuple(schemas.validate(ctx.contract, schema, value, direction="response"))
+        except RecursionError:  # a deep body under a recursive schema: our limit, never the product's fault
+            return TOO_DEEP_TO_VALIDATE
     if small:
         if len(memo) > 2048:
             memo.clear()
@@ -156,7 +173,15 @@ def response_schema_valid(ctx: StepContext) -> list[CheckResult]:
     if media is None or not (is_json(actual) or is_json(media_type(media.media_type))):
         return []
     if ctx.reply.truncated:
-        return [_result(name, REQ, Outcome.SKIPPED, "the body exceeds the size cap and was not validated", ctx)]
+        return [
+            _result(
+                name,
+                REQ,
+                Outcome.UNTESTABLE,
+                f"untestable: the body exceeds the size cap ({len(ctx.reply.body)} bytes) and was not validated",
+                ctx,
+            )
+        ]
     if not ctx.reply.body:
         return [
             _result(
@@ -189,6 +214,8 @@ def response_schema_valid(ctx: StepContext) -> list[CheckResult]:
                 schema_pointer=media.schema.pointer,
             )
         ]
+    if found == TOO_DEEP_TO_VALIDATE:
+        return [_result(name, REQ, Outcome.UNTESTABLE, f"untestable: the {ctx.status} body is {found}", ctx)]
     if isinstance(found, str):
         return [_not_json(ctx, media)]
     if not found:
@@ -212,11 +239,21 @@ def response_schema_valid(ctx: StepContext) -> list[CheckResult]:
 
 
 def _not_json(ctx: StepContext, media: MediaType) -> CheckResult:
+    ctx.json()
+    if ctx.too_deep:  # valid JSON may nest that deep (RFC 8259 §9): a limit of ours, not the product's fault
+        return _result(
+            "response_schema_valid",
+            REQ,
+            Outcome.UNTESTABLE,
+            f"untestable: the {ctx.status} body is JSON {ctx.json_problem}, more than this tool reads",
+            ctx,
+        )
     return _result(
         "response_schema_valid",
         REQ,
         Outcome.FAILED,
-        f"the {ctx.status} body is not valid JSON although the spec documents {media.media_type}",
+        f"the {ctx.status} body is {ctx.json_problem or 'not valid JSON'} although the spec documents "
+        f"{media.media_type}",
         ctx,
         instance_pointer="",
         schema_file=media.schema.doc if media.schema else (ctx.op.source_file if ctx.op else None),

@@ -4,6 +4,11 @@ Each worker owns one keep-alive connection (an httpx transport with a pool of on
 many workers spend their time scanning connections, and a case's sequence steps stay on one worker
 anyway. Redirects are not followed and cookies are not kept: what the product answers is recorded.
 A transport failure never raises out of `send`; it comes back as a Reply with `error` set.
+
+The product is untrusted: one deadline covers the whole exchange (a one-byte-per-second drip cannot
+stretch it), bodies are read up to the cap and never further (gzip/deflate are inflated up to the cap
+too), a connection whose previous answer left bytes behind is dropped, and a reused connection that
+breaks before any answer is retried once on a fresh one, so one bad answer cannot spoil the next case.
 """
 
 from __future__ import annotations
@@ -195,13 +200,22 @@ class Worker:
     __slots__ = ("conns",)
 
     def __init__(self) -> None:
-        self.conns: dict[tuple[bytes, bytes, int], list[Any]] = {}  # origin -> [connection, last used]
+        # origin -> [connection, last used, requests sent on it]
+        self.conns: dict[tuple[bytes, bytes, int], list[Any]] = {}
 
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _IDLE_CHECK_S = 1.0
 _CONNECT_ERRORS = (httpcore.ConnectError, httpcore.ConnectTimeout)
 _OTHER_ERRORS = (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol, ssl.SSLError, OSError)
+# What a kept-alive connection the server closed (or polluted) looks like before any answer arrives.
+_STALE_ERRORS = (httpcore.RemoteProtocolError, httpcore.ReadError, httpcore.WriteError, ConnectionError)
+# We decode these codings; asking for them keeps a server from choosing one we cannot read (br, zstd).
+_ACCEPT_ENCODING = "gzip, deflate"
+
+
+class BodyError(Exception):
+    """The body cannot be read as sent (an unknown or corrupt content coding)."""
 
 
 def _encode(value: str) -> bytes:
@@ -246,9 +260,8 @@ class Transport:
 
     async def aclose(self) -> None:
         for w in self._workers:
-            for conn, _ in w.conns.values():
-                with contextlib.suppress(Exception):
-                    await conn.aclose()
+            for held in w.conns.values():
+                await _close(held[0])
             w.conns.clear()
         self._workers.clear()
 
@@ -260,21 +273,28 @@ class Transport:
         if slot > now:
             await asyncio.sleep(slot - now)
 
-    def _connection(self, worker: Worker, dest: Dest) -> Any:
+    def _connection(self, worker: Worker, dest: Dest) -> tuple[Any, bool]:
+        """The worker's connection to `dest` (a new one when the old is gone) and whether it served before."""
         key = dest.key
         held = worker.conns.get(key)
         now = time.monotonic()
         if held is not None:
-            conn, last = held
+            conn, last, uses = held
             if conn.is_available() and (now - last < _IDLE_CHECK_S or not conn.has_expired()):
-                held[1] = now
-                return conn
+                held[1], held[2] = now, uses + 1
+                return conn, True
             worker.conns.pop(key, None)
         conn = httpcore.AsyncHTTPConnection(
             dest.origin, ssl_context=self.ssl if dest.tls else None, keepalive_expiry=30.0
         )
-        worker.conns[key] = [conn, now]
-        return conn
+        worker.conns[key] = [conn, now, 1]
+        return conn, False
+
+    async def _drop(self, worker: Worker, dest: Dest, conn: Any) -> None:
+        held = worker.conns.get(dest.key)
+        if held is not None and held[0] is conn:
+            worker.conns.pop(dest.key, None)
+        await _close(conn)
 
     async def send(
         self,
@@ -289,6 +309,8 @@ class Transport:
         hdrs = list(headers) if "host" in names else [("Host", dest.host), *headers]
         if "user-agent" not in names:
             hdrs.append(("User-Agent", self._ua))
+        if "accept-encoding" not in names:
+            hdrs.append(("Accept-Encoding", _ACCEPT_ENCODING))
         if content is not None:
             hdrs.append(("Content-Length", str(len(content))))
         elif method in _BODY_METHODS:
@@ -305,11 +327,13 @@ class Transport:
         except (UnicodeEncodeError, TypeError, ValueError) as exc:
             return sent, Reply(error=f"request could not be built: {exc}")
         attempt = 0
+        stale_retried = False
         while True:
             if self._interval:
                 await self._throttle()
             start = time.perf_counter()
-            conn = self._connection(worker, dest)
+            conn, reused = self._connection(worker, dest)
+            response: Any = None
             try:
                 async with asyncio.timeout(self.options.timeout_s):
                     response = await conn.handle_async_request(request)
@@ -318,19 +342,34 @@ class Transport:
                     finally:
                         await response.aclose()
             except _CONNECT_ERRORS as exc:
-                worker.conns.pop(dest.key, None)
+                await self._drop(worker, dest, conn)
                 if attempt < self.options.retries:
                     attempt += 1
                     await asyncio.sleep(min(0.1 * 2**attempt, 2.0))
                     continue
                 return sent, Reply(error=f"connection failed: {_why(exc)}", elapsed_ms=_ms(start))
             except (TimeoutError, httpcore.TimeoutException):
-                worker.conns.pop(dest.key, None)
-                why = f"no complete answer within {self.options.timeout_s:g} s"
+                await self._drop(worker, dest, conn)
+                t = self.options.timeout_s
+                if response is None:
+                    why = f"no answer within {t:g} s"
+                else:
+                    why = f"the {response.status} answer was still arriving after {t:g} s (the limit is for all of it)"
                 return sent, Reply(error=why, elapsed_ms=_ms(start))
-            except _OTHER_ERRORS as exc:
-                worker.conns.pop(dest.key, None)
-                return sent, Reply(error=f"{type(exc).__name__}: {_why(exc)}", elapsed_ms=_ms(start))
+            except _STALE_ERRORS as exc:
+                await self._drop(worker, dest, conn)
+                if response is None and reused and not stale_retried:
+                    stale_retried = True  # the server closed or polluted the kept-alive connection: once more, fresh
+                    continue
+                return sent, Reply(error=_failure(exc, response), elapsed_ms=_ms(start))
+            except (*_OTHER_ERRORS, BodyError) as exc:
+                await self._drop(worker, dest, conn)
+                return sent, Reply(error=_failure(exc, response), elapsed_ms=_ms(start))
+            except Exception as exc:  # whatever else a hostile answer provokes: this case errs, the run goes on
+                await self._drop(worker, dest, conn)
+                return sent, Reply(error=f"unreadable answer: {_failure(exc, response)}", elapsed_ms=_ms(start))
+            if truncated or _left_over(conn):
+                await self._drop(worker, dest, conn)  # never reuse a connection with an unread or surplus body
             version = response.extensions.get("http_version", b"HTTP/1.1")
             return sent, Reply(
                 response.status,
@@ -342,31 +381,108 @@ class Transport:
             )
 
     async def _read(self, response: httpcore.Response) -> tuple[bytes, bool]:
-        """The body up to the cap; beyond it we stop reading (never holding more than the cap)."""
+        """The body up to the cap; beyond it we stop reading (never holding more than the cap).
+
+        A compressed body is inflated in steps of at most what is left of the cap, so a gzip bomb
+        costs no more memory than a plain body of the cap's size.
+        """
         cap = self.options.body_cap
         decoder = _decoder(response.headers)
         chunks: list[bytes] = []
         size = 0
         async for raw in response.aiter_stream():
-            chunk = raw if decoder is None else decoder.decompress(raw, cap + 1 - size)
-            size += len(chunk)
-            if size > cap:
-                chunks.append(chunk[: len(chunk) - (size - cap)])
-                return b"".join(chunks), True
-            chunks.append(chunk)
+            for chunk in (raw,) if decoder is None else _inflate(decoder, raw, cap + 1 - size):
+                size += len(chunk)
+                if size > cap:
+                    chunks.append(chunk[: len(chunk) - (size - cap)])
+                    return b"".join(chunks), True
+                chunks.append(chunk)
+        if decoder is not None and not decoder.eof and size:
+            raise BodyError("the compressed body ends before its compressed stream does")
         return (chunks[0] if len(chunks) == 1 else b"".join(chunks)), False
 
 
-def _decoder(headers: list[tuple[bytes, bytes]]) -> Any:
-    """A zlib decoder for gzip/deflate bodies (we never ask for compression, some servers send it anyway)."""
+def _inflate(decoder: Any, data: bytes, room: int) -> list[bytes]:
+    """Inflate `data` (and what an earlier step left unconsumed) into at most `room` + 1 bytes."""
+    out: list[bytes] = []
+    try:
+        data = decoder.unconsumed_tail + data
+        while data and room > 0 and not decoder.eof:
+            chunk = decoder.decompress(data, room)
+            out.append(chunk)
+            room -= len(chunk)
+            data = decoder.unconsumed_tail
+    except zlib.error as exc:
+        raise BodyError(f"the body is not valid {'gzip' if decoder.wbits_gzip else 'deflate'} data ({exc})") from None
+    return out
+
+
+class _Inflater:
+    """zlib's decompressor with what it was made for (zlib objects take no attributes)."""
+
+    __slots__ = ("_z", "wbits_gzip")
+
+    def __init__(self, gzip: bool) -> None:
+        self._z = zlib.decompressobj(16 + zlib.MAX_WBITS if gzip else zlib.MAX_WBITS)
+        self.wbits_gzip = gzip
+
+    def decompress(self, data: bytes, room: int) -> bytes:
+        return self._z.decompress(data, room)
+
+    @property
+    def unconsumed_tail(self) -> bytes:
+        return self._z.unconsumed_tail
+
+    @property
+    def eof(self) -> bool:
+        return self._z.eof
+
+
+def _decoder(headers: list[tuple[bytes, bytes]]) -> _Inflater | None:
+    """An inflater for gzip/deflate bodies; BodyError for a coding we neither asked for nor can read."""
     for k, v in headers:
         if k.lower() == b"content-encoding":
             coding = v.strip().lower()
             if coding in (b"gzip", b"x-gzip"):
-                return zlib.decompressobj(16 + zlib.MAX_WBITS)
+                return _Inflater(True)
             if coding == b"deflate":
-                return zlib.decompressobj()
+                return _Inflater(False)
+            if coding not in (b"", b"identity"):
+                shown = v.decode("latin-1")[:40].encode("unicode_escape").decode("ascii")
+                raise BodyError(
+                    f"the answer uses Content-Encoding {shown}, which was not asked for ({_ACCEPT_ENCODING})"
+                )
     return None
+
+
+def _left_over(conn: Any) -> bool:
+    """Whether the server sent bytes beyond the answer (a short Content-Length): then the connection is spoilt."""
+    h11_conn = getattr(getattr(conn, "_connection", None), "_h11_state", None)
+    if h11_conn is None:
+        return False
+    try:
+        data, _closed = h11_conn.trailing_data
+    except Exception:  # pragma: no cover - another httpcore layout
+        return False
+    return bool(data)
+
+
+async def _close(conn: Any) -> None:
+    with contextlib.suppress(Exception):
+        async with asyncio.timeout(2.0):
+            await conn.aclose()
+
+
+def _failure(exc: BaseException, response: Any) -> str:
+    """One line on what broke, and whether the answer had begun (status known) or not."""
+    if isinstance(exc, BodyError):
+        return str(exc)
+    what = type(exc).__name__
+    text = str(exc).strip()
+    detail = f"{what}: {_why(exc)}" if text and text != what else f"{what}, the connection broke"
+    if response is None:
+        return detail
+    return f"in the middle of the {response.status} answer's body: {detail}"
 
 
 def _ms(start: float) -> float:
@@ -378,20 +494,34 @@ def _why(exc: BaseException) -> str:
     return " ".join(text.split())[:300]
 
 
-async def preflight(target: str, timeout_s: float = 10.0) -> None:
-    """Open (and close) a TCP connection to the target; TargetError with one line when impossible."""
+async def preflight(target: str, timeout_s: float = 10.0, ctx: ssl.SSLContext | None = None) -> None:
+    """Open (and close) a connection to the target, with the TLS handshake for https (`ctx`);
+    TargetError with one line when impossible, saying what to do about it."""
     parts = urlsplit(target)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
+    tls = ctx if parts.scheme == "https" else None
     try:
         async with asyncio.timeout(timeout_s):
-            _reader, writer = await asyncio.open_connection(host, port)
+            _reader, writer = await asyncio.open_connection(
+                host, port, ssl=tls, server_hostname=host if tls is not None else None
+            )
     except TimeoutError:
         raise TargetError(f"target {host}:{port} did not accept a connection within {timeout_s:g} s") from None
+    except ssl.SSLCertVerificationError as exc:
+        why = " ".join((exc.verify_message or exc.reason or "verification failed").split())
+        raise TargetError(
+            f"target {host}:{port}: its TLS certificate is not trusted ({why}); pass --ca-bundle FILE with the "
+            "CA certificate(s) that signed it (or --insecure to skip verification, recorded in the report)"
+        ) from None
+    except ssl.SSLError as exc:
+        raise TargetError(
+            f"target {host}:{port}: the TLS handshake failed ({_why(exc)}); is it really https://?"
+        ) from None
     except ConnectionRefusedError:
         raise TargetError(f"target {host}:{port} refused the connection (is the product running?)") from None
     except OSError as exc:
         raise TargetError(f"target {host}:{port} cannot be reached: {exc.strerror or exc}") from None
     writer.close()
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, ssl.SSLError):
         await writer.wait_closed()

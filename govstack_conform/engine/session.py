@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import signal
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from govstack_conform import __version__
 from govstack_conform.engine import checks as C
 from govstack_conform.engine.auth import Authenticator, OAuth2Token, Redactor, is_secret_name
 from govstack_conform.engine.cases import Auth, Case, CaseKind, Expect, RequestPlan, Step
+from govstack_conform.engine.journal import Journal, PlannedTarget, planned_target, target_key
 from govstack_conform.engine.judge import case_verdict, operation_verdict
 from govstack_conform.engine.options import DEFAULT_LATENCY_MS, RunOptions
 from govstack_conform.engine.runner import Reply, Sent, Transport, UrlBuilder, preflight
@@ -198,6 +201,7 @@ class _BBRun:
         results: list[CheckResult] = []
         answered: list[tuple[str, Sent, Reply]] = []
         stopped: str | None = None
+        unjudged: str | None = None
         steps = case.steps
         for index, step in enumerate(steps):
             op = self.ops.get(step.operation)
@@ -222,7 +226,11 @@ class _BBRun:
                 self.contract, op, case, step, reply,
                 has_credentials=self.has_credentials, latency_ms=self.latency, known_valid=known_valid(case, step),
             )  # fmt: skip
-            results.extend(C.run_checks(ctx))
+            try:
+                results.extend(C.run_checks(ctx))
+            except Exception as exc:  # a bug met on a hostile answer: this case errs, never the whole run
+                unjudged = f"{step.name}: the answer could not be judged ({type(exc).__name__}: {exc})"[:300]
+                break
             if index + 1 == len(steps):
                 break
             if not _met(step.expect, reply.status):
@@ -238,6 +246,8 @@ class _BBRun:
                 break
         exchanges_plain = [Exchange(n, RecordedRequest(s.method, "", ()), error=r.error) for n, s, r in answered]
         verdict, reason = case_verdict(results, exchanges_plain, stopped)
+        if unjudged is not None and verdict is not Verdict.FAILED:
+            verdict, reason = Verdict.ERROR, unjudged
         full = (
             verdict is not Verdict.PASSED
             or self.options.record_passed_bodies
@@ -328,39 +338,70 @@ def plan_target(target: Target, options: RunOptions) -> tuple[Case, ...]:
     )
 
 
+def journal_target(target: Target, options: RunOptions) -> PlannedTarget:
+    """What the journal's plan fingerprint covers of a target (planned here unless already planned)."""
+    c = target.contract
+    files = [(d.key, d.sha256) for d in c.documents.values()]
+    cases = plan_target(target, options)
+    return planned_target(
+        c.bb, c.ref, _redacted_url(target.url, options), files, cases, options.seed, options.read_only
+    )
+
+
+def _redacted_url(url: str, options: RunOptions) -> str:
+    return Redactor(options.credentials.secrets()).url(url)
+
+
 async def run_async(
-    targets: Sequence[Target], options: RunOptions, *, progress: Progress | None = None, check_target: bool = True
+    targets: Sequence[Target],
+    options: RunOptions,
+    *,
+    progress: Progress | None = None,
+    check_target: bool = True,
+    journal: Journal | None = None,
 ) -> RunResults:
-    """Run every target's suite; returns partial results (complete=False) when cancelled."""
+    """Run every target's suite; returns partial results (complete=False) when cancelled (Ctrl-C, SIGTERM).
+
+    With a journal, each finished case is appended to it, and cases it already holds (a resumed run)
+    are taken from it instead of being sent again.
+    """
     started = _now()
     for t in targets:
         UrlBuilder(t.url, options.path_map)  # a malformed target is a usage error, before anything is sent
     planned = [(t, plan_target(t, options)) for t in targets]
+    transport = Transport(options)
     if check_target:
         for url in dict.fromkeys(t.url for t in targets):
-            await preflight(url, min(options.timeout_s, 10.0))
+            tls = transport.ssl if url.lower().startswith("https:") else None
+            await preflight(url, min(options.timeout_s, 10.0), tls)
     total = sum(len(cases) for _, cases in planned)
     redactor = Redactor(options.credentials.secrets())
     for name, value in options.headers:
         if is_secret_name(name):
             redactor.add(value)
-    transport = Transport(options)
     token_client = transport.client() if options.credentials.oauth2_token_url else None
     oauth = OAuth2Token(options.credentials, token_client, redactor) if token_client is not None else None
     pools = [transport.pool() for _ in range(options.concurrency)]
     done = 0
     complete = True
     bbs: list[BBResult] = []
+    stop_on_sigterm = _on_sigterm(asyncio.current_task())
     try:
         for target, cases in planned:
             bb = _BBRun(target, options, transport, redactor, oauth)
             t0, bb_started = time.perf_counter(), _now()
-            slots: list[CaseResult | None] = [None] * len(cases)
-            counter = [done]
+            key = target_key(target.contract.bb, target.contract.ref, redactor.url(target.url))
+            prior = journal.done(key) if journal is not None else {}
+            slots: list[CaseResult | None] = [prior.get(c.case_id) for c in cases]
+            counter = [done + sum(s is not None for s in slots)]
+            record = (lambda r, k=key: journal.record(k, r)) if journal is not None else None
             try:
-                await _run_cases(bb, cases, slots, pools, counter, total, progress)
+                await _run_cases(bb, cases, slots, pools, counter, total, progress, record)
             except asyncio.CancelledError:
                 complete = False
+                task = asyncio.current_task()
+                if task is not None:
+                    task.uncancel()  # handled here: later timeouts (closing connections) must work normally
             done = counter[0]
             finished = [s if s is not None else _interrupted(c) for s, c in zip(slots, cases, strict=True)]
             bbs.append(bb.bb_result(target, finished, bb_started, t0))
@@ -370,9 +411,12 @@ async def run_async(
                     bbs.append(rb.bb_result(rest, [_interrupted(c) for c in rest_cases], _now(), time.perf_counter()))
                 break
     finally:
+        stop_on_sigterm()
         await transport.aclose()
         if token_client is not None:
             await token_client.aclose()
+        if journal is not None:
+            journal.sync()
     return RunResults(
         tool_version=__version__,
         started=started,
@@ -384,6 +428,22 @@ async def run_async(
     )
 
 
+def _on_sigterm(task: asyncio.Task[Any] | None) -> Callable[[], None]:
+    """Make SIGTERM stop the run like Ctrl-C does (what finished is kept); returns the undo."""
+    if task is None or threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    except (NotImplementedError, RuntimeError, ValueError):  # pragma: no cover - platforms without it
+        return lambda: None
+
+    def undo() -> None:
+        loop.remove_signal_handler(signal.SIGTERM)
+
+    return undo
+
+
 async def _run_cases(
     bb: _BBRun,
     cases: Sequence[Case],
@@ -392,19 +452,25 @@ async def _run_cases(
     counter: list[int],
     total: int,
     progress: Progress | None,
+    record: Callable[[CaseResult], None] | None = None,
 ) -> None:
-    """Workers take the next case in plan order; results land in their plan slot."""
-    order = iter(range(len(cases)))
+    """Workers take the next case in plan order that has no result yet; results land in their plan slot."""
+    order = iter([i for i, s in enumerate(slots) if s is None])
     label = bb.contract.label
+    if progress is not None and counter[0]:
+        progress(counter[0], total, label)
 
     async def worker(pool: Any) -> None:
         for i in order:
-            slots[i] = await bb.run_case(pool, cases[i])
+            result = slots[i] = await bb.run_case(pool, cases[i])
+            if record is not None:
+                record(result)
             counter[0] += 1
             if progress is not None:
                 progress(counter[0], total, label)
 
-    await asyncio.gather(*(worker(p) for p in pools[: max(1, min(len(pools), len(cases)))]))
+    missing = sum(s is None for s in slots)
+    await asyncio.gather(*(worker(p) for p in pools[: max(1, min(len(pools), missing))]))
 
 
 def _interrupted(case: Case) -> CaseResult:
@@ -413,11 +479,39 @@ def _interrupted(case: Case) -> CaseResult:
     )
 
 
+def not_run(targets: Sequence[Target], options: RunOptions) -> RunResults:
+    """Results for targets a stopped run never reached: every case SKIPPED 'interrupted', complete=False."""
+    transport = Transport(options)
+    redactor = Redactor(options.credentials.secrets())
+    bbs = []
+    for target in targets:
+        rb = _BBRun(target, options, transport, redactor, None)
+        cases = plan_target(target, options)
+        bbs.append(rb.bb_result(target, [_interrupted(c) for c in cases], _now(), time.perf_counter()))
+    now = _now()
+    return RunResults(__version__, now, now, options.seed, options.record(), tuple(bbs), complete=False)
+
+
 def run(
-    targets: Sequence[Target], options: RunOptions, *, progress: Progress | None = None, check_target: bool = True
+    targets: Sequence[Target],
+    options: RunOptions,
+    *,
+    progress: Progress | None = None,
+    check_target: bool = True,
+    journal: Journal | None = None,
 ) -> RunResults:
     """Synchronous entry point for the CLI."""
-    return asyncio.run(run_async(targets, options, progress=progress, check_target=check_target))
+    return asyncio.run(run_async(targets, options, progress=progress, check_target=check_target, journal=journal))
 
 
-__all__ = ["Auth", "Progress", "Target", "known_valid", "plan_target", "run", "run_async"]
+__all__ = [
+    "Auth",
+    "Progress",
+    "Target",
+    "journal_target",
+    "known_valid",
+    "not_run",
+    "plan_target",
+    "run",
+    "run_async",
+]
