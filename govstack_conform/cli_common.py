@@ -24,8 +24,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def fail(message: str, code: ExitCode) -> typer.Exit:
     """Print `message` as one line on stderr and return the Exit to raise."""
-    one_line = " ".join(str(message).split())
-    err.print(f"govstack-conform: error: {one_line}", markup=False)
+    from govstack_conform.report.text import one_line
+
+    # messages may quote what a candidate or a file said: control characters (ANSI escapes) made visible
+    err.print(f"govstack-conform: error: {one_line(message)}", markup=False)
     return typer.Exit(int(code))
 
 

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 CONTROL_BODY = b'{"ok": true}'
-XSS = '<script>alert("x")</script><a href="javascript:alert(1)">click</a>'
+XSS = "<script>alert('x')</script><a href=\"javascript:alert(1)\">click</a>"
 ANSI = "\x1b[2J\x1b[31mRED\x1b[0m\x1b]0;title\x07"
 EVIL_TEXT = f"{XSS} {ANSI}"
 BIG_BYTES = 200 * 1024 * 1024
@@ -51,35 +51,41 @@ BEHAVIOURS = {
     "/many-headers": "1000 headers",
     "/evil": "a 500 whose body and headers carry <script>, javascript: links and ANSI escapes",
     "/bad-gzip": "Content-Encoding: gzip over bytes that are not gzip",
+    "/evil-value": "a 200 whose schema-breaking value carries <script> and ANSI escapes (quoted in the finding)",
+    "/evil-redirect": "a 302 whose Location carries <script>, javascript: and ANSI escapes",
 }
 
-HOSTILE_SPEC = (
-    """\
-openapi: 3.0.3
-info: {title: Hostile, version: "1"}
-components:
-  schemas:
-    Thing:
-      type: object
-      properties:
-        a: {type: integer}
-paths:
-"""
-    + "".join(
+
+def spec_for(paths: list[str] | dict[str, str]) -> str:
+    """An OpenAPI contract with a GET for each of `paths` (each answers 200 application/json Thing)."""
+    ops = "".join(
         f"""\
   {path}:
     get:
       operationId: {path.strip("/").replace("-", "_")}
       responses:
         '200':
-          description: {json.dumps(what)}
+          description: {json.dumps(BEHAVIOURS[path])}
           content:
             application/json:
               schema: {{$ref: '#/components/schemas/Thing'}}
 """
-        for path, what in BEHAVIOURS.items()
+        for path in paths
     )
-)
+    return f"""\
+openapi: 3.0.3
+info: {{title: Hostile, version: "1"}}
+components:
+  schemas:
+    Thing:
+      type: object
+      properties:
+        a: {{type: integer}}
+paths:
+{ops}"""
+
+
+HOSTILE_SPEC = spec_for(BEHAVIOURS)
 
 
 @dataclass
@@ -119,7 +125,10 @@ async def _stream(writer: Writer, total: int, block: bytes) -> None:
 
 
 async def control(req: Request, w: Writer) -> bool:
-    w.write(json_answer(CONTROL_BODY))
+    if req.method not in ("GET", "HEAD"):
+        w.write(head(405, [("Allow", "GET, HEAD"), ("Content-Length", "0")], reason="Method Not Allowed"))
+    else:
+        w.write(json_answer(CONTROL_BODY))
     return True
 
 
@@ -185,7 +194,7 @@ def fixed(body: bytes, status: int = 200, extra: list[tuple[str, str]] | None = 
 
 
 async def huge_string(req: Request, w: Writer) -> bool:
-    total = 8 + HUGE_STRING + 2
+    total = len(b'{"s": "') + HUGE_STRING + 2
     w.write(head(200, [("Content-Type", "application/json"), ("Content-Length", str(total))]) + b'{"s": "')
     await _stream(w, HUGE_STRING, b"y" * 65536)
     w.write(b'"}')
@@ -201,7 +210,7 @@ def redirect(location: Callable[[Request], str], status: int) -> Behaviour:
 
 
 async def short_length(req: Request, w: Writer) -> bool:
-    w.write(json_answer(b"{}")[:-2] + b'{}HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nforged garbage')
+    w.write(json_answer(b"{}")[:-2] + b"{}HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nforged garbage")
     return True
 
 
@@ -228,13 +237,10 @@ async def many_headers(req: Request, w: Writer) -> bool:
 
 
 async def evil(req: Request, w: Writer) -> bool:
-    body = ('{"message": ' + _json_str(f"{EVIL_TEXT} you sent {req.target}") + "}").encode("utf-8")
+    # raw control characters inside a JSON string: not even valid JSON, but text a report must show safely
+    body = f'{{"message": "{EVIL_TEXT} you sent {req.target}"}}'.encode()
     w.write(json_answer(body, 500, extra=[("X-Evil", XSS)]))
     return True
-
-
-def _json_str(text: str) -> str:
-    return json.dumps(text)
 
 
 @dataclass
@@ -268,6 +274,8 @@ def behaviours(other_origin: str) -> dict[str, Behaviour]:
         "/many-headers": many_headers,
         "/evil": evil,
         "/bad-gzip": fixed(b"this is not gzip at all", extra=[("Content-Encoding", "gzip")]),
+        "/evil-value": fixed(json.dumps({"a": EVIL_TEXT}).encode()),
+        "/evil-redirect": redirect(lambda r: f"javascript:alert(1)//{XSS}{ANSI.replace(chr(7), '')}", 302),
     }
 
 
@@ -277,7 +285,7 @@ async def _read_request(reader: asyncio.StreamReader) -> Request | None:
     except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
         return None
     lines = raw.decode("latin-1").split("\r\n")
-    method, target, _ = (lines[0].split(" ", 2) + ["", ""])[:3]
+    method, target, _ = [*lines[0].split(" ", 2), "", ""][:3]
     headers = [(n.strip(), v.strip()) for n, _, v in (line.partition(":") for line in lines[1:] if line)]
     length = next((int(v) for n, v in headers if n.lower() == "content-length"), 0)
     body = await reader.readexactly(length) if length else b""

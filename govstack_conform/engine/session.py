@@ -286,7 +286,8 @@ class _BBRun:
             request = RecordedRequest(sent.method, r.url(sent.url), ())
             if reply.error is not None:
                 return Exchange(step, request, None, r.text(reply.error))
-            return Exchange(step, request, RecordedResponse(reply.status, (), None, False, reply.elapsed_ms))
+            response = RecordedResponse(reply.status, (), None, False, reply.elapsed_ms, reply.http_version)
+            return Exchange(step, request, response)
         body, cut = self._text(sent.body)
         request = RecordedRequest(sent.method, r.url(sent.url), r.headers(sent.headers), body, cut)
         if reply.error is not None:
