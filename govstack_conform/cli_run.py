@@ -154,6 +154,14 @@ def run(
         Path | None,
         typer.Option("--baseline", metavar="RESULTS.json", help="Only failures not in this earlier run fail."),
     ] = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option(
+            "--resume",
+            metavar="DIR",
+            help="Finish an interrupted run in its --out folder DIR: send only the cases its journal lacks.",
+        ),
+    ] = None,
 ) -> None:
     """Run the BB test suites against a candidate; write results.json and the reports asked for.
 
@@ -181,7 +189,7 @@ def run(
     with _progress(quiet) as progress:
         outcome = run_job(
             cli, selectors or [], spec or [], specs=specs, config_file=config, shard=shard,
-            evidence=evidence, sign=sign, progress=progress, warn=warn,
+            evidence=evidence, sign=sign, progress=progress, warn=warn, resume=resume,
         )  # fmt: skip
     print_summary(outcome.results, quiet=quiet)
     err.print(f"results: {outcome.written[0]}", markup=False)

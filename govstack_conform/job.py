@@ -83,11 +83,17 @@ def run_job(
     sign: Path | None = None,
     progress: Progress | None = None,
     warn: Warn = lambda _: None,
+    resume: Path | None = None,
 ) -> JobResult:
-    """Run every BB asked for (on the command line or in the config) and write the outputs."""
+    """Run every BB asked for (on the command line or in the config) and write the outputs.
+
+    Each finished case goes to <out>/journal.ndjson at once; `resume` (an interrupted run's out folder)
+    sends only the cases its journal lacks, provided the plan is the same.
+    """
     from govstack_conform.contracts import load_contract, load_spec_files
     from govstack_conform.declarations import apply_config_waivers, apply_declared, prepare
-    from govstack_conform.engine.session import run
+    from govstack_conform.engine.journal import open_journal
+    from govstack_conform.engine.session import journal_target, not_run, run
     from govstack_conform.engine.testdata import load_testdata
     from govstack_conform.report.base import get_formats
     from govstack_conform.run_outputs import write_outputs
@@ -126,11 +132,20 @@ def run_job(
         by_options.setdefault(job.options, []).append(i)
     slots: list[BBResult | None] = [None] * len(planned)
     runs: list[RunResults] = []
-    for options, indexes in by_options.items():
-        part = run([planned[i][1] for i in indexes], options, progress=progress)
-        runs.append(part)
-        for i, bb in zip(indexes, part.results, strict=False):
-            slots[i] = apply_declared(bb, planned[i][2])
+    out_dir = _out_dir(overall.get("out_dir"), resume)
+    journal = open_journal(
+        out_dir, [journal_target(t, job.options) for job, t, _ in planned], resume=resume is not None
+    )
+    try:
+        for options, indexes in by_options.items():
+            targets = [planned[i][1] for i in indexes]
+            stopped = bool(runs) and not runs[-1].complete  # Ctrl-C / SIGTERM: the rest is not sent
+            part = not_run(targets, options) if stopped else run(targets, options, progress=progress, journal=journal)
+            runs.append(part)
+            for i, bb in zip(indexes, part.results, strict=False):
+                slots[i] = apply_declared(bb, planned[i][2])
+    finally:
+        journal.close(complete=len(runs) == len(by_options) and all(r.complete for r in runs))
     first = runs[0]
     results = dataclasses.replace(
         first,
@@ -146,7 +161,7 @@ def run_job(
     secrets += [v for job, _, _ in planned for n, v in job.options.headers if _secret_header(n)]
     written = write_outputs(
         results,
-        Path(overall.get("out_dir") or "govstack-reports"),
+        out_dir,
         formats=[overall.get("report") or "json"],
         secrets=secrets,
         contracts=[t.contract for _, t, _ in planned],
@@ -161,6 +176,15 @@ def run_job(
         baseline=read_json(Path(baseline)) if baseline else None,
     )
     return JobResult(results=results, written=tuple(written), decision=decision)
+
+
+def _out_dir(configured: Any, resume: Path | None) -> Path:
+    """--out (or the config's), or the folder of the run being resumed: they must agree when both are given."""
+    if resume is None:
+        return Path(configured or "govstack-reports")
+    if configured and Path(configured).resolve() != resume.resolve():
+        raise UsageError(f"--resume {resume} writes into that folder: leave out --out {configured} or give the same")
+    return resume
 
 
 def _secret_header(name: str) -> bool:
