@@ -315,7 +315,7 @@ def _handler(routes: dict[str, Behaviour], log: list[Request]) -> Callable[..., 
 
 
 @contextmanager
-def _serve(routes: dict[str, Behaviour], log: list[Request], ctx: ssl.SSLContext | None = None) -> Iterator[str]:
+def serve_routes(routes: dict[str, Behaviour], log: list[Request], ctx: ssl.SSLContext | None = None) -> Iterator[str]:
     """Serve `routes` on 127.0.0.1:<free port> in a thread until the block ends; yields the base URL."""
     loop = asyncio.new_event_loop()
     ready = threading.Event()
@@ -356,14 +356,14 @@ def _serve(routes: dict[str, Behaviour], log: list[Request], ctx: ssl.SSLContext
 def hostile_server(ctx: ssl.SSLContext | None = None) -> Iterator[HostileServer]:
     """The hostile product, plus a second origin that records anyone who follows its redirect."""
     other_hits: list[Request] = []
-    with _serve({}, other_hits) as other:
+    with serve_routes({}, other_hits) as other:
         seen: list[Request] = []
-        with _serve(behaviours(other), seen, ctx) as url:
+        with serve_routes(behaviours(other), seen, ctx) as url:
             yield HostileServer(url, other, other_hits, seen)
 
 
 @contextmanager
 def tls_server(server_ctx: ssl.SSLContext) -> Iterator[str]:
     """Only `/control`, over TLS with the given server context."""
-    with _serve({"/control": control}, [], server_ctx) as url:
+    with serve_routes({"/control": control}, [], server_ctx) as url:
         yield url

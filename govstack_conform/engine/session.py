@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import signal
 import threading
@@ -387,6 +388,7 @@ async def run_async(
     complete = True
     bbs: list[BBResult] = []
     stop_on_sigterm = _on_sigterm(asyncio.current_task())
+    unfilter_logs = _redact_http_logs(redactor)
     try:
         for target, cases in planned:
             bb = _BBRun(target, options, transport, redactor, oauth)
@@ -413,6 +415,7 @@ async def run_async(
                 break
     finally:
         stop_on_sigterm()
+        unfilter_logs()
         await transport.aclose()
         if token_client is not None:
             await token_client.aclose()
@@ -427,6 +430,42 @@ async def run_async(
         results=tuple(bbs),
         complete=complete,
     )
+
+
+class _SecretFilter(logging.Filter):
+    """Redacts known secrets from HTTP libraries' log records (httpcore's debug log quotes response headers,
+    where a product may echo the credential it received)."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
+        self.redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            text = record.getMessage()
+        except Exception:  # pragma: no cover - a malformed record: leave it to the handler
+            return True
+        safe = self.redactor.text(text)
+        if safe != text:
+            record.msg, record.args = safe, None
+        return True
+
+
+def _redact_http_logs(redactor: Redactor) -> Callable[[], None]:
+    """Put a _SecretFilter on every httpx/httpcore logger for the run; returns the undo."""
+    names = {"httpx", "httpcore"} | {
+        n for n in logging.root.manager.loggerDict if n.split(".", 1)[0] in ("httpx", "httpcore")
+    }
+    loggers = [logging.getLogger(n) for n in sorted(names)]
+    found = _SecretFilter(redactor)
+    for lg in loggers:
+        lg.addFilter(found)
+
+    def undo() -> None:
+        for lg in loggers:
+            lg.removeFilter(found)
+
+    return undo
 
 
 def _on_sigterm(task: asyncio.Task[Any] | None) -> Callable[[], None]:
