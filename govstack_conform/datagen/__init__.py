@@ -13,7 +13,7 @@ import random
 from typing import Any
 from urllib.parse import quote
 
-from govstack_conform.datagen.facts import GenerationError, violations
+from govstack_conform.datagen.facts import GenerationError, holds, violations
 from govstack_conform.datagen.mutate import KINDS, Mutation, mutations
 from govstack_conform.datagen.values import Generator, TooDeep, copy_json
 from govstack_conform.model import Contract, Parameter, Schema
@@ -73,10 +73,9 @@ def _checked(contract: Contract, schema: Schema, seed: int | str, direction: str
             ) from None
         except RecursionError:
             raise GenerationError(f"schema at {schema.pointer or '/'} is nested too deeply") from None
-        found = violations(contract, schema, value, direction)
-        if not found:
+        if holds(contract, schema, value, direction):
             return value
-        v = found[0]
+        v = violations(contract, schema, value, direction)[0]
         problem = f"{v.message} (schema {v.schema_file}#{v.schema_pointer})"
     raise GenerationError(f"cannot generate a valid value for {schema.pointer or '/'}: {problem}")
 
@@ -121,7 +120,7 @@ def _parameter(contract: Contract, parameter: Parameter, seed: int | str) -> Any
 
 def _valid(contract: Contract, schema: Schema, value: Any) -> bool:
     try:
-        return not violations(contract, schema, value, "request")
+        return holds(contract, schema, value, "request")
     except SchemaUnusable:
         return False
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from govstack_conform import schemas
+from govstack_conform.datagen.check import is_valid
 from govstack_conform.errors import ConformError
 from govstack_conform.model import Contract, Schema
 from govstack_conform.schemas import SchemaUnusable, Violation, child, resolve
@@ -102,6 +103,14 @@ def violations(contract: Contract, schema: Schema, value: Any, direction: str) -
     """schemas.validate, with a malformed schema (e.g. `properties: null`) reported as SchemaUnusable."""
     try:
         return schemas.validate(contract, schema, value, direction=direction)
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise SchemaUnusable(f"schema at {schema.doc}#{schema.pointer} is malformed: {exc}") from None
+
+
+def holds(contract: Contract, schema: Schema, value: Any, direction: str) -> bool:
+    """`not violations(...)`, with the same errors, but memoized and without the words (check.is_valid)."""
+    try:
+        return is_valid(contract, schema, value, direction)
     except (AttributeError, TypeError, ValueError) as exc:
         raise SchemaUnusable(f"schema at {schema.doc}#{schema.pointer} is malformed: {exc}") from None
 

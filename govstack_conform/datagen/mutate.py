@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from govstack_conform.datagen.facts import Facts, GenerationError, absorb, facts_for, json_type_of, violations
+from govstack_conform.datagen.facts import Facts, GenerationError, absorb, facts_for, holds, json_type_of
 from govstack_conform.datagen.regex import matches
 from govstack_conform.datagen.values import copy_json
 from govstack_conform.model import Contract, Schema
@@ -79,7 +79,7 @@ class _Walker:
             g.choices = []
             for group in f.choices:  # follow the branch the valid value actually takes
                 for b in group.branches:
-                    if not violations(self.contract, b, value, "request"):
+                    if holds(self.contract, b, value, "request"):
                         absorb(self.contract, g, b)
                         break
             return g
@@ -258,7 +258,7 @@ def mutations(
 
 def _invalid(contract: Contract, schema: Schema, value: Any) -> bool:
     try:
-        return bool(violations(contract, schema, value, "request"))
+        return not holds(contract, schema, value, "request")
     except SchemaUnusable:
         return False
 

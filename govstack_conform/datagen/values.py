@@ -16,9 +16,9 @@ from govstack_conform.datagen.facts import (
     GenerationError,
     absorb,
     facts_for,
+    holds,
     json_key,
     type_allows,
-    violations,
 )
 from govstack_conform.datagen.regex import matches
 from govstack_conform.model import Contract, Schema
@@ -87,7 +87,7 @@ class Generator:
         raise GenerationError("every value tried is excluded by the schema's `not`")
 
     def _valid(self, schema: Schema, value: Any) -> bool:
-        return not violations(self.contract, schema, value, self.direction)
+        return holds(self.contract, schema, value, self.direction)
 
     def _example_ok(self, origin: Schema, index: int, example: Any) -> bool:
         cache: dict[tuple[str, str, str, int], bool] = self.contract.__dict__.setdefault("_datagen_examples", {})
@@ -95,7 +95,7 @@ class Generator:
         ok = cache.get(key)
         if ok is None:
             try:
-                ok = not violations(self.contract, origin, example, self.direction)
+                ok = holds(self.contract, origin, example, self.direction)
             except SchemaUnusable:
                 ok = False
             cache[key] = ok
@@ -166,7 +166,7 @@ class Generator:
         g.forced[disc["propertyName"]] = name
 
     def _matching(self, group: Choice, value: Any) -> list[int]:
-        return [i for i, b in enumerate(group.branches) if not violations(self.contract, b, value, self.direction)]
+        return [i for i, b in enumerate(group.branches) if holds(self.contract, b, value, self.direction)]
 
     def _separate(self, group: Choice, chosen: int, g: Facts, value: Any) -> Any:
         """`value` made to match only the chosen oneOf branch, or _NONE.

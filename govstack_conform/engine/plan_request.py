@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from govstack_conform import datagen, schemas
+from govstack_conform.datagen.check import is_valid
 from govstack_conform.engine.cases import Auth, RequestPlan
 from govstack_conform.engine.plan_wire import (
     UnsupportedMedia,
@@ -135,7 +136,7 @@ def valid(ctx: Ctx, schema: Schema | None, value: Any) -> bool:
     if schema is None:
         return True
     try:
-        return not schemas.validate(ctx.contract, schema, value, direction="request")
+        return is_valid(ctx.contract, schema, value, "request")
     except schemas.SchemaUnusable as e:
         raise Untestable(str(e)) from None
 
