@@ -19,7 +19,7 @@ from govstack_conform.datagen.values import Generator, TooDeep, copy_json
 from govstack_conform.model import Contract, Parameter, Schema
 from govstack_conform.schemas import SchemaUnusable
 
-__all__ = ["KINDS", "GenerationError", "Mutation", "generate", "generate_parameter", "mutations"]
+__all__ = ["KINDS", "GenerationError", "Mutation", "copy_json", "generate", "generate_parameter", "mutations"]
 
 _ATTEMPTS = 3
 _CACHE_LIMIT = 20000

@@ -23,6 +23,7 @@ from govstack_conform.engine.plan_request import (
     provenance_tags,
     relevant_params,
     resolved,
+    shared,
     slug,
     statuses,
     sub_seed,
@@ -84,7 +85,23 @@ def _string_invalid(ctx: Ctx, p: Parameter, text: str) -> bool:
 
 
 def _bad_value(ctx: Ctx, p: Parameter) -> tuple[str, str] | None:
-    """(slug, wire string) of a value that breaks the parameter schema under every reading."""
+    """(slug, wire string) of a value that breaks the parameter schema under every reading.
+
+    Depends on the contract alone, so it is found once per contract (a broken schema included)."""
+    memo = shared(ctx, "bad_value")
+    if id(p) not in memo:  # the contract holds `p`, so its id is never reused while the memo lives
+        try:
+            memo[id(p)] = (True, _find_bad_value(ctx, p))
+        except Untestable as e:
+            memo[id(p)] = (False, str(e))
+    ok, found = memo[id(p)]
+    if not ok:
+        raise Untestable(found)
+    result: tuple[str, str] | None = found
+    return result
+
+
+def _find_bad_value(ctx: Ctx, p: Parameter) -> tuple[str, str] | None:
     node = resolved(ctx, p.schema)
     types = node.get("type")
     types = [types] if isinstance(types, str) else types if isinstance(types, list) else []

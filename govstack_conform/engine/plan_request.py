@@ -69,6 +69,13 @@ class Built:
         ]
 
 
+def shared(ctx: Ctx, name: str) -> dict[Any, Any]:
+    """A memo kept on the contract, for what depends on the contract alone (neither the seed nor
+    the test data): every plan of the contract, whatever its seed, reuses it."""
+    memo: dict[Any, Any] = ctx.contract.__dict__.setdefault("_plan_" + name, {})
+    return memo
+
+
 def sub_seed(seed: int, *parts: str) -> int:
     """A per-purpose seed: stable across processes (no hash randomization)."""
     h = hashlib.sha256("\x1f".join((str(seed), *parts)).encode()).digest()
@@ -171,8 +178,9 @@ def relevant_params(ctx: Ctx, op: Operation) -> list[Parameter]:
 
 
 def param_examples(ctx: Ctx, p: Parameter) -> list[Any]:
-    key = ("pex", id(p))
-    if key not in ctx.cache:
+    """The parameter's examples that satisfy its schema, in spec order (memoized; do not mutate)."""
+    memo = shared(ctx, "param_examples")
+    if id(p) not in memo:  # the contract holds `p`, so its id is never reused while the memo lives
         out = []
         for ex in p.examples:
             value = jsonable(ex.value)
@@ -181,8 +189,8 @@ def param_examples(ctx: Ctx, p: Parameter) -> list[Any]:
                     out.append(value)
             except Untestable:
                 pass
-        ctx.cache[key] = out
-    result: list[Any] = ctx.cache[key]
+        memo[id(p)] = out
+    result: list[Any] = memo[id(p)]
     return result
 
 
@@ -233,7 +241,14 @@ def param_value(ctx: Ctx, op: Operation, p: Parameter, *, example_index: int | N
 
 
 def body_examples(ctx: Ctx, media: MediaType) -> list[tuple[str, Any]]:
-    """The media type's examples that satisfy its schema, distinct, in spec order."""
+    """The media type's examples that satisfy its schema, distinct, in spec order (checked once per contract)."""
+    memo = shared(ctx, "body_examples")
+    if id(media) not in memo:  # the contract holds `media`, so its id is never reused
+        memo[id(media)] = _body_examples(ctx, media)
+    return [(name, datagen.copy_json(value)) for name, value in memo[id(media)]]  # bodies are the caller's
+
+
+def _body_examples(ctx: Ctx, media: MediaType) -> list[tuple[str, Any]]:
     out: list[tuple[str, Any]] = []
     seen: set[str] = set()
     for ex in media.examples:

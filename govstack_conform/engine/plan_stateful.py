@@ -21,6 +21,7 @@ from govstack_conform.engine.plan_request import (
     Untestable,
     provenance_tags,
     resolved,
+    shared,
     statuses,
     valid,
     valid_request,
@@ -36,6 +37,7 @@ ROLE_VERBS = {
     "delete": frozenset({"delete", "remove"}),
 }
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
+_SECRET = re.compile("password|secret|token", re.IGNORECASE)
 _NO_ECHO_FORMATS = frozenset({"date-time", "date", "time", "binary", "byte", "password"})
 MAX_ECHO = 20
 # Fields a server commonly manages itself (bumps a version, stamps a time, moves a status): never
@@ -62,7 +64,22 @@ class Chain:
 
 
 def _props(ctx: Ctx, schema: Schema, depth: int = 0) -> dict[str, Schema]:
-    """Properties of an object schema, allOf branches merged; {} when not an object schema."""
+    """Properties of an object schema, allOf branches merged; {} when not an object schema.
+
+    Memoized per schema location (the same few schemas are asked for in every plan). Do not mutate.
+    """
+    memo = shared(ctx, "props")
+    key = (schema.doc, schema.pointer, depth)
+    hit = memo.get(key)
+    if hit is not None and hit[0] is schema.node:
+        found: dict[str, Schema] = hit[1]
+        return found
+    out = _merged_props(ctx, schema, depth)
+    memo[key] = (schema.node, out)
+    return out
+
+
+def _merged_props(ctx: Ctx, schema: Schema, depth: int) -> dict[str, Schema]:
     try:
         s = resolve(ctx.contract, schema)
     except SchemaUnusable:
@@ -225,6 +242,21 @@ def _schema_at(ctx: Ctx, schema: Schema, parts: list[str]) -> Schema | None:
     return current
 
 
+def _echoable(ctx: Ctx, read_schema: Schema, parts: list[str]) -> bool:
+    """The read response documents `parts` as a plain value it returns as stored (memoized)."""
+    memo = shared(ctx, "echoable")
+    key = (read_schema.doc, read_schema.pointer, tuple(parts))
+    hit = memo.get(key)
+    if hit is not None and hit[0] is read_schema.node:
+        ok: bool = hit[1]
+        return ok
+    target = _schema_at(ctx, read_schema, parts)
+    node = resolved(ctx, target) if target is not None else {}
+    ok = bool(node) and not node.get("writeOnly") and node.get("format") not in _NO_ECHO_FORMATS
+    memo[key] = (read_schema.node, ok)
+    return ok
+
+
 def _echo(ctx: Ctx, sent: Any, read_schema: Schema | None, skip: str) -> tuple[tuple[str, Any], ...]:
     """Scalars we sent that the read response documents at the same place and should return as sent."""
     if read_schema is None or not isinstance(sent, dict):
@@ -238,7 +270,7 @@ def _echo(ctx: Ctx, sent: Any, read_schema: Schema | None, skip: str) -> tuple[t
             for k in sorted(value):
                 walk(value[k], [*parts, str(k)])
             return
-        if not parts or _id_like(parts[-1]) or re.search("password|secret|token", parts[-1], re.I):
+        if not parts or _id_like(parts[-1]) or _SECRET.search(parts[-1]):
             return
         if _server_managed(parts[-1]):
             return
@@ -246,11 +278,8 @@ def _echo(ctx: Ctx, sent: Any, read_schema: Schema | None, skip: str) -> tuple[t
             pointer = "".join("/" + _esc(p) for p in parts)
             if pointer == skip:
                 return
-            target = _schema_at(ctx, read_schema, parts)
-            node = resolved(ctx, target) if target is not None else {}
-            if not node or node.get("writeOnly") or node.get("format") in _NO_ECHO_FORMATS:
-                return
-            out.append((pointer, value))
+            if _echoable(ctx, read_schema, parts):
+                out.append((pointer, value))
 
     walk(sent, [])
     return tuple(out)
@@ -346,9 +375,8 @@ def _steps(ctx: Ctx, chain: Chain) -> tuple[tuple[Step, ...], tuple[str, ...]]:
 
 
 def stateful_cases(ctx: Ctx) -> list[Case]:
-    out = []
-    for op in sorted(ctx.contract.operations, key=lambda o: (o.path, o.method)):
-        chain = find_chain(ctx, op)
-        if chain is not None:
-            out.append(stateful_case(ctx, chain))
-    return out
+    memo = shared(ctx, "chains")
+    if "all" not in memo:  # which chains exist depends on the contract alone
+        ops = sorted(ctx.contract.operations, key=lambda o: (o.path, o.method))
+        memo["all"] = [chain for chain in (find_chain(ctx, op) for op in ops) if chain is not None]
+    return [stateful_case(ctx, chain) for chain in memo["all"]]
