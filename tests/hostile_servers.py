@@ -292,14 +292,15 @@ async def _read_request(reader: asyncio.StreamReader) -> Request | None:
     return Request(method, target, headers, body)
 
 
-def _handler(routes: dict[str, Behaviour], log: list[Request]) -> Callable[..., Awaitable[None]]:
+def _handler(routes: dict[str, Behaviour], log: list[Request] | None) -> Callable[..., Awaitable[None]]:
     async def handle(reader: asyncio.StreamReader, writer: Writer) -> None:
         try:
             while True:
                 req = await _read_request(reader)
                 if req is None:
                     break
-                log.append(req)
+                if log is not None:
+                    log.append(req)
                 behaviour = routes.get(req.path) or fixed(b'{"message": "no such path"}', 404)
                 if not await behaviour(req, writer):
                     await writer.drain()
@@ -315,7 +316,9 @@ def _handler(routes: dict[str, Behaviour], log: list[Request]) -> Callable[..., 
 
 
 @contextmanager
-def serve_routes(routes: dict[str, Behaviour], log: list[Request], ctx: ssl.SSLContext | None = None) -> Iterator[str]:
+def serve_routes(
+    routes: dict[str, Behaviour], log: list[Request] | None = None, ctx: ssl.SSLContext | None = None
+) -> Iterator[str]:
     """Serve `routes` on 127.0.0.1:<free port> in a thread until the block ends; yields the base URL."""
     loop = asyncio.new_event_loop()
     ready = threading.Event()
@@ -367,3 +370,18 @@ def tls_server(server_ctx: ssl.SSLContext) -> Iterator[str]:
     """Only `/control`, over TLS with the given server context."""
     with serve_routes({"/control": control}, [], server_ctx) as url:
         yield url
+
+
+def main() -> None:
+    """`python tests/hostile_servers.py`: serve the hostile routes until stdin closes; prints the base URL.
+
+    A test that measures the tool's own memory runs the product in this separate process."""
+    import sys
+
+    with serve_routes(behaviours("http://127.0.0.1:1")) as url:
+        print(url, flush=True)
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    main()

@@ -57,6 +57,8 @@ def parse_path_maps(values: list[str] | tuple[str, ...]) -> PathMap:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError(f"--path-map {value!r}: neither FROM=TO nor a readable file ({exc.strerror})") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"--path-map {value!r}: the file is not UTF-8 text") from None
         rules.extend(_rules_from_text(text, str(path)))
     return PathMap(tuple(rules))
 

@@ -540,8 +540,18 @@ def run(
     check_target: bool = True,
     journal: Journal | None = None,
 ) -> RunResults:
-    """Synchronous entry point for the CLI."""
-    return asyncio.run(run_async(targets, options, progress=progress, check_target=check_target, journal=journal))
+    """Synchronous entry point for the CLI.
+
+    The results come back through a box, not as the task's result: on leaving, asyncio.run (3.11)
+    formats a repr of its main task (signal.getsignal on its SIGINT handler), which would render every
+    case result into one throw-away string, megabytes for a large run."""
+    box: list[RunResults] = []
+
+    async def main() -> None:
+        box.append(await run_async(targets, options, progress=progress, check_target=check_target, journal=journal))
+
+    asyncio.run(main())
+    return box[0]
 
 
 __all__ = [
