@@ -118,3 +118,120 @@ def test_corpus_agrees_with_validate(corpus_dir: Path, monkeypatch: pytest.Monke
                 checked += 1
                 invalid += got is not True
     assert checked > 20 and invalid > 5
+
+
+def test_variants_skip_only_what_the_original_settled() -> None:
+    """A variant sharing sub-values with the original: same verdicts as validate, shared parts skipped."""
+    from govstack_conform.datagen.incremental import Variants
+
+    c = contract_of(
+        {
+            "S": {
+                "oneOf": [
+                    {
+                        "type": "object",
+                        "properties": {"v": {"type": "string"}, "t": {"$ref": "#/components/schemas/T"}},
+                    },
+                    {"type": "object", "properties": {"v": {"type": "integer"}}, "required": ["k"]},
+                ]
+            },
+            "T": {
+                "type": "object",
+                "required": ["n"],
+                "properties": {"n": {"type": "array", "items": {"type": "string"}}},
+            },
+        }
+    )
+    s = named(c, "S")
+    t = {"n": ["a", "b"]}
+    original = {"v": "s", "t": t}
+    variants = Variants(c, s, original)
+    assert variants.seen  # the original's clean (value, subschema) pairs were recorded
+    cases = [
+        {"v": original["v"], "t": t, "k": 1},  # "v" is shared, yet read under the other branch too
+        {"v": 5, "t": t},
+        {"v": original["v"], "t": {"n": [t["n"][0], 3]}},
+        {"v": original["v"], "t": {}},
+        {"v": original["v"]},
+        {"t": t, "k": "x", "v": 7},  # now both branches match: oneOf fails
+    ]
+    for value in cases:
+        c.__dict__.pop("_datagen_verdicts", None)
+        assert variants.holds(value) == reference(c, s, value, "request"), value
+
+
+def test_variants_never_skip_what_failed_in_the_original() -> None:
+    # The original fails branch Q (at "v") and passes P; the variant fails P and must fail Q at "v" again.
+    from govstack_conform.datagen.incremental import Variants
+
+    c = contract_of(
+        {
+            "S": {
+                "oneOf": [
+                    {"type": "object", "properties": {"v": {"type": "integer"}}, "required": ["k"]},
+                    {"type": "object", "properties": {"v": {"type": "string"}}, "additionalProperties": False},
+                ]
+            }
+        }
+    )
+    s = named(c, "S")
+    original = {"v": "s"}
+    variants = Variants(c, s, original)
+    variant = {"v": original["v"], "k": 1, "extra": 1}
+    assert reference(c, s, variant, "request") is False
+    assert variants.holds(variant) is False
+
+
+@pytest.mark.parametrize("release", ["emarketplace@main", "consent@main"])
+def test_variants_agree_with_validate_on_corpus(
+    corpus_dir: Path, monkeypatch: pytest.MonkeyPatch, release: str
+) -> None:
+    """Every leaf of generated request bodies replaced or removed, each variant sharing the rest."""
+    from govstack_conform.datagen.incremental import Variants
+
+    monkeypatch.setenv("GOVSTACK_CONFORM_SPECS", str(corpus_dir))
+    contract = load_contract(release)
+    schemas_seen = {
+        (m.schema.doc, m.schema.pointer): m.schema
+        for op in contract.operations
+        if op.request_body is not None
+        for m in op.request_body.content
+        if m.schema is not None and "json" in m.media_type
+    }
+    compared = invalid = 0
+    for schema in list(schemas_seen.values())[:12]:
+        try:
+            original = datagen.generate(contract, schema, seed=5)
+        except (datagen.GenerationError, schemas.SchemaUnusable):
+            continue
+        variants = Variants(contract, schema, original)
+        every = _variants(original)
+        for variant in every[:: max(1, len(every) // 30)]:  # ~30 per body, spread over it
+            contract.__dict__.pop("_datagen_verdicts", None)
+            got = verdict_or_error(variants.holds, variant)
+            assert got == reference(contract, schema, variant, "request"), (schema.pointer, variant)
+            compared += 1
+            invalid += got is False
+    assert compared > 50 and invalid > 20
+
+
+def verdict_or_error(check: Any, value: Any) -> bool | str:
+    try:
+        return bool(check(value))
+    except schemas.SchemaUnusable as e:
+        return f"unusable: {e}"
+
+
+def _variants(value: Any, depth: int = 0) -> list[Any]:
+    """Copies of `value` with one leaf changed or one key removed; untouched parts are shared."""
+    out: list[Any] = []
+    if isinstance(value, dict) and depth < 4:
+        for k, v in value.items():
+            out.append({kk: vv for kk, vv in value.items() if kk != k})
+            out.extend({**value, k: sub} for sub in _variants(v, depth + 1))
+    elif isinstance(value, list) and value and depth < 4:
+        out.extend([sub, *value[1:]] for sub in _variants(value[0], depth + 1))
+        out.append([])
+    else:
+        out.extend(bad for bad in (12345, "x", None, True, {}) if bad != value)  # type: ignore[var-annotated]
+    return out

@@ -25,39 +25,51 @@ _INERT = frozenset({"description", "title", "summary", "example", "examples", "d
 
 
 def is_valid(contract: Contract, schema: Schema, value: Any, direction: str) -> bool:
-    """`not schemas.validate(contract, schema, value, direction=direction)`, memoized per contract.
-
-    The key is the schema's location (what the validators are compiled from) and repr(value),
-    which tells apart what JSON equality would merge (1 and True, 1 and 1.0, a date and its text).
-    """
-    cache: dict[tuple[str, str, str, str], bool] = contract.__dict__.setdefault("_datagen_verdicts", {})
-    key = (schema.doc, schema.pointer, direction, repr(value))
-    found = cache.get(key)
+    """`not schemas.validate(contract, schema, value, direction=direction)`, memoized per contract."""
+    memo = memo_of(contract)
+    key = memo_key(schema, value, direction)
+    found = memo.get(key)
     if found is not None:
         return found
     try:
         ok = _quick(contract, schema, value, direction)
     except Exception:  # the full check raises the very error callers expect
         ok = not schemas.validate(contract, schema, value, direction=direction)
-    if len(cache) >= _CACHE_LIMIT:
-        cache.clear()
-    cache[key] = ok
+    remember(memo, key, ok)
     return ok
+
+
+def memo_of(contract: Contract) -> dict[tuple[str, str, str, str], bool]:
+    """The contract's verdicts so far."""
+    memo: dict[tuple[str, str, str, str], bool] = contract.__dict__.setdefault("_datagen_verdicts", {})
+    return memo
+
+
+def memo_key(schema: Schema, value: Any, direction: str) -> tuple[str, str, str, str]:
+    """The schema's location (what the validators are compiled from) and repr(value), which tells
+    apart what JSON equality would merge (1 and True, 1 and 1.0, a date and its text)."""
+    return (schema.doc, schema.pointer, direction, repr(value))
+
+
+def remember(memo: dict[tuple[str, str, str, str], bool], key: tuple[str, str, str, str], ok: bool) -> None:
+    if len(memo) >= _CACHE_LIMIT:
+        memo.clear()
+    memo[key] = ok
 
 
 def _quick(contract: Contract, schema: Schema, value: Any, direction: str) -> bool:
     """schemas.validate's decision rule for the two OAS 3.0 readings, on error-free passes only."""
     applied, ignored = schemas._validators(contract, schema, direction)
-    ok = _clean(applied, value)
+    ok = clean(applied, value)
     if ignored is None or one_reading(contract):
         return ok
     if direction == "response":  # valid under either reading; the second runs only when needed
-        return ok or _clean(ignored, value)
-    literal = _clean(ignored, value)  # requests must pass both; both always run (so both may raise)
+        return ok or clean(ignored, value)
+    literal = clean(ignored, value)  # requests must pass both; both always run (so both may raise)
     return ok and literal
 
 
-def _clean(validator: Any, value: Any) -> bool:
+def clean(validator: Any, value: Any) -> bool:
     """No error but ambiguous oneOf ones. Iterates to the end and sorts as validate does, so a
     schema that breaks the validator anywhere raises here too."""
     errors = [e for e in validator.iter_errors(value) if not (e.validator == "oneOf" and not e.context)]

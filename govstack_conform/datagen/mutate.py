@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from govstack_conform.datagen.facts import Facts, GenerationError, absorb, facts_for, holds, json_type_of
+from govstack_conform.datagen.incremental import Variants
 from govstack_conform.datagen.regex import matches
 from govstack_conform.datagen.values import copy_json
 from govstack_conform.model import Contract, Schema
@@ -242,6 +243,7 @@ def mutations(
     queues = [sorted(by_kind[k], key=lambda t: (t[0], t[1])) for k in KINDS]
     out: list[Mutation] = []
     seen: set[str] = set()
+    variants = Variants(contract, schema, valid_value) if any(queues) else None
     while len(out) < limit and any(queues):
         for q in queues:
             while q and len(out) < limit:
@@ -249,16 +251,16 @@ def mutations(
                 key = repr(m.value)
                 if key in seen:
                     continue
-                if _invalid(contract, schema, m.value):
+                if variants is not None and _invalid(variants, m.value):
                     seen.add(key)
                     out.append(m)
                     break
     return out
 
 
-def _invalid(contract: Contract, schema: Schema, value: Any) -> bool:
+def _invalid(variants: Variants, value: Any) -> bool:
     try:
-        return not holds(contract, schema, value, "request")
+        return not variants.holds(value)
     except SchemaUnusable:
         return False
 
