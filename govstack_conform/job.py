@@ -103,6 +103,8 @@ def run_job(
         parse_shard(shard)
     if sign is not None and evidence is None:
         raise UsageError("--sign needs --evidence DIR")
+    if evidence is not None and evidence.is_dir() and any(evidence.iterdir()):  # said before anything is sent
+        raise UsageError(f"--evidence {evidence} is not empty (a bundle of an earlier run?): give a new folder")
     overall = run_settings(cli, config, None)
     get_formats(overall.get("report") or "json")  # an unknown format is a usage error before anything is sent
     sels = config_selectors(list(selectors), config)

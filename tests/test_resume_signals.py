@@ -107,3 +107,18 @@ def test_interrupt_then_resume_gives_the_uninterrupted_verdicts(
     assert len(ids) == len(set(ids)) == len(expected)  # every case sent exactly once over both runs
     written = b"".join(p.read_bytes() for p in out.rglob("*") if p.is_file()) + stdout + stderr
     assert TOKEN.encode() not in written and KEY.encode() not in written
+
+
+def test_a_used_evidence_folder_is_refused_before_anything_is_sent(tmp_path: Path) -> None:
+    """Resuming with the --evidence folder the interrupted run filled would fail only at the end: say it first."""
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    (evidence / "MANIFEST.sha256").write_text("x\n")
+    spec = tmp_path / "s.yaml"
+    spec.write_text("openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n"
+                    "        '200': {description: ok}\n")  # fmt: skip
+    result = CliRunner().invoke(
+        app, ["run", "--spec", str(spec), "--target", "http://127.0.0.1:1", "--evidence", str(evidence),
+              "--out", str(tmp_path / "out")],
+    )  # fmt: skip
+    assert result.exit_code == 2 and "is not empty" in result.output and "refused the connection" not in result.output
