@@ -188,7 +188,8 @@ def test_variants_agree_with_validate_on_corpus(
     corpus_dir: Path, monkeypatch: pytest.MonkeyPatch, release: str
 ) -> None:
     """Every leaf of generated request bodies replaced or removed, each variant sharing the rest."""
-    from govstack_conform.datagen.incremental import Variants
+    from govstack_conform.datagen.check import memo_key
+    from govstack_conform.datagen.incremental import Variants, _records
 
     monkeypatch.setenv("GOVSTACK_CONFORM_SPECS", str(corpus_dir))
     contract = load_contract(release)
@@ -199,13 +200,14 @@ def test_variants_agree_with_validate_on_corpus(
         for m in op.request_body.content
         if m.schema is not None and "json" in m.media_type
     }
-    compared = invalid = 0
+    compared = invalid = reused = 0
     for schema in list(schemas_seen.values())[:12]:
         try:
             original = datagen.generate(contract, schema, seed=5)
         except (datagen.GenerationError, schemas.SchemaUnusable):
             continue
         variants = Variants(contract, schema, original)
+        reused += memo_key(schema, original, "request") in _records(contract)
         every = _variants(original)
         for variant in every[:: max(1, len(every) // 30)]:  # ~30 per body, spread over it
             contract.__dict__.pop("_datagen_verdicts", None)
@@ -214,6 +216,7 @@ def test_variants_agree_with_validate_on_corpus(
             compared += 1
             invalid += got is False
     assert compared > 50 and invalid > 20
+    assert reused > 3  # datagen's own check of the original was reused, not repeated
 
 
 def verdict_or_error(check: Any, value: Any) -> bool | str:

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from govstack_conform.datagen.facts import GenerationError, holds, violations
+from govstack_conform.datagen.incremental import checked_request
 from govstack_conform.datagen.mutate import KINDS, Mutation, mutations
 from govstack_conform.datagen.values import Generator, TooDeep, copy_json
 from govstack_conform.model import Contract, Parameter, Schema
@@ -73,7 +74,11 @@ def _checked(contract: Contract, schema: Schema, seed: int | str, direction: str
             ) from None
         except RecursionError:
             raise GenerationError(f"schema at {schema.pointer or '/'} is nested too deeply") from None
-        if holds(contract, schema, value, direction):
+        if (
+            checked_request(contract, schema, value)
+            if direction == "request"
+            else holds(contract, schema, value, direction)
+        ):
             return value
         v = violations(contract, schema, value, direction)[0]
         problem = f"{v.message} (schema {v.schema_file}#{v.schema_pointer})"

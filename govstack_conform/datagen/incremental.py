@@ -10,6 +10,11 @@ that same (value object, subschema object) pair: it would yield no error and rai
 `facts.holds(contract, schema, variant, "request")`, the verdict and the errors raised. Only
 `properties` and `items` descents are skipped; everything else runs as jsonschema runs it, lazily
 (so `not` and oneOf's `is_valid` stop where they always stopped).
+
+The recording pass is a full validation of the original. Generated values were validated just
+before (datagen checks its own output), so `checked_request` records that check, and Variants of
+an equal value (a copy of it: the planner copies what datagen returns) translate its record onto
+their copy instead of validating the original again.
 """
 
 from __future__ import annotations
@@ -47,8 +52,12 @@ class Variants:
             if validator is None:
                 return
             state = state_for(self.contract)
-            state.recording = True
-            run_clean(validator, self.original, state)
+            earlier = _records(self.contract).get(memo_key(self.schema, self.original, "request"))
+            if earlier is not None:  # an equal value was checked in full: its record, onto our copy
+                state.seen = _translated(earlier[0], self.original, earlier[1])
+            else:
+                state.recording = True
+                run_clean(validator, self.original, state)
             state.recording, state.skipping = False, True
             self.validator, self.state = validator, state
         except Exception:  # the original breaks the validator: every variant is checked in full
@@ -71,3 +80,51 @@ class Variants:
             return holds(self.contract, self.schema, value, "request")
         remember(memo, key, ok)
         return ok
+
+
+_RECORDS_LIMIT = 2000
+
+
+def _records(contract: Contract) -> dict[tuple[str, str, str, str], tuple[Any, set[tuple[int, int]]]]:
+    found: dict[tuple[str, str, str, str], tuple[Any, set[tuple[int, int]]]] = contract.__dict__.setdefault(
+        "_datagen_records", {}
+    )
+    return found
+
+
+def checked_request(contract: Contract, schema: Schema, value: Any) -> bool:
+    """`facts.holds(contract, schema, value, "request")`, keeping the record of a full check for
+    later Variants of an equal value (the record holds `value`, so its ids stay those of live objects)."""
+    memo = memo_of(contract)
+    key = memo_key(schema, value, "request")
+    if key in memo:
+        return memo[key]
+    validator = fast_validator(contract, schema, "request")
+    if validator is None:
+        return holds(contract, schema, value, "request")
+    state = state_for(contract)
+    state.recording = True
+    try:
+        ok = run_clean(validator, value, state)
+    except Exception:  # the full check raises the very error callers expect
+        return holds(contract, schema, value, "request")
+    remember(memo, key, ok)
+    records = _records(contract)
+    if len(records) >= _RECORDS_LIMIT:
+        records.clear()
+    records[key] = (value, state.seen)
+    return ok
+
+
+def _translated(recorded: Any, copy: Any, seen: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """`seen` about `recorded`'s sub-values, about the same places in `copy` (equal, same shape)."""
+    ids: dict[int, int] = {}
+    stack = [(recorded, copy)]
+    while stack:
+        a, b = stack.pop()
+        ids[id(a)] = id(b)
+        if isinstance(a, dict) and isinstance(b, dict):
+            stack.extend((v, b[k]) for k, v in a.items() if k in b)
+        elif isinstance(a, list) and isinstance(b, list):
+            stack.extend(zip(a, b, strict=False))
+    return {(ids[v], s) for v, s in seen if v in ids}

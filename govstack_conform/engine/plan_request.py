@@ -128,14 +128,21 @@ def statuses(op: Operation, classes: str) -> tuple[str, ...]:
 
 
 def resolved(ctx: Ctx, schema: Schema | None) -> dict[str, Any]:
-    """The resolved node of a schema, {} when absent or unusable."""
+    """The resolved node of a schema, {} when absent or unusable (memoized per location; do not mutate)."""
     if schema is None:
         return {}
+    memo = shared(ctx, "resolved")
+    hit = memo.get((schema.doc, schema.pointer))
+    if hit is not None and hit[0] is schema.node:
+        found: dict[str, Any] = hit[1]
+        return found
     try:
         node = schemas.resolve(ctx.contract, schema).node
     except schemas.SchemaUnusable:
-        return {}
-    return node if isinstance(node, dict) else {}
+        node = {}
+    result = node if isinstance(node, dict) else {}
+    memo[(schema.doc, schema.pointer)] = (schema.node, result)
+    return result
 
 
 def valid(ctx: Ctx, schema: Schema | None, value: Any) -> bool:
