@@ -15,22 +15,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import ssl
 import time
-import zlib
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import httpcore
 import httpx
 
-from govstack_conform.engine.options import PathMap, RunOptions
+from govstack_conform.engine.bodies import ACCEPT_ENCODING, BodyError, read_capped
+from govstack_conform.engine.options import RunOptions
+from govstack_conform.engine.urls import Dest, UrlBuilder
 from govstack_conform.errors import ConfigError, TargetError
-
-_PARAM = re.compile(r"\{([^{}]+)\}")
-_PATH_SAFE = "/%:@!$&'()*+,;=~-._"
-
 
 _SSL_CACHE: dict[tuple[object, ...], ssl.SSLContext] = {}
 
@@ -71,83 +67,6 @@ def _new_ssl_context(options: RunOptions) -> ssl.SSLContext:
         except (OSError, ssl.SSLError) as exc:
             raise ConfigError(f"--client-cert {creds.client_cert}: cannot load certificate/key ({exc})") from None
     return ctx
-
-
-class Dest:
-    """Where requests go: the origin as httpcore wants it, and the Host header."""
-
-    __slots__ = ("cut", "host", "hostname", "key", "origin", "port", "scheme", "tls")
-
-    def __init__(self, scheme: str, hostname: str, port: int, netloc: str) -> None:
-        self.scheme = scheme.encode("ascii")
-        self.hostname = hostname.encode("idna")
-        self.port = port
-        self.tls = scheme == "https"
-        self.host = netloc
-        self.origin = httpcore.Origin(self.scheme, self.hostname, port)
-        self.key = (self.scheme, self.hostname, port)
-        self.cut = len(f"{scheme}://{netloc}")
-
-
-class UrlBuilder:
-    """Base URL (its path is a prefix) + the product's path for a BB template + encoded parameters."""
-
-    def __init__(self, target: str, path_map: PathMap) -> None:
-        parts = urlsplit(target)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigError(f"--target {target!r} must be an http:// or https:// URL")
-        if parts.query or parts.fragment:
-            raise ConfigError(f"--target {target!r} must not have a query or fragment")
-        try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError:
-            raise ConfigError(f"--target {target!r} has an invalid port") from None
-        self.dest = Dest(parts.scheme, parts.hostname or "", port, parts.netloc.rsplit("@", 1)[-1])
-        self.base = f"{parts.scheme}://{self.dest.host}{quote(parts.path.rstrip('/'), safe=_PATH_SAFE)}"
-        self.path_map = path_map
-        self._compiled: dict[str, tuple[list[str], tuple[tuple[str, str], ...]]] = {}
-
-    def _parts(self, template: str) -> tuple[list[str], tuple[tuple[str, str], ...]]:
-        """Path pieces split at {params}, and the literal query some specs write into a path key."""
-        found = self._compiled.get(template)
-        if found is None:
-            path, _, literal = template.partition("?")
-            pairs = tuple(parse_qsl(literal, keep_blank_values=True)) if literal else ()
-            pieces = _PARAM.split(self.path_map.apply(path))
-            pieces = [quote(p, safe=_PATH_SAFE) if i % 2 == 0 else p for i, p in enumerate(pieces)]
-            found = self._compiled[template] = (pieces, pairs)
-        return found
-
-    def url(
-        self,
-        template: str,
-        params: dict[str, str],
-        query: tuple[tuple[str, str], ...] = (),
-        declared_query: frozenset[str] = frozenset(),
-    ) -> str:
-        """The URL; a literal query in the template is kept unless it names a declared query parameter
-        (then the case's own value, or its deliberate absence, rules)."""
-        parts, literal = self._parts(template)
-        if len(parts) == 1:
-            path = parts[0]
-        else:
-            out = []
-            for i, piece in enumerate(parts):
-                if i % 2 == 0:
-                    out.append(piece)
-                elif piece in params:
-                    out.append(quote(params[piece], safe=""))
-                else:
-                    out.append(quote("{" + piece + "}", safe=""))
-            path = "".join(out)
-        if not path.startswith("/"):
-            path = "/" + path
-        url = self.base + path
-        if literal:
-            query = (*(kv for kv in literal if kv[0] not in declared_query), *query)
-        if query:
-            url += "?" + urlencode(query, quote_via=quote)
-        return url
 
 
 class Reply:
@@ -210,12 +129,6 @@ _CONNECT_ERRORS = (httpcore.ConnectError, httpcore.ConnectTimeout)
 _OTHER_ERRORS = (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol, ssl.SSLError, OSError)
 # What a kept-alive connection the server closed (or polluted) looks like before any answer arrives.
 _STALE_ERRORS = (httpcore.RemoteProtocolError, httpcore.ReadError, httpcore.WriteError, ConnectionError)
-# We decode these codings; asking for them keeps a server from choosing one we cannot read (br, zstd).
-_ACCEPT_ENCODING = "gzip, deflate"
-
-
-class BodyError(Exception):
-    """The body cannot be read as sent (an unknown or corrupt content coding)."""
 
 
 def _encode(value: str) -> bytes:
@@ -310,7 +223,7 @@ class Transport:
         if "user-agent" not in names:
             hdrs.append(("User-Agent", self._ua))
         if "accept-encoding" not in names:
-            hdrs.append(("Accept-Encoding", _ACCEPT_ENCODING))
+            hdrs.append(("Accept-Encoding", ACCEPT_ENCODING))
         if content is not None:
             hdrs.append(("Content-Length", str(len(content))))
         elif method in _BODY_METHODS:
@@ -338,7 +251,7 @@ class Transport:
                 async with asyncio.timeout(self.options.timeout_s):
                     response = await conn.handle_async_request(request)
                     try:
-                        body, truncated = await self._read(response)
+                        body, truncated = await read_capped(response, self.options.body_cap)
                     finally:
                         await response.aclose()
             except _CONNECT_ERRORS as exc:
@@ -379,80 +292,6 @@ class Transport:
                 elapsed_ms=_ms(start),
                 http_version=version.decode("ascii", "replace") if isinstance(version, bytes) else str(version),
             )
-
-    async def _read(self, response: httpcore.Response) -> tuple[bytes, bool]:
-        """The body up to the cap; beyond it we stop reading (never holding more than the cap).
-
-        A compressed body is inflated in steps of at most what is left of the cap, so a gzip bomb
-        costs no more memory than a plain body of the cap's size.
-        """
-        cap = self.options.body_cap
-        decoder = _decoder(response.headers)
-        chunks: list[bytes] = []
-        size = 0
-        async for raw in response.aiter_stream():
-            for chunk in (raw,) if decoder is None else _inflate(decoder, raw, cap + 1 - size):
-                size += len(chunk)
-                if size > cap:
-                    chunks.append(chunk[: len(chunk) - (size - cap)])
-                    return b"".join(chunks), True
-                chunks.append(chunk)
-        if decoder is not None and not decoder.eof and size:
-            raise BodyError("the compressed body ends before its compressed stream does")
-        return (chunks[0] if len(chunks) == 1 else b"".join(chunks)), False
-
-
-def _inflate(decoder: Any, data: bytes, room: int) -> list[bytes]:
-    """Inflate `data` (and what an earlier step left unconsumed) into at most `room` + 1 bytes."""
-    out: list[bytes] = []
-    try:
-        data = decoder.unconsumed_tail + data
-        while data and room > 0 and not decoder.eof:
-            chunk = decoder.decompress(data, room)
-            out.append(chunk)
-            room -= len(chunk)
-            data = decoder.unconsumed_tail
-    except zlib.error as exc:
-        raise BodyError(f"the body is not valid {'gzip' if decoder.wbits_gzip else 'deflate'} data ({exc})") from None
-    return out
-
-
-class _Inflater:
-    """zlib's decompressor with what it was made for (zlib objects take no attributes)."""
-
-    __slots__ = ("_z", "wbits_gzip")
-
-    def __init__(self, gzip: bool) -> None:
-        self._z = zlib.decompressobj(16 + zlib.MAX_WBITS if gzip else zlib.MAX_WBITS)
-        self.wbits_gzip = gzip
-
-    def decompress(self, data: bytes, room: int) -> bytes:
-        return self._z.decompress(data, room)
-
-    @property
-    def unconsumed_tail(self) -> bytes:
-        return self._z.unconsumed_tail
-
-    @property
-    def eof(self) -> bool:
-        return self._z.eof
-
-
-def _decoder(headers: list[tuple[bytes, bytes]]) -> _Inflater | None:
-    """An inflater for gzip/deflate bodies; BodyError for a coding we neither asked for nor can read."""
-    for k, v in headers:
-        if k.lower() == b"content-encoding":
-            coding = v.strip().lower()
-            if coding in (b"gzip", b"x-gzip"):
-                return _Inflater(True)
-            if coding == b"deflate":
-                return _Inflater(False)
-            if coding not in (b"", b"identity"):
-                shown = v.decode("latin-1")[:40].encode("unicode_escape").decode("ascii")
-                raise BodyError(
-                    f"the answer uses Content-Encoding {shown}, which was not asked for ({_ACCEPT_ENCODING})"
-                )
-    return None
 
 
 def _left_over(conn: Any) -> bool:
@@ -525,3 +364,6 @@ async def preflight(target: str, timeout_s: float = 10.0, ctx: ssl.SSLContext | 
     writer.close()
     with contextlib.suppress(OSError, ssl.SSLError):
         await writer.wait_closed()
+
+
+__all__ = ["Dest", "Reply", "Sent", "Transport", "UrlBuilder", "Worker", "preflight", "ssl_context"]

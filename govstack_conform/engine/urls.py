@@ -1,0 +1,92 @@
+"""Where requests go: the product's base URL, the BB's path templates mapped onto its own paths,
+parameters encoded. A malformed --target is a usage error before anything is sent."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+
+import httpcore
+
+from govstack_conform.engine.options import PathMap
+from govstack_conform.errors import ConfigError
+
+_PARAM = re.compile(r"\{([^{}]+)\}")
+_PATH_SAFE = "/%:@!$&'()*+,;=~-._"
+
+
+class Dest:
+    """Where requests go: the origin as httpcore wants it, and the Host header."""
+
+    __slots__ = ("cut", "host", "hostname", "key", "origin", "port", "scheme", "tls")
+
+    def __init__(self, scheme: str, hostname: str, port: int, netloc: str) -> None:
+        self.scheme = scheme.encode("ascii")
+        self.hostname = hostname.encode("idna")
+        self.port = port
+        self.tls = scheme == "https"
+        self.host = netloc
+        self.origin = httpcore.Origin(self.scheme, self.hostname, port)
+        self.key = (self.scheme, self.hostname, port)
+        self.cut = len(f"{scheme}://{netloc}")
+
+
+class UrlBuilder:
+    """Base URL (its path is a prefix) + the product's path for a BB template + encoded parameters."""
+
+    def __init__(self, target: str, path_map: PathMap) -> None:
+        parts = urlsplit(target)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"--target {target!r} must be an http:// or https:// URL")
+        if parts.query or parts.fragment:
+            raise ConfigError(f"--target {target!r} must not have a query or fragment")
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            raise ConfigError(f"--target {target!r} has an invalid port") from None
+        self.dest = Dest(parts.scheme, parts.hostname or "", port, parts.netloc.rsplit("@", 1)[-1])
+        self.base = f"{parts.scheme}://{self.dest.host}{quote(parts.path.rstrip('/'), safe=_PATH_SAFE)}"
+        self.path_map = path_map
+        self._compiled: dict[str, tuple[list[str], tuple[tuple[str, str], ...]]] = {}
+
+    def _parts(self, template: str) -> tuple[list[str], tuple[tuple[str, str], ...]]:
+        """Path pieces split at {params}, and the literal query some specs write into a path key."""
+        found = self._compiled.get(template)
+        if found is None:
+            path, _, literal = template.partition("?")
+            pairs = tuple(parse_qsl(literal, keep_blank_values=True)) if literal else ()
+            pieces = _PARAM.split(self.path_map.apply(path))
+            pieces = [quote(p, safe=_PATH_SAFE) if i % 2 == 0 else p for i, p in enumerate(pieces)]
+            found = self._compiled[template] = (pieces, pairs)
+        return found
+
+    def url(
+        self,
+        template: str,
+        params: dict[str, str],
+        query: tuple[tuple[str, str], ...] = (),
+        declared_query: frozenset[str] = frozenset(),
+    ) -> str:
+        """The URL; a literal query in the template is kept unless it names a declared query parameter
+        (then the case's own value, or its deliberate absence, rules)."""
+        parts, literal = self._parts(template)
+        if len(parts) == 1:
+            path = parts[0]
+        else:
+            out = []
+            for i, piece in enumerate(parts):
+                if i % 2 == 0:
+                    out.append(piece)
+                elif piece in params:
+                    out.append(quote(params[piece], safe=""))
+                else:
+                    out.append(quote("{" + piece + "}", safe=""))
+            path = "".join(out)
+        if not path.startswith("/"):
+            path = "/" + path
+        url = self.base + path
+        if literal:
+            query = (*(kv for kv in literal if kv[0] not in declared_query), *query)
+        if query:
+            url += "?" + urlencode(query, quote_via=quote)
+        return url
