@@ -72,7 +72,7 @@ def test_interrupt_then_resume_gives_the_uninterrupted_verdicts(
     out = tmp_path / "out"
     for url in mock_url():
         cmd = [sys.executable, "-m", "govstack_conform", "run", BB, "--target", url, "--out", str(out), *AUTH,
-               "--concurrency", "2", "--rate-limit", "40"]  # fmt: skip
+               "--concurrency", "2", "--rate-limit", "40", "--report", "md"]  # fmt: skip
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **ENV})
         deadline = time.monotonic() + 60
         while len([r for r in journal_lines(out) if "case" in r]) < 20:
@@ -86,6 +86,7 @@ def test_interrupt_then_resume_gives_the_uninterrupted_verdicts(
 
         partial = json.loads((out / "results.json").read_text())
         assert partial["complete"] is False
+        assert "interrupted: results incomplete" in (out / "summary.md").read_text()  # reports say so too
         cases = [c for bb in partial["results"] for c in bb["cases"]]
         interrupted = [c for c in cases if c["reason"] == "interrupted"]
         journaled = [r for r in journal_lines(out) if "case" in r]
