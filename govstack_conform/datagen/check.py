@@ -13,13 +13,14 @@ did (SchemaUnusable with its message): callers see no difference but speed.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from govstack_conform import schemas
 from govstack_conform.datagen.fastval import clean, fast_validator, one_reading, run_clean, state_for
 from govstack_conform.model import Contract, Schema
 
-_CACHE_LIMIT = 50000
+_CACHE_LIMIT = 20000
 
 
 def is_valid(contract: Contract, schema: Schema, value: Any, direction: str) -> bool:
@@ -37,19 +38,20 @@ def is_valid(contract: Contract, schema: Schema, value: Any, direction: str) -> 
     return ok
 
 
-def memo_of(contract: Contract) -> dict[tuple[str, str, str, str], bool]:
+def memo_of(contract: Contract) -> dict[tuple[str, str, str, bytes], bool]:
     """The contract's verdicts so far."""
-    memo: dict[tuple[str, str, str, str], bool] = contract.__dict__.setdefault("_datagen_verdicts", {})
+    memo: dict[tuple[str, str, str, bytes], bool] = contract.__dict__.setdefault("_datagen_verdicts", {})
     return memo
 
 
-def memo_key(schema: Schema, value: Any, direction: str) -> tuple[str, str, str, str]:
-    """The schema's location (what the validators are compiled from) and repr(value), which tells
-    apart what JSON equality would merge (1 and True, 1 and 1.0, a date and its text)."""
-    return (schema.doc, schema.pointer, direction, repr(value))
+def memo_key(schema: Schema, value: Any, direction: str) -> tuple[str, str, str, bytes]:
+    """The schema's location (what the validators are compiled from) and a digest of repr(value),
+    which tells apart what JSON equality would merge (1 and True, 1 and 1.0, a date and its text).
+    A 128-bit digest keeps the memo small; a collision is beyond any realistic chance."""
+    return (schema.doc, schema.pointer, direction, hashlib.blake2b(repr(value).encode(), digest_size=16).digest())
 
 
-def remember(memo: dict[tuple[str, str, str, str], bool], key: tuple[str, str, str, str], ok: bool) -> None:
+def remember(memo: dict[tuple[str, str, str, bytes], bool], key: tuple[str, str, str, bytes], ok: bool) -> None:
     if len(memo) >= _CACHE_LIMIT:
         memo.clear()
     memo[key] = ok

@@ -82,11 +82,11 @@ class Variants:
         return ok
 
 
-_RECORDS_LIMIT = 2000
+_RECORDS_LIMIT = 500
 
 
-def _records(contract: Contract) -> dict[tuple[str, str, str, str], tuple[Any, set[tuple[int, int]]]]:
-    found: dict[tuple[str, str, str, str], tuple[Any, set[tuple[int, int]]]] = contract.__dict__.setdefault(
+def _records(contract: Contract) -> dict[tuple[str, str, str, bytes], tuple[Any, set[tuple[int, int]]]]:
+    found: dict[tuple[str, str, str, bytes], tuple[Any, set[tuple[int, int]]]] = contract.__dict__.setdefault(
         "_datagen_records", {}
     )
     return found
