@@ -7,16 +7,24 @@ generator. Every choice is seeded from (seed, operation, purpose) so plans are r
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from govstack_conform import datagen, schemas
-from govstack_conform.datagen.check import is_valid
 from govstack_conform.engine.cases import Auth, RequestPlan
+from govstack_conform.engine.plan_context import (
+    Ctx,
+    Untestable,
+    defect_text,
+    jsonable,
+    resolved,
+    shared,
+    statuses,
+    sub_seed,
+    valid,
+)
 from govstack_conform.engine.plan_wire import (
     UnsupportedMedia,
     encode_body,
@@ -25,8 +33,32 @@ from govstack_conform.engine.plan_wire import (
     serialize_simple,
     unserializable,
 )
-from govstack_conform.engine.testdata import TestData
-from govstack_conform.model import Contract, MediaType, Operation, Parameter, Schema, SpecDefect
+from govstack_conform.model import MediaType, Operation, Parameter
+
+# Re-exported: the other planner modules and the tests take these from here.
+__all__ = [
+    "EXAMPLE",
+    "FIXTURE",
+    "GENERATED",
+    "Built",
+    "Ctx",
+    "Untestable",
+    "body_examples",
+    "build",
+    "defect_text",
+    "jsonable",
+    "param_examples",
+    "pick_media",
+    "provenance_tags",
+    "relevant_params",
+    "resolved",
+    "shared",
+    "slug",
+    "statuses",
+    "sub_seed",
+    "valid",
+    "valid_request",
+]
 
 # Header parameters OpenAPI says to ignore (the transport and auth layers own them).
 IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
@@ -34,18 +66,6 @@ _CREDENTIAL = re.compile(r"token|key|secret|auth|session|cookie|signature|xsrf|c
 
 # Where a value came from; a case's tags say it so the runner knows what a 4xx/404 means.
 FIXTURE, EXAMPLE, GENERATED = "fixture", "example", "generated"
-
-
-class Untestable(Exception):
-    """A request cannot be built because of the spec; str() says what and where."""
-
-
-@dataclass
-class Ctx:
-    contract: Contract
-    seed: int
-    testdata: TestData
-    cache: dict[Any, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -69,36 +89,6 @@ class Built:
         ]
 
 
-def shared(ctx: Ctx, name: str) -> dict[Any, Any]:
-    """A memo kept on the contract, for what depends on the contract alone (neither the seed nor
-    the test data): every plan of the contract, whatever its seed, reuses it."""
-    memo: dict[Any, Any] = ctx.contract.__dict__.setdefault("_plan_" + name, {})
-    return memo
-
-
-def sub_seed(seed: int, *parts: str) -> int:
-    """A per-purpose seed: stable across processes (no hash randomization)."""
-    h = hashlib.sha256("\x1f".join((str(seed), *parts)).encode()).digest()
-    return int.from_bytes(h[:6], "big")
-
-
-def defect_text(d: SpecDefect) -> str:
-    return f"{d.message} ({d.file}#{d.pointer})"
-
-
-def jsonable(value: Any) -> Any:
-    """Plain JSON: YAML dates become ISO strings, tuples lists, keys strings."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return value
-
-
 def pick_media(op: Operation) -> MediaType | None:
     """The request media type we send: JSON first, then forms, then text, then whatever is first."""
     if op.request_body is None or not op.request_body.content:
@@ -120,39 +110,6 @@ def pick_media(op: Operation) -> MediaType | None:
         return 5
 
     return sorted(content, key=rank)[0]
-
-
-def statuses(op: Operation, classes: str) -> tuple[str, ...]:
-    """Documented statuses whose first digit is in `classes` ("23" for success, "4" for client errors)."""
-    return tuple(r.status.upper() for r in op.responses if r.status[:1] in classes)
-
-
-def resolved(ctx: Ctx, schema: Schema | None) -> dict[str, Any]:
-    """The resolved node of a schema, {} when absent or unusable (memoized per location; do not mutate)."""
-    if schema is None:
-        return {}
-    memo = shared(ctx, "resolved")
-    hit = memo.get((schema.doc, schema.pointer))
-    if hit is not None and hit[0] is schema.node:
-        found: dict[str, Any] = hit[1]
-        return found
-    try:
-        node = schemas.resolve(ctx.contract, schema).node
-    except schemas.SchemaUnusable:
-        node = {}
-    result = node if isinstance(node, dict) else {}
-    memo[(schema.doc, schema.pointer)] = (schema.node, result)
-    return result
-
-
-def valid(ctx: Ctx, schema: Schema | None, value: Any) -> bool:
-    """True when `value` satisfies `schema` (no schema: anything). Raises Untestable on a broken schema."""
-    if schema is None:
-        return True
-    try:
-        return is_valid(ctx.contract, schema, value, "request")
-    except schemas.SchemaUnusable as e:
-        raise Untestable(str(e)) from None
 
 
 def security_params(ctx: Ctx, op: Operation) -> set[tuple[str, str]]:
