@@ -118,7 +118,7 @@ _OAS30 = {
 }
 
 
-def _validators(contract: Contract, schema: Schema, direction: str) -> tuple[Any, Any | None]:
+def validators_for(contract: Contract, schema: Schema, direction: str) -> tuple[Any, Any | None]:
     """(siblings-applied validator, siblings-ignored validator or None), compiled once per location."""
     cache: dict[tuple[str, str, str], Any] = contract.__dict__.setdefault("_validators", {})
     key = (schema.doc, schema.pointer, direction)
@@ -165,7 +165,7 @@ def validate(contract: Contract, schema: Schema, instance: Any, *, direction: st
     is valid when it passes under either reading; a request (what we send) must pass under both.
     Raises SchemaUnusable when the schema cannot be evaluated: that is the spec's fault, not the instance's.
     """
-    applied, ignored = _validators(contract, schema, direction)
+    applied, ignored = validators_for(contract, schema, direction)
     try:
         errors = _errors(applied, instance)
         if ignored is not None:

@@ -62,7 +62,7 @@ def _quick(contract: Contract, schema: Schema, value: Any, direction: str) -> bo
     fast = fast_validator(contract, schema, direction)
     if fast is not None:  # a plain contract: one reading, $refs looked up once
         return run_clean(fast, value, state_for(contract))
-    applied, ignored = schemas._validators(contract, schema, direction)
+    applied, ignored = schemas.validators_for(contract, schema, direction)
     ok = clean(applied, value)
     if ignored is None or one_reading(contract):
         return ok

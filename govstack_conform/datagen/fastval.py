@@ -105,7 +105,7 @@ def fast_validator(contract: Contract, schema: Schema, direction: str) -> Any | 
     cache: dict[tuple[str, str, str], Any] = contract.__dict__.setdefault("_datagen_fast", {})
     key = (schema.doc, schema.pointer, direction)
     if key not in cache:
-        applied, ignored = schemas._validators(contract, schema, direction)
+        applied, ignored = schemas.validators_for(contract, schema, direction)
         found = None
         if ignored is not None and one_reading(contract):
             ref = {"$ref": schemas.doc_uri(schema.doc) + "#" + quote(schema.pointer, safe="/~")}
