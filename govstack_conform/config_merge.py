@@ -89,6 +89,7 @@ def run_options(settings: Mapping[str, Any]) -> RunOptions:
     for text in settings.get("header") or ():
         name, value = parse_header(text)
         headers.append((name, resolve_secret(value, f"header {name}") or ""))
+
     def given(name: str, default: Any) -> Any:
         value = settings.get(name)
         return default if value is None else value  # 0 is a value (and RunOptions refuses a bad one)

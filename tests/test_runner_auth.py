@@ -183,7 +183,7 @@ def test_mutual_tls_with_ca_bundle(contract: Contract, tls_server: tuple[str, Pa
     assert ok.results[0].cases[0].verdict is Verdict.PASSED
     assert ok.options["tls_verified"] is True and ok.options["auth"]["client_certificate"] is True
     # without our CA the server certificate is not trusted: refused before anything is sent, saying what to do
-    with pytest.raises(TargetError, match="not trusted.*--ca-bundle"):
+    with pytest.raises(TargetError, match=r"not trusted.*--ca-bundle"):
         run([Target(contract, url, cases=(one("/k"),))], RunOptions(credentials=creds))
     untrusted = run([Target(contract, url, cases=(one("/k"),))], RunOptions(credentials=creds), check_target=False)
     assert untrusted.results[0].cases[0].verdict is Verdict.ERROR
