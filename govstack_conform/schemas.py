@@ -112,8 +112,23 @@ def _literal(base: Any) -> Any:
     )
 
 
+def _integral(checker: Any, instance: object) -> bool:
+    return bool(checker.is_type(instance, "number")) and (not isinstance(instance, float) or instance.is_integer())
+
+
+def _json_numbers(base: Any) -> Any:
+    """`base` judging numbers as JSON does: 1.0 is the integer 1 (JSON Schema draft 6 on, OAS 3.1).
+
+    JSON has one number type; a product serializing an integer as 1.0 (Java, .NET, JavaScript's
+    Number) sends the same value, which draft 4's type check would reject. Responses only: what we
+    send stays strict.
+    """
+    return jsonschema_validators.extend(base, type_checker=base.TYPE_CHECKER.redefine("integer", _integral))
+
+
+_READ30 = _json_numbers(osv.OAS30ReadValidator)
 _OAS30 = {
-    "response": (osv.OAS30ReadValidator, _literal(osv.OAS30ReadValidator)),
+    "response": (_READ30, _literal(_READ30)),
     "request": (osv.OAS30WriteValidator, _literal(osv.OAS30WriteValidator)),
 }
 

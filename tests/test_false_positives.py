@@ -1,0 +1,122 @@
+"""Conformant products that must not be blamed (and a few non-conformant ones that must be).
+
+Each test runs the engine against a real server on 127.0.0.1 for a small contract written to a temp
+dir: a product that follows the OpenAPI contract and HTTP may answer in ways that look unusual
+(1.0 for an integer, an email normalized to lower case, a 429 when rate-limited...); no REQUIRED
+check may fail for them.
+"""
+
+from __future__ import annotations
+
+import http.server
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from servers import raw_server
+
+from govstack_conform.contracts import load_spec_files
+from govstack_conform.engine.cases import Level
+from govstack_conform.engine.options import RunOptions
+from govstack_conform.engine.session import Target, run
+from govstack_conform.results import CaseResult, CheckResult, Outcome, RunResults
+
+Handler = Callable[[http.server.BaseHTTPRequestHandler], None]
+
+
+def answer(
+    h: http.server.BaseHTTPRequestHandler,
+    status: int,
+    body: bytes = b"",
+    content_type: str | None = "application/json",
+    headers: tuple[tuple[str, str], ...] = (),
+) -> None:
+    h.send_response(status)
+    if content_type is not None and (body or status not in (204, 304)):
+        h.send_header("Content-Type", content_type)
+    for k, v in headers:
+        h.send_header(k, v)
+    h.send_header("Content-Length", str(len(body)))
+    h.end_headers()
+    if h.command != "HEAD":
+        h.wfile.write(body)
+
+
+def run_spec(tmp_path: Path, spec: str, handler: Handler, **options: Any) -> RunResults:
+    path = tmp_path / "contract.yaml"
+    path.write_text(spec)
+    contract = load_spec_files([str(path)])
+    assert not [d for d in contract.defects if d.severity.value == "error"], contract.defects
+    with raw_server(handler) as url:
+        return run([Target(contract, url)], RunOptions(concurrency=2, **options))
+
+
+def cases(results: RunResults) -> list[CaseResult]:
+    return [c for bb in results.results for c in bb.cases]
+
+
+def blamed(results: RunResults) -> list[tuple[str, CheckResult]]:
+    """(case name, check) of every REQUIRED check that failed."""
+    return [
+        (c.name, k)
+        for c in cases(results)
+        for k in c.checks
+        if k.outcome is Outcome.FAILED and k.level is Level.REQUIRED
+    ]
+
+
+def names(results: RunResults) -> set[str]:
+    return {k.check for _, k in blamed(results)}
+
+
+INTEGER_SPEC = """\
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /count:
+    get:
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [n]
+                properties:
+                  n: {type: integer}
+                  x: {type: number}
+"""
+
+
+def _json_server(body: bytes, content_type: str = "application/json", status: int = 200) -> Handler:
+    def handler(h: http.server.BaseHTTPRequestHandler) -> None:
+        if h.path.split("?")[0] == "/count" and h.command == "GET":
+            answer(h, status, body, content_type)
+        else:
+            answer(h, 405, b"", None)
+
+    return handler
+
+
+def test_integral_float_is_an_integer(tmp_path: Path) -> None:
+    """JSON does not tell 1 from 1.0 (a Java or .NET product may write 1.0): not a schema violation."""
+    assert blamed(run_spec(tmp_path, INTEGER_SPEC, _json_server(b'{"n": 1.0, "x": 2}'))) == []
+    assert blamed(run_spec(tmp_path, INTEGER_SPEC, _json_server(b'{"n": 1e2}'))) == []
+    # a real fraction is still caught
+    assert names(run_spec(tmp_path, INTEGER_SPEC, _json_server(b'{"n": 1.5}'))) == {"response_schema_valid"}
+
+
+def test_nan_is_not_json(tmp_path: Path) -> None:
+    """NaN and Infinity are not JSON (RFC 8259 §6); Python's parser takes them, JSON.parse does not."""
+    for bad in (b'{"n": 1, "x": NaN}', b'{"n": 1, "x": Infinity}', b'{"n": 1, "x": -Infinity}'):
+        found = blamed(run_spec(tmp_path, INTEGER_SPEC, _json_server(bad)))
+        assert {k.check for _, k in found} == {"response_schema_valid"}, bad
+        assert any("not valid JSON" in k.message for _, k in found)
+
+
+def test_json_media_type_spelling_and_bom(tmp_path: Path) -> None:
+    """Media type names are case-insensitive, parameters are allowed; a UTF-8 BOM may be ignored (RFC 8259 §8.1)."""
+    for ctype in ("application/json; charset=utf-8", "Application/JSON", "application/json;charset=UTF-8"):
+        assert blamed(run_spec(tmp_path, INTEGER_SPEC, _json_server(b'{"n": 1}', ctype))) == [], ctype
+    assert blamed(run_spec(tmp_path, INTEGER_SPEC, _json_server(b'\xef\xbb\xbf {"n": 1}\r\n'))) == []
