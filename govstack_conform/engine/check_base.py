@@ -97,7 +97,7 @@ def parse_json(body: bytes) -> tuple[Any, str | None]:
     harnesses use) and Python do; the checks judge what those consumers would see.
     """
     try:
-        value = json.loads(body)
+        value = json.loads(body, parse_constant=_not_a_json_number)
     except RecursionError:
         return _INVALID, f"{TOO_DEEP} {MAX_JSON_DEPTH} levels"
     except UnicodeDecodeError as exc:
@@ -107,6 +107,11 @@ def parse_json(body: bytes) -> tuple[Any, str | None]:
     if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and _deeper_than(value, MAX_JSON_DEPTH):
         return _INVALID, f"{TOO_DEEP} {MAX_JSON_DEPTH} levels"
     return value, None
+
+
+def _not_a_json_number(name: str) -> Any:
+    """NaN and Infinity are not JSON (RFC 8259 §6): Python's parser takes them, JSON.parse does not."""
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _deeper_than(value: Any, limit: int) -> bool:
