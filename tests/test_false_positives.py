@@ -120,3 +120,50 @@ def test_json_media_type_spelling_and_bom(tmp_path: Path) -> None:
     for ctype in ("application/json; charset=utf-8", "Application/JSON", "application/json;charset=UTF-8"):
         assert blamed(run_spec(tmp_path, INTEGER_SPEC, _json_server(b'{"n": 1}', ctype))) == [], ctype
     assert blamed(run_spec(tmp_path, INTEGER_SPEC, _json_server(b'\xef\xbb\xbf {"n": 1}\r\n'))) == []
+
+
+HEADERS_SPEC = """\
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /items:
+    get:
+      responses:
+        '2XX':
+          description: ok
+          headers:
+            X-Total-Count: {required: true, schema: {type: integer, minimum: 0}}
+            X-Page-Ids: {required: true, schema: {type: array, items: {type: integer}}}
+            X-Ratio: {required: true, schema: {$ref: '#/components/schemas/Ratio'}}
+          content:
+            '*/*':
+              schema: {type: array, items: {type: string}}
+        default:
+          description: error
+          content:
+            application/json:
+              schema: {type: object}
+components:
+  schemas:
+    Ratio: {type: number, maximum: 1}
+"""
+
+
+def _headers_server(ids: str, status: int = 200) -> Handler:
+    def handler(h: http.server.BaseHTTPRequestHandler) -> None:
+        if h.path.split("?")[0] == "/items" and h.command == "GET":
+            headers = (("x-total-count", " 42"), ("X-PAGE-IDS", ids), ("X-Ratio", "0.5"))
+            answer(h, status, b'["a"]', "application/json; charset=utf-8", headers)
+        else:
+            answer(h, 405, b"", None)
+
+    return handler
+
+
+def test_header_values_are_read_as_their_schema_types(tmp_path: Path) -> None:
+    """Header values are text on the wire: "42" is an integer, "1, 2" an array of integers; names are
+    case-insensitive; a `2XX` range and a `*/*` media type cover the answer."""
+    assert blamed(run_spec(tmp_path, HEADERS_SPEC, _headers_server("1, 2,3"))) == []
+    assert blamed(run_spec(tmp_path, HEADERS_SPEC, _headers_server("7", status=203))) == []
+    found = blamed(run_spec(tmp_path, HEADERS_SPEC, _headers_server("1, x")))
+    assert [(k.check, k.instance_pointer) for _, k in found] == [("required_headers_present", "/1")]

@@ -261,9 +261,15 @@ def _not_json(ctx: StepContext, media: MediaType) -> CheckResult:
     )
 
 
-def _header_value(text: str, node: Any) -> Any:
-    """A header's text as the value its schema expects (integer, number, boolean), else the text."""
+def _header_value(contract: Any, text: str, schema: Any, *, item: bool = False) -> Any:
+    """A header's text as the value its schema expects (integer, number, boolean, an array of those),
+    else the text: header values are strings on the wire (RFC 9110 §5.5), arrays comma-separated (OAS
+    `simple` style)."""
+    found = schemas.resolve(contract, schema)
+    node = found.node
     kind = node.get("type") if isinstance(node, dict) else None
+    if isinstance(kind, list):  # OAS 3.1 `type: [integer, "null"]`: the type a header can carry
+        kind = next((k for k in kind if k != "null"), None)
     try:
         if kind == "integer":
             return int(text)
@@ -271,10 +277,14 @@ def _header_value(text: str, node: Any) -> Any:
             return float(text)
     except ValueError:
         return text
-    if kind == "boolean" and text.lower() in ("true", "false"):
-        return text.lower() == "true"
-    if kind == "array":
-        return [p.strip() for p in text.split(",")]
+    if kind == "boolean" and text.strip().lower() in ("true", "false"):
+        return text.strip().lower() == "true"
+    if kind == "array" and not item:
+        parts = [p.strip() for p in text.split(",")]
+        if isinstance(node.get("items"), dict):
+            items = schemas.child(found, "items")
+            return [_header_value(contract, p, items, item=True) for p in parts]
+        return parts
     return text
 
 
@@ -305,8 +315,8 @@ def required_headers_present(ctx: StepContext) -> list[CheckResult]:
             out.append(passed(name, REQ, f"header {h.name} present", ctx.step.name))
             continue
         try:
-            node = schemas.resolve(ctx.contract, h.schema).node
-            violations = schemas.validate(ctx.contract, h.schema, _header_value(value, node), direction="response")
+            wire = _header_value(ctx.contract, value, h.schema)
+            violations = schemas.validate(ctx.contract, h.schema, wire, direction="response")
         except schemas.SchemaUnusable as exc:
             out.append(_result(name, REQ, Outcome.UNTESTABLE, f"untestable: header {h.name}'s schema: {exc}", ctx))
             continue
