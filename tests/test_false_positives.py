@@ -16,7 +16,7 @@ from typing import Any
 from servers import raw_server
 
 from govstack_conform.contracts import load_spec_files
-from govstack_conform.engine.cases import Level
+from govstack_conform.engine.cases import CaseKind, Level
 from govstack_conform.engine.options import RunOptions
 from govstack_conform.engine.session import Target, run
 from govstack_conform.results import CaseResult, CheckResult, Outcome, RunResults
@@ -167,3 +167,85 @@ def test_header_values_are_read_as_their_schema_types(tmp_path: Path) -> None:
     assert blamed(run_spec(tmp_path, HEADERS_SPEC, _headers_server("7", status=203))) == []
     found = blamed(run_spec(tmp_path, HEADERS_SPEC, _headers_server("1, x")))
     assert [(k.check, k.instance_pointer) for _, k in found] == [("required_headers_present", "/1")]
+
+
+NOTES_SPEC = """\
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /notes:
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [text]
+              properties:
+                text: {type: string, maxLength: 20}
+                author: {type: string}
+      responses:
+        '201':
+          description: created
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Note'}
+        '400': {$ref: '#/components/responses/Error'}
+        default: {$ref: '#/components/responses/Error'}
+  /notes/{noteId}:
+    parameters:
+      - {name: noteId, in: path, required: true, schema: {type: string}}
+    get:
+      responses:
+        '200':
+          description: the note
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Note'}
+        '404': {$ref: '#/components/responses/Error'}
+        default: {$ref: '#/components/responses/Error'}
+    delete:
+      responses:
+        '204': {description: deleted}
+        '404': {$ref: '#/components/responses/Error'}
+  /status:
+    get:
+      responses:
+        '200':
+          description: up
+          content:
+            application/json:
+              schema: {type: object, required: [up], properties: {up: {type: boolean}}}
+        '400': {$ref: '#/components/responses/Error'}
+        default: {$ref: '#/components/responses/Error'}
+components:
+  responses:
+    Error:
+      description: error
+      content:
+        application/json:
+          schema: {type: object, required: [message], properties: {message: {type: string}}}
+  schemas:
+    Note:
+      type: object
+      required: [id, text]
+      properties:
+        id: {type: string, readOnly: true}
+        text: {type: string}
+        author: {oneOf: [{type: string}, {type: object, properties: {name: {type: string}}}]}
+"""
+
+
+def test_rate_limiting_is_not_blamed(tmp_path: Path) -> None:
+    """429 Too Many Requests (RFC 6585) says the product or its gateway throttles our load, nothing about the
+    request: untestable, never a failure; its body comes from the gateway, not from the documented `default`."""
+
+    def handler(h: http.server.BaseHTTPRequestHandler) -> None:
+        answer(h, 429, b"slow down\n", "text/plain", (("Retry-After", "1"),))
+
+    results = run_spec(tmp_path, NOTES_SPEC, handler)
+    assert blamed(results) == []
+    kinds = {c.kind for c in cases(results) if c.verdict.value == "untestable"}
+    assert {CaseKind.POSITIVE, CaseKind.NEGATIVE, CaseKind.STATEFUL} <= kinds
+    assert all("429" in (c.reason or "") for c in cases(results) if c.kind is not CaseKind.METHOD)

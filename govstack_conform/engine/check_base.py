@@ -25,6 +25,13 @@ _NO_BODY_STATUSES = (204, 205, 304)
 # acceptable for invalid input even where the spec lists other 4xx codes.
 _HTTP_LEVEL_4XX = frozenset({406, 411, 413, 414, 415, 431})
 _INPUT_ERROR_CODES = frozenset({"400", "422", "4XX"})
+# 429 Too Many Requests (RFC 6585 §4): the product or a gateway throttles our load; it says nothing about
+# the request, so no check that judges the request's fate may blame it.
+RATE_LIMITED = 429
+RATE_LIMITED_WHY = (
+    "untestable: the product answered 429 Too Many Requests (rate-limited), which says nothing about this "
+    "request; lower --concurrency or set --rate-limit"
+)
 
 
 class StepContext:
@@ -71,7 +78,14 @@ class StepContext:
         return self.reply.status
 
     def response(self) -> Response | None:
-        return self.op.response_for(self.reply.status) if self.op is not None else None
+        """The documented response for the status; a 429 only when the spec names 429 itself (a throttling
+        gateway's answer is not the product's `default` or `4XX` answer)."""
+        if self.op is None:
+            return None
+        found = self.op.response_for(self.reply.status)
+        if found is not None and self.reply.status == RATE_LIMITED and found.status != "429":
+            return None
+        return found
 
     def json(self) -> Any:
         """The body as JSON, or _INVALID when it is not JSON (then `json_problem` says why)."""
@@ -163,6 +177,8 @@ def _documented_list(op: Operation | None) -> str:
 def _excused_refusal(ctx: StepContext) -> str | None:
     """Why a 4xx on a request we meant as valid says nothing about the product, if it says nothing."""
     status = ctx.status
+    if status == RATE_LIMITED:
+        return RATE_LIMITED_WHY
     if status in (401, 403):
         if ctx.has_credentials:
             return (

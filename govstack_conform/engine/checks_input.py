@@ -11,6 +11,8 @@ from govstack_conform.engine.check_base import (
     _INPUT_ERROR_CODES,
     _INVALID,
     _UNSET,
+    RATE_LIMITED,
+    RATE_LIMITED_WHY,
     REC,
     REQ,
     StepContext,
@@ -38,6 +40,8 @@ def invalid_input_rejected(ctx: StepContext) -> list[CheckResult]:
                 ctx,
             )
         ]
+    if s == RATE_LIMITED:
+        return [_result(name, REQ, Outcome.UNTESTABLE, RATE_LIMITED_WHY, ctx)]
     if s in (401, 403) and not _covers(ctx.step.statuses or _documented_4xx(op), s):
         reason = _excused_refusal(ctx)
         return [_result(name, REQ, Outcome.UNTESTABLE, reason or "untestable: refused for credentials", ctx)]
@@ -140,6 +144,8 @@ def auth_required(ctx: StepContext) -> list[CheckResult]:
         ]
     if s >= 500:
         return []
+    if s == RATE_LIMITED:
+        return [_result(name, REQ, Outcome.UNTESTABLE, RATE_LIMITED_WHY, ctx)]
     return [_result(name, REQ, Outcome.SKIPPED, f"answered {s}: refused, but not visibly for credentials", ctx)]
 
 
@@ -173,7 +179,7 @@ def created_resource_readable(ctx: StepContext) -> list[CheckResult]:
     s, name = ctx.status, "created_resource_readable"
     if s >= 500:
         return []
-    if s in (401, 403):
+    if s in (401, 403, RATE_LIMITED):
         return [_result(name, REQ, Outcome.UNTESTABLE, _excused_refusal(ctx) or "", ctx)]
     if s >= 300:
         return [
@@ -231,7 +237,7 @@ def deleted_resource_gone(ctx: StepContext) -> list[CheckResult]:
                 ctx,
             )
         ]
-    if s in (401, 403):
+    if s in (401, 403, RATE_LIMITED):
         return [_result(name, REQ, Outcome.UNTESTABLE, _excused_refusal(ctx) or "", ctx)]
     if s >= 500:
         return []
