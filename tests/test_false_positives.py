@@ -9,16 +9,22 @@ check may fail for them.
 from __future__ import annotations
 
 import http.server
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from servers import raw_server
+from servers import raw_server, serve
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from govstack_conform.contracts import load_spec_files
 from govstack_conform.engine.cases import CaseKind, Level
 from govstack_conform.engine.options import RunOptions
 from govstack_conform.engine.session import Target, run
+from govstack_conform.engine.testdata import load_testdata
 from govstack_conform.results import CaseResult, CheckResult, Outcome, RunResults
 
 Handler = Callable[[http.server.BaseHTTPRequestHandler], None]
@@ -185,6 +191,7 @@ paths:
               properties:
                 text: {type: string, maxLength: 20}
                 author: {type: string}
+                contact: {type: string, format: email}
       responses:
         '201':
           description: created
@@ -234,6 +241,7 @@ components:
         id: {type: string, readOnly: true}
         text: {type: string}
         author: {oneOf: [{type: string}, {type: object, properties: {name: {type: string}}}]}
+        contact: {type: string, format: email}
 """
 
 
@@ -249,3 +257,70 @@ def test_rate_limiting_is_not_blamed(tmp_path: Path) -> None:
     kinds = {c.kind for c in cases(results) if c.verdict.value == "untestable"}
     assert {CaseKind.POSITIVE, CaseKind.NEGATIVE, CaseKind.STATEFUL} <= kinds
     assert all("429" in (c.reason or "") for c in cases(results) if c.kind is not CaseKind.METHOD)
+
+
+def _notes_app(*, expand: bool, lower: bool, keep: bool = True) -> Starlette:
+    """A notes product storing what it is sent; it may expand `author` into an object and normalize the
+    e-mail address to lower case (both allowed by NOTES_SPEC's read schema); `keep=False` loses the text."""
+    notes: dict[str, dict[str, Any]] = {}
+
+    async def create(request: Request) -> Response:
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return JSONResponse({"message": "not JSON"}, 400)
+        if not isinstance(body, dict) or not isinstance(body.get("text"), str) or len(body["text"]) > 20:
+            return JSONResponse({"message": "text is required (at most 20 characters)"}, 400)
+        if not all(isinstance(body.get(k, ""), str) for k in ("author", "contact")):
+            return JSONResponse({"message": "author and contact are strings"}, 400)
+        note = {**body, "id": str(len(notes) + 1)}
+        if expand and "author" in note:
+            note["author"] = {"name": note["author"]}
+        if lower and "contact" in note:
+            note["contact"] = note["contact"].lower()
+        if not keep:
+            note["text"] = note["text"] + "!"
+        notes[note["id"]] = note
+        return JSONResponse(note, 201)
+
+    async def item(request: Request) -> Response:
+        note = notes.get(request.path_params["noteId"])
+        if note is None:
+            return JSONResponse({"message": "no such note"}, 404)
+        if request.method == "DELETE":
+            del notes[note["id"]]
+            return Response(status_code=204)
+        return JSONResponse(note)
+
+    async def status(request: Request) -> Response:
+        return JSONResponse({"up": True})
+
+    return Starlette(
+        routes=[
+            Route("/notes", create, methods=["POST"]),
+            Route("/notes/{noteId}", item, methods=["GET", "DELETE"]),
+            Route("/status", status, methods=["GET"]),
+        ]
+    )
+
+
+def _run_notes(tmp_path: Path, app: Starlette) -> RunResults:
+    spec, data = tmp_path / "notes.yaml", tmp_path / "data.yaml"
+    spec.write_text(NOTES_SPEC)
+    body = {"text": "Hello", "author": "Ann Lee", "contact": "Ann.Lee@Example.ORG"}
+    data.write_text(json.dumps({"operations": {"POST /notes": {"body": body}}}))
+    contract = load_spec_files([str(spec)])
+    with serve(app) as url:
+        return run([Target(contract, url, testdata=load_testdata([data]))], RunOptions(concurrency=2))
+
+
+def test_read_back_in_an_equivalent_representation_is_not_blamed(tmp_path: Path) -> None:
+    """A read schema may return a reference expanded into an object, and an e-mail address normalized to
+    lower case (domains are case-insensitive, RFC 5321 §2.4): the data written is still there."""
+    results = _run_notes(tmp_path, _notes_app(expand=True, lower=True))
+    seq = next(c for c in cases(results) if c.kind is CaseKind.STATEFUL)
+    assert [x.response.status for x in seq.exchanges if x.response] == [201, 200, 204, 404]
+    assert blamed(results) == []
+    # a product that changes what was written is still caught
+    found = blamed(_run_notes(tmp_path, _notes_app(expand=True, lower=True, keep=False)))
+    assert [(k.check, k.instance_pointer) for _, k in found] == [("created_resource_readable", "/text")]

@@ -4,6 +4,7 @@ credentials required, sequences (created resource readable, deleted resource gon
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from govstack_conform.engine.check_base import (
@@ -160,8 +161,17 @@ def echoes(expected: Any, actual: Any) -> bool:
     if isinstance(expected, (int, float)) and isinstance(actual, (int, float)):
         return float(expected) == float(actual)
     if isinstance(expected, str) and isinstance(actual, str) and expected != actual:
-        return _same_instant(expected, actual)
+        return _same_instant(expected, actual) or _same_case_insensitive(expected, actual)
     return bool(expected == actual)
+
+
+# Values whose case carries no meaning and which products commonly normalize: e-mail addresses (domains are
+# case-insensitive, RFC 5321 §2.4, and services lower-case the whole address) and UUIDs (RFC 9562 §4).
+_CASELESS = re.compile(r"[^@\s]+@[^@\s]+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def _same_case_insensitive(a: str, b: str) -> bool:
+    return a.lower() == b.lower() and bool(_CASELESS.fullmatch(a))
 
 
 def _same_instant(a: str, b: str) -> bool:
@@ -202,6 +212,20 @@ def created_resource_readable(ctx: StepContext) -> list[CheckResult]:
         got = _at(body, pointer)
         if got is _UNSET:
             out.append(_result(name, REQ, Outcome.SKIPPED, f"the read-back has nothing at {pointer or '/'}", ctx))
+        elif isinstance(got, (dict, list)) and not isinstance(value, (dict, list)):
+            # e.g. a reference written as an id and read back expanded, as a read schema may document
+            shape = "an object" if isinstance(got, dict) else "an array"
+            out.append(
+                _result(
+                    name,
+                    REQ,
+                    Outcome.SKIPPED,
+                    f"the read-back returns {shape} at {pointer or '/'} where {_short(value)} was written: "
+                    "another representation, not compared",
+                    ctx,
+                    instance_pointer=pointer,
+                )
+            )
         elif not echoes(value, got):
             out.append(
                 _result(
