@@ -324,3 +324,44 @@ def test_read_back_in_an_equivalent_representation_is_not_blamed(tmp_path: Path)
     # a product that changes what was written is still caught
     found = blamed(_run_notes(tmp_path, _notes_app(expand=True, lower=True, keep=False)))
     assert [(k.check, k.instance_pointer) for _, k in found] == [("created_resource_readable", "/text")]
+
+
+EVENTS_SPEC = """\
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /events:
+    get:
+      parameters:
+        - {name: since, in: query, schema: {type: string, format: date-time}}
+        - {name: code, in: query, schema: {type: string, format: uuid, pattern: '^[0-9a-f-]{36}$'}}
+      responses:
+        '200':
+          description: events
+          content:
+            application/json:
+              schema: {type: array, items: {type: string}}
+        '400': {description: bad input}
+"""
+
+
+def test_a_format_only_violation_is_recommended_not_required(tmp_path: Path) -> None:
+    """`format` is an annotation in JSON Schema unless a validator asserts it: a product that accepts
+    since=not-a-date is not blamed (a RECOMMENDED finding), but a broken pattern still is."""
+
+    def lenient(h: http.server.BaseHTTPRequestHandler) -> None:
+        if h.path.startswith("/events") and h.command == "GET":
+            answer(h, 200, b'["e1"]')
+        else:
+            answer(h, 405, b"", None)
+
+    results = run_spec(tmp_path, EVENTS_SPEC, lenient)
+    by_case = {c.name: c for c in cases(results)}
+    since = by_case["negative-bad-format-query-since"]
+    [check] = [k for k in since.checks if k.check == "invalid_input_rejected"]
+    assert (check.level, check.outcome) == (Level.RECOMMENDED, Outcome.FAILED)
+    assert "format" in check.message
+    assert "negative-bad-pattern-query-code" in by_case  # the stricter rule is the one broken
+    assert [(name, k.check) for name, k in blamed(results)] == [
+        ("negative-bad-pattern-query-code", "invalid_input_rejected")
+    ]

@@ -26,18 +26,29 @@ from govstack_conform.engine.check_base import (
 )
 from govstack_conform.results import CheckResult, Outcome
 
+# Tag of negative cases whose input breaks only a `format` (plan_negative.FORMAT_ONLY): JSON Schema makes
+# `format` an annotation unless the validator opts in, so accepting such input is not a REQUIRED failure.
+_FORMAT_ONLY = "format-only"
+
 
 def invalid_input_rejected(ctx: StepContext) -> list[CheckResult]:
     s, name, op = ctx.status, "invalid_input_rejected", ctx.op
     what = ctx.case.description or ctx.case.name
+    level = REC if _FORMAT_ONLY in ctx.case.tags else REQ
     if s < 400 or s >= 500:
         return [
             _result(
                 name,
-                REQ,
+                level,
                 Outcome.FAILED,
                 f"answered {s} to invalid input ({what}); invalid input must be rejected with a 4xx"
-                + (" documented for the operation" if _documented_4xx(op) else ""),
+                + (" documented for the operation" if _documented_4xx(op) else "")
+                + (
+                    " (recommended only: the value breaks nothing but its `format`, which JSON Schema treats "
+                    "as an annotation unless a validator asserts it)"
+                    if level is REC
+                    else ""
+                ),
                 ctx,
             )
         ]
@@ -49,19 +60,18 @@ def invalid_input_rejected(ctx: StepContext) -> list[CheckResult]:
     codes = list(ctx.step.statuses) or _documented_4xx(op)
     if not any(c in _INPUT_ERROR_CODES for c in codes):
         # The spec names no status for invalid input (only e.g. 404): any 4xx is a proper refusal.
-        return [passed(name, REQ, f"invalid input rejected with {s}", ctx.step.name)]
+        return [passed(name, level, f"invalid input rejected with {s}", ctx.step.name)]
     if _covers(codes, s):
-        return [passed(name, REQ, f"invalid input rejected with {s}", ctx.step.name)]
+        return [passed(name, level, f"invalid input rejected with {s}", ctx.step.name)]
     if s in (404, 410) and not ctx.known_valid:
-        return [
-            passed(name, REQ, f"{s}: the identifier in the path is not known to the product (generated)", ctx.step.name)
-        ]
+        known = f"{s}: the identifier in the path is not known to the product (generated)"
+        return [passed(name, level, known, ctx.step.name)]
     if s in _HTTP_LEVEL_4XX:
-        return [passed(name, REQ, f"rejected with {s}, an HTTP-level refusal (acceptable)", ctx.step.name)]
+        return [passed(name, level, f"rejected with {s}, an HTTP-level refusal (acceptable)", ctx.step.name)]
     return [
         _result(
             name,
-            REQ,
+            level,
             Outcome.FAILED,
             f"rejected invalid input ({what}) with {s}, which is not among the documented 4xx answers "
             f"({', '.join(codes)}); use the documented status",

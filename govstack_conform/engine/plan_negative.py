@@ -45,6 +45,10 @@ _KIND_NAMES = {
 MALFORMED_JSON = b'{"broken": '
 PLAIN_TEXT = b"govstack-conform: plain text, not JSON\n"
 
+# Tag of a case whose input breaks only a `format`: JSON Schema makes format an annotation unless a
+# validator opts in to asserting it, so a product accepting the value is not blamed (RECOMMENDED).
+FORMAT_ONLY = "format-only"
+
 NegCase = tuple[str, str, RequestPlan, tuple[str, ...]]  # (name, description, request, extra tags)
 
 
@@ -112,16 +116,17 @@ def _find_bad_value(ctx: Ctx, p: Parameter) -> tuple[str, str] | None:
         candidates.append(("wrong-type", "maybe"))
     if isinstance(node.get("enum"), list):
         candidates.append(("not-in-enum", "zz-not-in-enum"))
-    if node.get("format") == "uuid":
-        candidates.append(("bad-format", "not-a-uuid"))
-    if node.get("format") in ("date", "date-time"):
-        candidates.append(("bad-format", "not-a-date"))
     if isinstance(node.get("maxLength"), int) and 0 <= node["maxLength"] < 2048:
         candidates.append(("too-long", "a" * (node["maxLength"] + 1)))
     if isinstance(node.get("minLength"), int) and node["minLength"] >= 2:
         candidates.append(("too-short", "a" * (node["minLength"] - 1)))
     if isinstance(node.get("pattern"), str):
         candidates.extend(("bad-pattern", s) for s in ("!", "zz", "0", "-", "A a"))
+    # Last: a format is an annotation many servers do not assert (see FORMAT_ONLY), so any other rule first.
+    if node.get("format") == "uuid":
+        candidates.append(("bad-format", "not-a-uuid"))
+    if node.get("format") in ("date", "date-time"):
+        candidates.append(("bad-format", "not-a-date"))
     for name, text in candidates:
         if p.location == "path" and not text:
             continue
@@ -151,6 +156,8 @@ def _param_cases(ctx: Ctx, built: Built) -> Iterator[NegCase]:
             continue
         kind, text = bad
         tags = () if p.required or p.location == "path" else ("optional-parameter",)
+        if kind == "bad-format":
+            tags = (*tags, FORMAT_ONLY)
         yield (
             f"negative-{kind}-{p.location}-{slug(p.name)}",
             f"Sends {text!r} as {p.location} parameter {p.name!r}, which its schema does not allow ({kind}).",
