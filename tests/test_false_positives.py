@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from govstack_conform.contracts import load_spec_files
+from govstack_conform.engine.auth import Credentials
 from govstack_conform.engine.cases import CaseKind, Level
 from govstack_conform.engine.options import RunOptions
 from govstack_conform.engine.session import Target, run
@@ -365,3 +366,45 @@ def test_a_format_only_violation_is_recommended_not_required(tmp_path: Path) -> 
     assert [(name, k.check) for name, k in blamed(results)] == [
         ("negative-bad-pattern-query-code", "invalid_input_rejected")
     ]
+
+
+SECRET_SPEC = """\
+openapi: 3.0.3
+info: {title: t, version: "1"}
+components:
+  securitySchemes:
+    bearer: {type: http, scheme: bearer}
+security: [{bearer: []}]
+paths:
+  /secret:
+    get:
+      responses:
+        '200':
+          description: the secret
+          content:
+            application/json:
+              schema: {type: object}
+        '401': {description: no credentials}
+"""
+
+
+def test_a_redirect_to_sign_in_is_not_blamed(tmp_path: Path) -> None:
+    """A product (or its gateway) may send a request without valid credentials to its sign-in page: not the
+    401/403 the check hopes for, but no access either, so neither auth_required nor the status check blames it.
+    Answering 200 without credentials is still caught."""
+
+    def handler(h: http.server.BaseHTTPRequestHandler, *, open_door: bool = False) -> None:
+        if h.path != "/secret" or h.command != "GET":
+            answer(h, 405, b"", None)
+        elif h.headers.get("Authorization") == "Bearer s3cret-token-value" or open_door:
+            answer(h, 200, b"{}")
+        else:
+            answer(h, 302, b"", None, (("Location", "/sign-in"),))
+
+    creds = Credentials(bearer="s3cret-token-value")
+    results = run_spec(tmp_path, SECRET_SPEC, handler, credentials=creds)
+    security = [c for c in cases(results) if c.kind is CaseKind.SECURITY]
+    assert len(security) == 2 and all(c.verdict.value == "passed" for c in security)
+    assert blamed(results) == []
+    leaky = run_spec(tmp_path, SECRET_SPEC, lambda h: handler(h, open_door=True), credentials=creds)
+    assert names(leaky) == {"auth_required"}

@@ -137,6 +137,18 @@ def auth_required(ctx: StepContext) -> list[CheckResult]:
     how = "without credentials" if ctx.step.request.auth.value == "none" else "with wrong credentials"
     if s in (401, 403):
         return [passed(name, REQ, f"refused {how} with {s}", ctx.step.name)]
+    if 300 <= s < 400:  # e.g. to a sign-in page: access is not given, though not refused with 401/403
+        where = ctx.reply.header("location")
+        to = f" to {where[:200]}" if where else ""
+        return [
+            _result(
+                name,
+                REQ,
+                Outcome.SKIPPED,
+                f"redirected {how} ({s}{to}, not followed): no access given, though 401 or 403 is the clear refusal",
+                ctx,
+            )
+        ]
     if s < 400 and (why := _security_unjudgeable(ctx)) is not None:
         return [_result(name, REQ, Outcome.UNTESTABLE, why, ctx)]
     if s < 400:
