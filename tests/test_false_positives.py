@@ -408,3 +408,12 @@ def test_a_redirect_to_sign_in_is_not_blamed(tmp_path: Path) -> None:
     assert blamed(results) == []
     leaky = run_spec(tmp_path, SECRET_SPEC, lambda h: handler(h, open_door=True), credentials=creds)
     assert names(leaky) == {"auth_required"}
+
+
+def test_problem_json_where_json_is_documented_says_why(tmp_path: Path) -> None:
+    """application/problem+json where only application/json is documented breaks the contract (a client
+    negotiating by media type cannot know it), and the message says it plainly."""
+    problem = _json_server(b'{"n": 1}', "application/problem+json")
+    [(_, check)] = blamed(run_spec(tmp_path, INTEGER_SPEC, problem))
+    assert check.check == "content_type_documented"
+    assert "application/problem+json is JSON too, but not the media type the contract names" in check.message

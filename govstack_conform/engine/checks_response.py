@@ -108,13 +108,20 @@ def content_type_documented(ctx: StepContext) -> list[CheckResult]:
         ]
     if match_media(actual, resp.content) is not None:
         return [passed("content_type_documented", REQ, f"{actual} is documented", ctx.step.name)]
+    hint = "send one of the documented media types"
+    if is_json(actual) and any(is_json(media_type(m.media_type)) for m in resp.content):
+        # e.g. application/problem+json (RFC 9457) where the contract names application/json: JSON either
+        # way, but a client negotiating by media type cannot know it
+        hint = (
+            f"{actual} is JSON too, but not the media type the contract names: send {documented} or document {actual}"
+        )
     return [
         _result(
             "content_type_documented",
             REQ,
             Outcome.FAILED,
             f"the {ctx.status} answer has Content-Type {actual}, which the spec does not document "
-            f"(documented: {documented}); send one of the documented media types",
+            f"(documented: {documented}); {hint}",
             ctx,
             schema_file=ctx.op.source_file if ctx.op else None,
             schema_pointer=resp.pointer + "/content",
