@@ -417,3 +417,23 @@ def test_problem_json_where_json_is_documented_says_why(tmp_path: Path) -> None:
     [(_, check)] = blamed(run_spec(tmp_path, INTEGER_SPEC, problem))
     assert check.check == "content_type_documented"
     assert "application/problem+json is JSON too, but not the media type the contract names" in check.message
+
+
+NO_SCHEMA_SPEC = """\
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /count:
+    get:
+      responses:
+        '200':
+          description: ok, with a JSON body the spec does not describe
+          content:
+            application/json: {}
+"""
+
+
+def test_empty_json_body_where_the_spec_describes_none_is_not_blamed(tmp_path: Path) -> None:
+    assert blamed(run_spec(tmp_path, NO_SCHEMA_SPEC, _json_server(b""))) == []
+    # where a schema is documented, an empty body labelled JSON is still a failure
+    assert names(run_spec(tmp_path, INTEGER_SPEC, _json_server(b""))) == {"response_schema_valid"}
