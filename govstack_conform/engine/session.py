@@ -9,6 +9,7 @@ finished (complete=False), and a resumed run takes from the journal what it alre
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import threading
@@ -125,9 +126,12 @@ async def run_async(
     finally:
         stop_on_sigterm()
         unfilter_logs()
-        await transport.aclose()
+        # Closing must never replace the error that ended the run (that one carries the user's message).
+        with contextlib.suppress(Exception):
+            await transport.aclose()
         if token_client is not None:
-            await token_client.aclose()
+            with contextlib.suppress(Exception):
+                await token_client.aclose()
         if journal is not None:
             journal.sync()
     return RunResults(
@@ -219,7 +223,15 @@ async def _run_cases(
                 progress(counter[0], total, label)
 
     missing = sum(s is None for s in slots)
-    await asyncio.gather(*(worker(p) for p in pools[: max(1, min(len(pools), missing))]))
+    tasks = [asyncio.ensure_future(worker(p)) for p in pools[: max(1, min(len(pools), missing))]]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        # One worker's error (a refused OAuth2 client, say) stops the others before anything is closed,
+        # so the run ends with that error and not with a side effect of closing connections under them.
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _interrupted(case: Case) -> CaseResult:
