@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from govstack_conform.engine.auth import is_secret_name
 from govstack_conform.results import (
     BBResult,
     CaseResult,
@@ -50,6 +51,11 @@ T = TypeVar("T")
 def sensitive_name(name: str) -> bool:
     """Whether a header / query / config key name suggests it carries a credential."""
     return name.lower() in SENSITIVE_HEADERS or bool(_SENSITIVE_WORDS.search(name))
+
+
+def _secret_header(name: str) -> bool:
+    """The engine's rule (Authorization, Cookie, names with token/key/secret) plus a few well-known names."""
+    return is_secret_name(name) or name.lower() in SENSITIVE_HEADERS
 
 
 def _secret_pair(value: Any) -> bool:
@@ -92,7 +98,7 @@ class Redactor:
         return self.text(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))) or ""
 
     def headers(self, headers: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-        return tuple((k, REDACTED if k.lower() in SENSITIVE_HEADERS else (self.text(v) or "")) for k, v in headers)
+        return tuple((k, REDACTED if _secret_header(k) else (self.text(v) or "")) for k, v in headers)
 
     def value(self, value: Any, sensitive: bool = False) -> Any:
         """Redact a JSON-like value: scalars under secret-named keys go, strings lose known secrets.
