@@ -7,34 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_datagen import contract_of, named
 
 from govstack_conform import datagen, schemas
 from govstack_conform.contracts import load_contract
 from govstack_conform.datagen.check import is_valid
 from govstack_conform.datagen.fastval import one_reading
-from govstack_conform.loader import make_registry
-from govstack_conform.model import Contract, Schema, SpecDocument
-
-KEY = "t/main/api.yaml"
-
-
-def contract_of(components: dict[str, Any], openapi: str = "3.0.3") -> Contract:
-    raw = {
-        "openapi": openapi,
-        "info": {"title": "t", "version": "1"},
-        "paths": {},
-        "components": {"schemas": components},
-    }
-    doc = SpecDocument(key=KEY, uri=schemas.doc_uri(KEY), openapi=openapi, sha256="", raw=raw)
-    return Contract(
-        bb="t", ref="main", title="t", operations=(), security_schemes={}, documents={KEY: doc}, defects=(),
-        registry=make_registry([doc]),
-    )  # fmt: skip
-
-
-def named(contract: Contract, name: str) -> Schema:
-    node = contract.documents[KEY].raw["components"]["schemas"][name]
-    return Schema(node=node, doc=KEY, pointer=f"/components/schemas/{name}")
+from govstack_conform.model import Contract, Schema
 
 
 def verdict(contract: Contract, schema: Schema, value: Any, direction: str) -> bool | str:
