@@ -295,29 +295,19 @@ def _absorb_numbers(f: Facts, node: dict[str, Any], thirty: bool) -> None:
         f.multiple_of.append(m)
 
 
-def _absorb_sizes(f: Facts, node: dict[str, Any]) -> None:
-    def whole(key: str) -> int | None:
-        v = _num(node.get(key))
-        return None if v is None else math.ceil(v) if key.startswith("min") else math.floor(v)
+_SIZES = ("Length", "Items", "Properties")  # minLength/maxLength -> Facts.min_length/max_length, ...
 
-    v = whole("minLength")
-    if v is not None:
-        f.min_length = max(f.min_length, v)
-    v = whole("maxLength")
-    if v is not None:
-        f.max_length = v if f.max_length is None else min(f.max_length, v)
-    v = whole("minItems")
-    if v is not None:
-        f.min_items = max(f.min_items, v)
-    v = whole("maxItems")
-    if v is not None:
-        f.max_items = v if f.max_items is None else min(f.max_items, v)
-    v = whole("minProperties")
-    if v is not None:
-        f.min_properties = max(f.min_properties, v)
-    v = whole("maxProperties")
-    if v is not None:
-        f.max_properties = v if f.max_properties is None else min(f.max_properties, v)
+
+def _absorb_sizes(f: Facts, node: dict[str, Any]) -> None:
+    """Size bounds narrow what is already known: the largest minimum and the smallest maximum win."""
+    for size in _SIZES:
+        attr = size.lower()
+        low, high = _num(node.get(f"min{size}")), _num(node.get(f"max{size}"))
+        if low is not None:
+            setattr(f, f"min_{attr}", max(getattr(f, f"min_{attr}"), math.ceil(low)))
+        if high is not None:
+            known = getattr(f, f"max_{attr}")
+            setattr(f, f"max_{attr}", math.floor(high) if known is None else min(known, math.floor(high)))
 
 
 def absorb(contract: Contract, f: Facts, s: Schema) -> None:
