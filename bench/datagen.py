@@ -21,10 +21,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from govstack_conform import datagen  # noqa: E402
-from govstack_conform.catalog import load_catalog  # noqa: E402
-from govstack_conform.contracts import load_contract  # noqa: E402
-from govstack_conform.model import Contract, Schema  # noqa: E402
-from govstack_conform.schemas import SchemaUnusable  # noqa: E402
+from govstack_conform.contracts.catalog import load_catalog  # noqa: E402
+from govstack_conform.contracts.load import load_contract  # noqa: E402
+from govstack_conform.contracts.model import Contract, Schema  # noqa: E402
+from govstack_conform.contracts.schemas import SchemaUnusable  # noqa: E402
 
 
 def bodies(contract: Contract) -> list[tuple[str, Schema]]:

@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from govstack_conform.contracts import load_contract
+from govstack_conform.contracts.load import load_contract
+from govstack_conform.contracts.model import Contract
 from govstack_conform.engine.cases import Case
 from govstack_conform.engine.options import RunOptions
-from govstack_conform.engine.plan import plan_contract
-from govstack_conform.engine.session import Target, run, run_async
+from govstack_conform.engine.plan.planner import plan_contract
+from govstack_conform.engine.run.session import Target, run, run_async
 from govstack_conform.mock import serve_in_thread
-from govstack_conform.model import Contract
 
 _KEEP = ("content-type", "allow", "location", "x-", "www-authenticate")
 Table = dict[str, tuple[int, list[tuple[bytes, bytes]], bytes]]

@@ -19,8 +19,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from govstack_conform.catalog import load_catalog  # noqa: E402
-from govstack_conform.contracts import load_contract  # noqa: E402
+from govstack_conform.contracts.catalog import load_catalog  # noqa: E402
+from govstack_conform.contracts.load import load_contract  # noqa: E402
 from govstack_conform.interface_diff import diff_contracts  # noqa: E402
 
 

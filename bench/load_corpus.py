@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 _t = time.perf_counter()
-from govstack_conform.loader import build_contract, contract, document, parse  # noqa: E402
+from govstack_conform.contracts.loader import build_contract, contract, document, parse  # noqa: E402
 
 IMPORT_SECONDS = time.perf_counter() - _t
 

@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from test_mock_helpers import Req, valid_request
 
-from govstack_conform import schemas
-from govstack_conform.catalog import load_catalog
-from govstack_conform.contracts import load_contract
+from govstack_conform.contracts import schemas
+from govstack_conform.contracts.catalog import load_catalog
+from govstack_conform.contracts.load import load_contract
 from govstack_conform.datagen import GenerationError
 from govstack_conform.mock import serve_in_thread
 

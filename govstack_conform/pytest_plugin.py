@@ -20,8 +20,8 @@ import pytest
 if TYPE_CHECKING:
     from govstack_conform.engine.cases import Case
     from govstack_conform.engine.options import RunOptions
-    from govstack_conform.engine.session import Target
-    from govstack_conform.results import CaseResult
+    from govstack_conform.engine.results import CaseResult
+    from govstack_conform.engine.run.session import Target
 
 
 class GovstackWarning(UserWarning):
@@ -98,7 +98,7 @@ class GovstackCollector(pytest.Collector):
 
 
 def _options(config: pytest.Config) -> RunOptions:
-    from govstack_conform.config_merge import run_options
+    from govstack_conform.config.merge import run_options
 
     return run_options(
         {
@@ -116,10 +116,10 @@ def _options(config: pytest.Config) -> RunOptions:
 def _collect(parent: pytest.Collector, config: pytest.Config) -> list[GovstackItem]:
     import asyncio
 
-    from govstack_conform.catalog import load_catalog
-    from govstack_conform.contracts import load_selected
-    from govstack_conform.engine.runner import UrlBuilder, preflight
-    from govstack_conform.engine.session import Target, plan_target
+    from govstack_conform.contracts.catalog import load_catalog
+    from govstack_conform.contracts.load import load_selected
+    from govstack_conform.engine.run.runner import UrlBuilder, preflight
+    from govstack_conform.engine.run.session import Target, plan_target
     from govstack_conform.engine.testdata import load_testdata
     from govstack_conform.errors import CatalogError
 
@@ -165,7 +165,7 @@ class GovstackItem(pytest.Item):
     def run_case(self) -> CaseResult:
         import dataclasses
 
-        from govstack_conform.engine.session import run
+        from govstack_conform.engine.run.session import run
         from govstack_conform.report.redact import redact_results
 
         one = dataclasses.replace(self.target, cases=(self.case,))
@@ -174,10 +174,10 @@ class GovstackItem(pytest.Item):
         return safe.results[0].cases[0]
 
     def runtest(self) -> None:
+        from govstack_conform.assessment.compliance import case_view
         from govstack_conform.engine.cases import Level
-        from govstack_conform.report.compliance import case_view
-        from govstack_conform.report.evidence_text import case_text, rule_line
-        from govstack_conform.results import Outcome, Verdict
+        from govstack_conform.engine.results import Outcome, Verdict
+        from govstack_conform.report.evidence.text import case_text, rule_line
 
         result = self.run_case()
         self.user_properties.append(("govstack_verdict", result.verdict.value))

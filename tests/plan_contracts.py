@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from govstack_conform.loader import build_contract
-from govstack_conform.model import Contract
+from govstack_conform.contracts.loader import build_contract
+from govstack_conform.contracts.model import Contract
 
 PETS = """\
 openapi: 3.0.3

@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
+from govstack_conform.assessment.waivers import Waiver, apply_waivers
 from govstack_conform.engine.cases import CaseKind, Level
-from govstack_conform.report.waivers import Waiver, apply_waivers
-from govstack_conform.results import (
+from govstack_conform.engine.results import (
     BBResult,
     CaseResult,
     CheckResult,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from govstack_conform.catalog import load_catalog, parse_catalog, parse_selector
+from govstack_conform.contracts.catalog import load_catalog, parse_catalog, parse_selector
 from govstack_conform.errors import CatalogError
 from govstack_conform.exitcodes import ExitCode
 

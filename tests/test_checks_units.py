@@ -6,14 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from govstack_conform.contracts.model import MediaType, Operation
 from govstack_conform.engine.cases import CaseKind, Level
-from govstack_conform.engine.checks import echoes, match_media, media_type, mentions_id
-from govstack_conform.engine.judge import case_verdict, exit_code, operation_verdict
+from govstack_conform.engine.checks.registry import echoes, match_media, media_type, mentions_id
 from govstack_conform.engine.options import parse_header, parse_path_maps
-from govstack_conform.errors import ConfigError
-from govstack_conform.exitcodes import ExitCode
-from govstack_conform.model import MediaType, Operation
-from govstack_conform.results import (
+from govstack_conform.engine.results import (
     BBResult,
     CaseResult,
     CheckResult,
@@ -24,6 +21,9 @@ from govstack_conform.results import (
     RunResults,
     Verdict,
 )
+from govstack_conform.engine.run.judge import case_verdict, exit_code, operation_verdict
+from govstack_conform.errors import ConfigError
+from govstack_conform.exitcodes import ExitCode
 
 
 def mt(name: str) -> MediaType:

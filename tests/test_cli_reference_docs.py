@@ -12,8 +12,8 @@ import pytest
 import typer
 import yaml
 
-from govstack_conform import config_schema as S
 from govstack_conform.cli import app
+from govstack_conform.config import schema as S
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
@@ -109,7 +109,7 @@ def test_every_config_key_is_in_the_reference() -> None:
 
 
 def test_the_reference_example_is_a_valid_config(tmp_path: Path) -> None:
-    from govstack_conform.config import load_config
+    from govstack_conform.config.file import load_config
 
     text = (DOCS / "config-reference.md").read_text(encoding="utf-8")
     example = text.split("## A complete example", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]

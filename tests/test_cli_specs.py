@@ -15,11 +15,11 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
-from govstack_conform.catalog import load_catalog
 from govstack_conform.cli import app
-from govstack_conform.contracts import load_contract, load_selected
-from govstack_conform.model import Severity
-from govstack_conform.store import ENV_CACHE, ENV_SPECS, resolve_store
+from govstack_conform.contracts.catalog import load_catalog
+from govstack_conform.contracts.load import load_contract, load_selected
+from govstack_conform.contracts.model import Severity
+from govstack_conform.contracts.store import ENV_CACHE, ENV_SPECS, resolve_store
 
 
 @pytest.fixture(autouse=True)

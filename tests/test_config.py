@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from govstack_conform.config import CONFIG_NAME, load_config
-from govstack_conform.config_schema import key_lines
+from govstack_conform.config.file import CONFIG_NAME, load_config
+from govstack_conform.config.schema import key_lines
 from govstack_conform.errors import ConfigError
 from govstack_conform.exitcodes import ExitCode
 

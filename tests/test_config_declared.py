@@ -12,20 +12,20 @@ from pathlib import Path
 
 import pytest
 
-from govstack_conform import contracts
-from govstack_conform.config import CONFIG_NAME, Config, NotImplementedDecl, load_config
-from govstack_conform.declarations import PREFIX, apply_config_waivers, apply_declared, split_declared
+from govstack_conform.app.declarations import PREFIX, apply_config_waivers, apply_declared, split_declared
+from govstack_conform.assessment.compliance import ApiLevel, assess
+from govstack_conform.assessment.gate import gate
+from govstack_conform.config.file import CONFIG_NAME, Config, NotImplementedDecl, load_config
+from govstack_conform.contracts import load as contracts
+from govstack_conform.contracts.model import Contract
 from govstack_conform.engine.cases import Case, CaseKind
 from govstack_conform.engine.options import RunOptions
-from govstack_conform.engine.session import Target, plan_target, run
+from govstack_conform.engine.results import RunResults, Verdict
+from govstack_conform.engine.run.session import Target, plan_target, run
 from govstack_conform.errors import ConfigError
 from govstack_conform.exitcodes import ExitCode
-from govstack_conform.gating import gate
 from govstack_conform.mock import MockOptions
 from govstack_conform.mock.server import serve_in_thread
-from govstack_conform.model import Contract
-from govstack_conform.report.compliance import ApiLevel, assess
-from govstack_conform.results import RunResults, Verdict
 
 DELETE = "DELETE /config/webhook/{webhookId}/"
 STATEFUL = "consent::POST /config/webhook/::stateful-create-read-update-delete"
@@ -110,7 +110,7 @@ def test_a_declared_operation_is_skipped_not_failed_and_does_not_reach_level_2(
 def two_bb_results() -> RunResults:
     """consent and gis, each failing `status` and `schema` on an operation of the same key."""
     from govstack_conform.engine.cases import Level
-    from govstack_conform.results import BBResult, CaseResult, CheckResult, OperationResult, Outcome
+    from govstack_conform.engine.results import BBResult, CaseResult, CheckResult, OperationResult, Outcome
 
     def bb(key: str) -> BBResult:
         checks = tuple(CheckResult(n, Level.REQUIRED, Outcome.FAILED, "no") for n in ("status", "schema"))
@@ -156,7 +156,7 @@ expires = 2030-01-01
 
 
 def test_prepare_shards_then_declares_and_shards_merge_back(contract: Contract, cases: tuple[Case, ...]) -> None:
-    from govstack_conform.declarations import prepare
+    from govstack_conform.app.declarations import prepare
     from govstack_conform.report.render import merge
 
     decl = NotImplementedDecl(operations=(DELETE,), reason="webhooks are never deleted")

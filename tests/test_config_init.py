@@ -8,10 +8,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from govstack_conform import cli_init
-from govstack_conform.catalog import load_catalog
-from govstack_conform.config import CONFIG_NAME, load_config
-from govstack_conform.config_template import PLACEHOLDER_TARGET, render_config
+from govstack_conform.cli import init as cli_init
+from govstack_conform.config.file import CONFIG_NAME, load_config
+from govstack_conform.config.template import PLACEHOLDER_TARGET, render_config
+from govstack_conform.contracts.catalog import load_catalog
 
 BBS = [bb.key for bb in load_catalog().bbs]
 

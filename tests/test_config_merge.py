@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from govstack_conform.config import CONFIG_NAME, Config, load_config
-from govstack_conform.config_merge import run_options, run_settings, selectors
+from govstack_conform.config.file import CONFIG_NAME, Config, load_config
+from govstack_conform.config.merge import run_options, run_settings, selectors
 from govstack_conform.errors import ConfigError
 
 TEXT = """\

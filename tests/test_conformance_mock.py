@@ -13,17 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from govstack_conform import contracts
-from govstack_conform.catalog import load_catalog
-from govstack_conform.engine.auth import Credentials
+from govstack_conform.contracts import load as contracts
+from govstack_conform.contracts.catalog import load_catalog
+from govstack_conform.contracts.loader import load_files
+from govstack_conform.contracts.model import Contract
 from govstack_conform.engine.cases import Level
 from govstack_conform.engine.options import RunOptions
-from govstack_conform.engine.session import Target, run
-from govstack_conform.loader import load_files
+from govstack_conform.engine.results import BBResult, Outcome, Verdict
+from govstack_conform.engine.run.auth import Credentials
+from govstack_conform.engine.run.session import Target, run
 from govstack_conform.mock import MockOptions
 from govstack_conform.mock.server import serve_in_thread
-from govstack_conform.model import Contract
-from govstack_conform.results import BBResult, Outcome, Verdict
 
 TOKEN = "mock-token-7d1e"
 API_KEY = "mock-key-93ab"

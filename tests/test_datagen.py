@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 
-from govstack_conform import datagen, schemas
+from govstack_conform import datagen
+from govstack_conform.contracts import schemas
+from govstack_conform.contracts.loader import make_registry
+from govstack_conform.contracts.model import Contract, Schema, SpecDocument
 from govstack_conform.datagen import GenerationError
-from govstack_conform.loader import make_registry
-from govstack_conform.model import Contract, Schema, SpecDocument
 
 KEY = "t/main/api.yaml"
 

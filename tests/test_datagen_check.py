@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from test_datagen import contract_of, named
 
-from govstack_conform import datagen, schemas
-from govstack_conform.contracts import load_contract
+from govstack_conform import datagen
+from govstack_conform.contracts import schemas
+from govstack_conform.contracts.load import load_contract
+from govstack_conform.contracts.model import Contract, Schema
 from govstack_conform.datagen.check import is_valid
 from govstack_conform.datagen.fastval import one_reading
-from govstack_conform.model import Contract, Schema
 
 
 def verdict(contract: Contract, schema: Schema, value: Any, direction: str) -> bool | str:

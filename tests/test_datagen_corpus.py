@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from govstack_conform import datagen, schemas
-from govstack_conform.loader import build_contract
-from govstack_conform.model import Contract, Schema
+from govstack_conform import datagen
+from govstack_conform.contracts import schemas
+from govstack_conform.contracts.loader import build_contract
+from govstack_conform.contracts.model import Contract, Schema
 
 pytestmark = pytest.mark.slow
 

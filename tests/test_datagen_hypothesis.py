@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_datagen import contract_of, named
 
-from govstack_conform import datagen, schemas
+from govstack_conform import datagen
+from govstack_conform.contracts import schemas
 
 NAMES = st.sampled_from(["id", "name", "count", "items", "meta", "kind"])
 FORMATS = ["date-time", "date", "email", "uri", "uuid", "ipv4", "int32", "byte"]

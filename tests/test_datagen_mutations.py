@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 from test_datagen import RICH, contract_of, named
 
-from govstack_conform import datagen, schemas
+from govstack_conform import datagen
+from govstack_conform.contracts import schemas
+from govstack_conform.contracts.model import Contract, Example, Parameter
 from govstack_conform.datagen import GenerationError
-from govstack_conform.model import Contract, Example, Parameter
 
 
 def test_mutations_are_invalid_diverse_and_deterministic() -> None:

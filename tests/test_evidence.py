@@ -12,9 +12,9 @@ import report_fixture as fx
 import typer
 from typer.testing import CliRunner
 
-from govstack_conform import cli_report
+from govstack_conform.cli import report as cli_report
 from govstack_conform.errors import ReportError, UsageError
-from govstack_conform.report.evidence import keygen, verify, write_evidence
+from govstack_conform.report.evidence.bundle import keygen, verify, write_evidence
 
 CONFIG = {
     "target": "http://127.0.0.1:8002/registries",

@@ -20,13 +20,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from govstack_conform.contracts import load_spec_files
-from govstack_conform.engine.auth import Credentials
+from govstack_conform.contracts.load import load_spec_files
 from govstack_conform.engine.cases import CaseKind, Level
 from govstack_conform.engine.options import RunOptions
-from govstack_conform.engine.session import Target, run
+from govstack_conform.engine.results import CaseResult, CheckResult, Outcome, RunResults
+from govstack_conform.engine.run.auth import Credentials
+from govstack_conform.engine.run.session import Target, run
 from govstack_conform.engine.testdata import load_testdata
-from govstack_conform.results import CaseResult, CheckResult, Outcome, RunResults
 
 Handler = Callable[[http.server.BaseHTTPRequestHandler], None]
 

@@ -7,11 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from govstack_conform.assessment.gate import gate, known_failures
 from govstack_conform.engine.cases import CaseKind, Level
-from govstack_conform.errors import ConfigError
-from govstack_conform.exitcodes import ExitCode
-from govstack_conform.gating import gate, known_failures
-from govstack_conform.results import (
+from govstack_conform.engine.results import (
     BBResult,
     CaseResult,
     CheckResult,
@@ -23,6 +21,8 @@ from govstack_conform.results import (
     RunResults,
     Verdict,
 )
+from govstack_conform.errors import ConfigError
+from govstack_conform.exitcodes import ExitCode
 
 OK_X = Exchange("request", RecordedRequest("GET", "http://t/x", ()), RecordedResponse(200, ()))
 
@@ -146,10 +146,10 @@ def test_many_failures_are_counted_not_all_listed() -> None:
 @pytest.fixture(scope="module")
 def mock_runs(corpus_dir: Path) -> tuple[RunResults, RunResults, RunResults]:
     """consent@23Q4 against a conformant mock, one that accepts any input, and one that also ignores auth."""
-    from govstack_conform import contracts
-    from govstack_conform.engine.auth import Credentials
+    from govstack_conform.contracts import load as contracts
     from govstack_conform.engine.options import RunOptions
-    from govstack_conform.engine.session import Target, run
+    from govstack_conform.engine.run.auth import Credentials
+    from govstack_conform.engine.run.session import Target, run
     from govstack_conform.mock import MockOptions
     from govstack_conform.mock.server import serve_in_thread
 
@@ -169,7 +169,7 @@ def mock_runs(corpus_dir: Path) -> tuple[RunResults, RunResults, RunResults]:
 
 
 def test_real_runs_gate_as_the_engine_judges(mock_runs: tuple[RunResults, RunResults, RunResults]) -> None:
-    from govstack_conform.engine.judge import exit_code
+    from govstack_conform.engine.run.judge import exit_code
 
     good, lax, open_ = mock_runs
     for r in (good, lax, open_):

@@ -162,7 +162,7 @@ def test_chromium_renders_the_evil_report_inert(evil_run: tuple[Path, Path, str,
 
 
 def test_error_lines_show_control_characters_instead_of_obeying_them(capsys: pytest.CaptureFixture[str]) -> None:
-    from govstack_conform.cli_common import fail
+    from govstack_conform.cli.common import fail
     from govstack_conform.exitcodes import ExitCode
 
     exit_ = fail("the product said \x1b[2J\x1b[31mRED\x1b[0m\nand more", ExitCode.UNUSABLE)

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from hostile_servers import BEHAVIOURS, HOSTILE_SPEC, XSS, HostileServer, hostile_server
 
-from govstack_conform.contracts import load_spec_files
-from govstack_conform.engine.auth import Credentials
+from govstack_conform.contracts.load import load_spec_files
+from govstack_conform.contracts.model import Contract
 from govstack_conform.engine.cases import Auth, Case, CaseKind, Expect, RequestPlan, Step
 from govstack_conform.engine.options import RunOptions
-from govstack_conform.engine.session import Target, run
-from govstack_conform.model import Contract
-from govstack_conform.results import CaseResult, Outcome, RunResults, Verdict, to_dict
+from govstack_conform.engine.results import CaseResult, Outcome, RunResults, Verdict, to_dict
+from govstack_conform.engine.run.auth import Credentials
+from govstack_conform.engine.run.session import Target, run
 
 TOKEN = "hostile-SECRET-bearer-93ac1"
 Ran = tuple[RunResults, HostileServer, int]  # results, the server, requests it had seen before the run

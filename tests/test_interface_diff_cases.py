@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from govstack_conform.contracts import load_spec_files
+from govstack_conform.contracts.load import load_spec_files
 from govstack_conform.interface_diff import DiffReport, Finding, Impact, diff_contracts
 from govstack_conform.interface_diff.compare import shape
 

@@ -10,7 +10,7 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from govstack_conform.cli import app
-from govstack_conform.store import ENV_CACHE, ENV_SPECS
+from govstack_conform.contracts.store import ENV_CACHE, ENV_SPECS
 
 
 @pytest.fixture(autouse=True)

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from govstack_conform.contracts import load_contract, load_spec_files
+from govstack_conform.contracts.load import load_contract, load_spec_files
+from govstack_conform.contracts.model import Contract
 from govstack_conform.interface_diff import DiffReport, Impact, diff_contracts
-from govstack_conform.model import Contract
 
 
 @pytest.fixture(scope="module")

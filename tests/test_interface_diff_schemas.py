@@ -9,10 +9,10 @@ import pytest
 import yaml
 from test_interface_diff_cases import GET, ITEM, NEW_ITEM, POST, Spec, base_spec, codes, get_op, only, post_op, run_diff
 
-from govstack_conform.contracts import load_spec_files
+from govstack_conform.contracts.load import load_spec_files
+from govstack_conform.contracts.model import Schema
 from govstack_conform.interface_diff import Impact
 from govstack_conform.interface_diff.schema_compat import compare_schemas
-from govstack_conform.model import Schema
 
 
 def new_item(s: Spec) -> Spec:

@@ -13,9 +13,8 @@ from typing import Any
 
 import pytest
 
-from govstack_conform import schemas
-from govstack_conform.errors import SpecError
-from govstack_conform.loader import (
+from govstack_conform.contracts import schemas
+from govstack_conform.contracts.loader import (
     LoadedDocument,
     fetch_spec,
     load_document,
@@ -23,8 +22,9 @@ from govstack_conform.loader import (
     load_url,
     require_readable,
 )
-from govstack_conform.loader import refs as refs_module
-from govstack_conform.model import Severity
+from govstack_conform.contracts.loader import refs as refs_module
+from govstack_conform.contracts.model import Severity
+from govstack_conform.errors import SpecError
 
 SPEC_HEAD = "openapi: 3.0.3\ninfo: {title: T, version: '1'}\n"
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from govstack_conform import schemas
-from govstack_conform.loader import LoadedDocument, build_contract, load_document
-from govstack_conform.model import Contract, Operation, Schema, Severity, SpecDefect
+from govstack_conform.contracts import schemas
+from govstack_conform.contracts.loader import LoadedDocument, build_contract, load_document
+from govstack_conform.contracts.model import Contract, Operation, Schema, Severity, SpecDefect
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from govstack_conform import schemas
-from govstack_conform.loader import LoadedDocument, load_document, load_files
-from govstack_conform.model import Operation, Severity, SpecDefect
+from govstack_conform.contracts import schemas
+from govstack_conform.contracts.loader import LoadedDocument, load_document, load_files
+from govstack_conform.contracts.model import Operation, Severity, SpecDefect
 
 SPEC_30 = """
 openapi: 3.0.3

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from govstack_conform import schemas
-from govstack_conform.loader import load_document, merge
-from govstack_conform.loader.parse import read_document
+from govstack_conform.contracts import schemas
+from govstack_conform.contracts.loader import load_document, merge
+from govstack_conform.contracts.loader.parse import read_document
 
 # Damage a real spec might carry: wrong shapes, broken refs, invalid keywords.
 DAMAGE: list[Any] = [

@@ -16,9 +16,9 @@ import httpx
 import pytest
 from test_mock_helpers import body_problems
 
-from govstack_conform.loader import build_contract
+from govstack_conform.contracts.loader import build_contract
+from govstack_conform.contracts.model import Contract
 from govstack_conform.mock import MockOptions, MockServer, serve_in_thread
-from govstack_conform.model import Contract
 
 SPEC = """\
 openapi: 3.0.3

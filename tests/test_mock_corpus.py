@@ -10,13 +10,13 @@ import httpx
 import pytest
 from test_mock_helpers import Req, body_problems, valid_request
 
-from govstack_conform import schemas
-from govstack_conform.catalog import load_catalog
-from govstack_conform.contracts import load_contract
+from govstack_conform.contracts import schemas
+from govstack_conform.contracts.catalog import load_catalog
+from govstack_conform.contracts.load import load_contract
+from govstack_conform.contracts.model import Contract
 from govstack_conform.datagen import GenerationError
 from govstack_conform.mock import MockServer, serve_in_thread
 from govstack_conform.mock.responses import success_status
-from govstack_conform.model import Contract
 
 RELEASES = [f"{bb.key}@{r.ref}" for bb in load_catalog().bbs for r in bb.releases]
 

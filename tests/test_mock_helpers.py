@@ -13,12 +13,12 @@ from urllib.parse import parse_qsl, quote
 
 import httpx
 
-from govstack_conform import schemas
+from govstack_conform.contracts import schemas
+from govstack_conform.contracts.model import Contract, Operation
 from govstack_conform.datagen import generate, generate_parameter
 from govstack_conform.mock import Credentials
 from govstack_conform.mock.responses import pick_media
 from govstack_conform.mock.validate import is_json
-from govstack_conform.model import Contract, Operation
 
 
 @dataclass

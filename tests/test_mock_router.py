@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from govstack_conform.contracts.model import Operation, Parameter
 from govstack_conform.mock.router import Router
 from govstack_conform.mock.state import find_id, id_candidates, infer_roles, overlay, with_id
-from govstack_conform.model import Operation, Parameter
 
 
 def op(method: str, path: str, *query: str) -> Operation:

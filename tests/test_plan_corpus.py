@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from govstack_conform import schemas
-from govstack_conform.catalog import load_catalog
-from govstack_conform.contracts import load_contract
+from govstack_conform.contracts import schemas
+from govstack_conform.contracts.catalog import load_catalog
+from govstack_conform.contracts.load import load_contract
+from govstack_conform.contracts.loader import load_files
+from govstack_conform.contracts.model import Contract
 from govstack_conform.engine.cases import Case, CaseKind, Expect
-from govstack_conform.engine.plan import plan_contract, plan_to_json
-from govstack_conform.engine.plan_request import pick_media
-from govstack_conform.loader import load_files
-from govstack_conform.model import Contract
+from govstack_conform.engine.plan.planner import plan_contract, plan_to_json
+from govstack_conform.engine.plan.request import pick_media
 
 
 @pytest.fixture(scope="module")

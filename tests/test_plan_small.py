@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from plan_contracts import BROKEN, ORDERS, PETS, contract_from
 
-from govstack_conform import schemas
+from govstack_conform.contracts import schemas
+from govstack_conform.contracts.model import Contract, Operation
 from govstack_conform.engine.cases import Auth, Case, CaseKind, Expect
-from govstack_conform.engine.plan import plan_contract, plan_to_json
-from govstack_conform.engine.plan_request import pick_media
+from govstack_conform.engine.plan.planner import plan_contract, plan_to_json
+from govstack_conform.engine.plan.request import pick_media
 from govstack_conform.engine.testdata import TestData, load_testdata
-from govstack_conform.model import Contract, Operation
 
 
 @pytest.fixture(scope="module")
@@ -297,7 +297,7 @@ def test_plan_json_is_stable_and_complete(pets_plan: list[Case]) -> None:
 def test_clashing_names_get_numbered_suffixes(pets_plan: list[Case]) -> None:
     from dataclasses import replace
 
-    from govstack_conform.engine.plan import _unique
+    from govstack_conform.engine.plan.planner import _unique
 
     base = replace(pets_plan[0], case_id="")
     out = _unique([base, base, base])

@@ -22,13 +22,13 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from govstack_conform.cli import app
-from govstack_conform.config import load_config
-from govstack_conform.config_schema import AUTH, BB_ONLY, DEFAULTS_ONLY, PRODUCT, SHARED, WAIVER
-from govstack_conform.contracts import load_spec_files
-from govstack_conform.engine.plan import plan_contract
+from govstack_conform.config.file import load_config
+from govstack_conform.config.schema import AUTH, BB_ONLY, DEFAULTS_ONLY, PRODUCT, SHARED, WAIVER
+from govstack_conform.contracts.load import load_spec_files
+from govstack_conform.contracts.loader import load_document
+from govstack_conform.engine.plan.planner import plan_contract
 from govstack_conform.engine.testdata import load_testdata
 from govstack_conform.errors import ConfigError, ConformError, SpecError
-from govstack_conform.loader import load_document
 
 BOUNDED = settings(
     max_examples=120,
@@ -58,7 +58,7 @@ def no_hang(seconds: float = HARD_LIMIT_S) -> Iterator[None]:
 
 def one_line(message: str) -> None:
     """A message the CLI prints as one line (it folds whitespace the input itself may carry, as in a key)."""
-    from govstack_conform.report.text import one_line as folded
+    from govstack_conform.text import one_line as folded
 
     printed = folded(message)
     assert printed and "Traceback" not in printed and len(printed) < 2000, message

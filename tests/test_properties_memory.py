@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 from hostile_servers import spec_for
 
-from govstack_conform.contracts import load_spec_files
+from govstack_conform.contracts.load import load_spec_files
+from govstack_conform.contracts.model import Contract
 from govstack_conform.engine.cases import Auth, Case, CaseKind, Expect, RequestPlan, Step
-from govstack_conform.engine.journal import open_journal, read_journal
 from govstack_conform.engine.options import RunOptions
-from govstack_conform.engine.session import Target, journal_target, run
-from govstack_conform.model import Contract
-from govstack_conform.results import Verdict
+from govstack_conform.engine.results import Verdict
+from govstack_conform.engine.run.journal import open_journal, read_journal
+from govstack_conform.engine.run.session import Target, journal_target, run
 
 N = 400
 KB = 1024

@@ -17,11 +17,11 @@ import typer
 import yaml
 from typer.testing import CliRunner
 
-from govstack_conform import cli_report
-from govstack_conform.report.compliance import assess
+from govstack_conform.assessment.compliance import assess
+from govstack_conform.cli import report as cli_report
+from govstack_conform.engine.results import write_json
 from govstack_conform.report.publish import PublishError, publish
 from govstack_conform.report.redact import redact_results
-from govstack_conform.results import write_json
 
 KEY = "platform-key-9f8e7d"
 FIELDS = {"buildingBlock", "testSuite", "testApp", "sourceBranch", "version"}

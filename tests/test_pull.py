@@ -15,12 +15,12 @@ from urllib.parse import unquote
 import pytest
 from typer.testing import CliRunner
 
-from govstack_conform import catalog as catalog_mod
-from govstack_conform.catalog import CatalogFile, load_catalog
 from govstack_conform.cli import app
+from govstack_conform.contracts import catalog as catalog_mod
+from govstack_conform.contracts.catalog import CatalogFile, load_catalog
+from govstack_conform.contracts.pull import pull, select_files
+from govstack_conform.contracts.store import ENV_CACHE, ENV_SPECS, sha256_file
 from govstack_conform.errors import StoreError
-from govstack_conform.pull import pull, select_files
-from govstack_conform.store import ENV_CACHE, ENV_SPECS, sha256_file
 
 SELECTION = ["consent@23Q4", "gis@23Q4", "registration"]  # 11 files, several directories
 VICTIM = "gis/23Q4/GovStack_GISBB_queryGIS-1.1.0-swagger-2.yaml"  # in the middle of the selection

@@ -10,8 +10,8 @@ import report_fixture as fx
 import typer
 from typer.testing import CliRunner
 
-from govstack_conform import cli_report
-from govstack_conform.results import Verdict, read_json, write_json
+from govstack_conform.cli import report as cli_report
+from govstack_conform.engine.results import Verdict, read_json, write_json
 
 
 def _root() -> typer.Typer:

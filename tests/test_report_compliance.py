@@ -8,12 +8,12 @@ from datetime import date
 import pytest
 import report_fixture as fx
 
+from govstack_conform.assessment.compliance import ApiLevel, Fulfillment, assess
+from govstack_conform.assessment.waivers import Waiver, apply_waivers
 from govstack_conform.engine.cases import Level
+from govstack_conform.engine.results import BBResult, Outcome, RunResults, SpecFileRef, Verdict
 from govstack_conform.errors import ReportError
-from govstack_conform.report.compliance import ApiLevel, Fulfillment, assess
 from govstack_conform.report.render import diff, merge
-from govstack_conform.report.waivers import Waiver, apply_waivers
-from govstack_conform.results import BBResult, Outcome, RunResults, SpecFileRef, Verdict
 
 
 def _bb(results: RunResults, name: str) -> BBResult:

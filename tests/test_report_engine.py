@@ -9,14 +9,14 @@ import jsonschema
 import pytest
 import report_fixture as fx
 
-from govstack_conform.contracts import load_selected
+from govstack_conform.assessment.compliance import assess
+from govstack_conform.contracts.load import load_selected
 from govstack_conform.engine.options import RunOptions
-from govstack_conform.engine.session import Target, run
+from govstack_conform.engine.results import RunResults
+from govstack_conform.engine.run.session import Target, run
 from govstack_conform.mock import MockOptions, serve_in_thread
-from govstack_conform.report.compliance import assess
-from govstack_conform.report.json_format import schema
+from govstack_conform.report.formats.json import schema
 from govstack_conform.report.render import render
-from govstack_conform.results import RunResults
 
 
 @pytest.fixture(scope="module")

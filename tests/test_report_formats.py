@@ -15,13 +15,13 @@ import jsonschema
 import pytest
 import report_fixture as fx
 
+from govstack_conform.assessment.compliance import assess
+from govstack_conform.engine.results import from_dict, read_json, to_dict, write_json
 from govstack_conform.errors import UsageError
-from govstack_conform.report.base import FORMATS, get_formats
-from govstack_conform.report.compliance import assess
-from govstack_conform.report.json_format import schema
+from govstack_conform.report.formats.base import FORMATS, get_formats
+from govstack_conform.report.formats.json import schema
 from govstack_conform.report.redact import redact_results
 from govstack_conform.report.render import render
-from govstack_conform.results import from_dict, read_json, to_dict, write_json
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import report_fixture as fx
 
-from govstack_conform.report.evidence import write_evidence
+from govstack_conform.engine.results import RunResults
+from govstack_conform.report.evidence.bundle import write_evidence
 from govstack_conform.report.render import render
-from govstack_conform.results import RunResults
 
 
 def _leaky() -> RunResults:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from govstack_conform.engine.cases import Case, CaseKind, Expect, Level, RequestPlan, Step
-from govstack_conform.engine.journal import (
+from govstack_conform.engine.results import CaseResult, CheckResult, Outcome, Verdict
+from govstack_conform.engine.run.journal import (
     JOURNAL_NAME,
     Journal,
     PlannedTarget,
@@ -17,7 +18,6 @@ from govstack_conform.engine.journal import (
     read_journal,
 )
 from govstack_conform.errors import ConfigError
-from govstack_conform.results import CaseResult, CheckResult, Outcome, Verdict
 
 
 def cases(n: int, seed_word: str = "a") -> tuple[Case, ...]:

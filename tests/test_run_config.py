@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from govstack_conform import contracts
 from govstack_conform.cli import app
+from govstack_conform.contracts import load as contracts
 from govstack_conform.mock import MockOptions
 from govstack_conform.mock.server import MockServer, serve_in_thread
 

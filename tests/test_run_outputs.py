@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from govstack_conform import contracts
 from govstack_conform.cli import app
+from govstack_conform.contracts import load as contracts
 from govstack_conform.mock import MockOptions
 from govstack_conform.mock.server import serve_in_thread
-from govstack_conform.report.evidence import PRIVATE_NAME, PUBLIC_NAME
+from govstack_conform.report.evidence.bundle import PRIVATE_NAME, PUBLIC_NAME
 
 TOKEN = "RUN-OUTPUTS-SECRET-5c2e9"
 

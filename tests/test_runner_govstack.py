@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from govstack_conform.catalog import load_catalog
-from govstack_conform.contracts import load_contract
-from govstack_conform.engine.auth import Credentials
-from govstack_conform.engine.judge import exit_code
+from govstack_conform.contracts.catalog import load_catalog
+from govstack_conform.contracts.load import load_contract
 from govstack_conform.engine.options import RunOptions
-from govstack_conform.engine.session import Target, run
+from govstack_conform.engine.results import Outcome, RunResults, Verdict
+from govstack_conform.engine.run.auth import Credentials
+from govstack_conform.engine.run.judge import exit_code
+from govstack_conform.engine.run.session import Target, run
 from govstack_conform.exitcodes import ExitCode
 from govstack_conform.mock import MockOptions, serve_in_thread
-from govstack_conform.results import Outcome, RunResults, Verdict
 
 TOKEN = "mock-SECRET-token-31337"
 KEY = "mock-SECRET-key-31337"

@@ -13,16 +13,16 @@ from pathlib import Path
 import pytest
 from servers import BREAKS, PETS_SPEC, TOKEN, pets_app, serve
 
-from govstack_conform.contracts import load_spec_files
-from govstack_conform.engine.auth import Credentials
+from govstack_conform.contracts.load import load_spec_files
+from govstack_conform.contracts.model import Contract
 from govstack_conform.engine.cases import CaseKind
-from govstack_conform.engine.judge import exit_code
 from govstack_conform.engine.options import RunOptions
-from govstack_conform.engine.session import Target, run
+from govstack_conform.engine.results import Outcome, RunResults, Verdict, to_dict, write_json
+from govstack_conform.engine.run.auth import Credentials
+from govstack_conform.engine.run.judge import exit_code
+from govstack_conform.engine.run.session import Target, run
 from govstack_conform.engine.testdata import load_testdata
 from govstack_conform.exitcodes import ExitCode
-from govstack_conform.model import Contract
-from govstack_conform.results import Outcome, RunResults, Verdict, to_dict, write_json
 
 # The budget sits far above normal answers on a loaded machine and far below the deliberately slow one.
 OPTIONS = RunOptions(credentials=Credentials(bearer=TOKEN), latency_budget_ms=1500)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from govstack_conform import schemas
-from govstack_conform.loader import load_files
-from govstack_conform.model import Contract, Schema
+from govstack_conform.contracts import schemas
+from govstack_conform.contracts.loader import load_files
+from govstack_conform.contracts.model import Contract, Schema
 
 SPEC = """\
 openapi: 3.0.3

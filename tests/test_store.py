@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from govstack_conform.catalog import CatalogFile, load_catalog
+from govstack_conform.contracts.catalog import CatalogFile, load_catalog
+from govstack_conform.contracts.store import ENV_CACHE, ENV_SPECS, StoreSource, cache_specs_dir, resolve_store
 from govstack_conform.errors import ConfigError, StoreError
 from govstack_conform.exitcodes import ExitCode
-from govstack_conform.store import ENV_CACHE, ENV_SPECS, StoreSource, cache_specs_dir, resolve_store
 
 
 @pytest.fixture

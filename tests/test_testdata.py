@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from govstack_conform.contracts.model import Operation
 from govstack_conform.engine.testdata import TestData, load_testdata
 from govstack_conform.errors import ConfigError
 from govstack_conform.exitcodes import ExitCode
-from govstack_conform.model import Operation
 
 
 def make_op(

@@ -13,12 +13,12 @@ import random
 from typing import Any
 from urllib.parse import quote
 
+from govstack_conform.contracts.model import Contract, Parameter, Schema
+from govstack_conform.contracts.schemas import SchemaUnusable
 from govstack_conform.datagen.facts import GenerationError, holds, violations
 from govstack_conform.datagen.incremental import checked_request
 from govstack_conform.datagen.mutate import KINDS, Mutation, mutations
 from govstack_conform.datagen.values import Generator, TooDeep, copy_json
-from govstack_conform.model import Contract, Parameter, Schema
-from govstack_conform.schemas import SchemaUnusable
 
 __all__ = ["KINDS", "GenerationError", "Mutation", "copy_json", "generate", "generate_parameter", "mutations"]
 

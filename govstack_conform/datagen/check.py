@@ -16,9 +16,9 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from govstack_conform import schemas
+from govstack_conform.contracts import schemas
+from govstack_conform.contracts.model import Contract, Schema
 from govstack_conform.datagen.fastval import clean, fast_validator, one_reading, run_clean, state_for
-from govstack_conform.model import Contract, Schema
 
 _CACHE_LIMIT = 20000
 

@@ -12,11 +12,11 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from govstack_conform import schemas
+from govstack_conform.contracts import schemas
+from govstack_conform.contracts.model import Contract, Schema
+from govstack_conform.contracts.schemas import SchemaUnusable, Violation, child, resolve
 from govstack_conform.datagen.check import is_valid
 from govstack_conform.errors import ConformError
-from govstack_conform.model import Contract, Schema
-from govstack_conform.schemas import SchemaUnusable, Violation, child, resolve
 
 JSON_TYPES = ("object", "array", "string", "integer", "number", "boolean", "null")
 

@@ -22,8 +22,8 @@ from urllib.parse import quote, urljoin
 
 from jsonschema import validators as jsonschema_validators
 
-from govstack_conform import schemas
-from govstack_conform.model import Contract, Schema
+from govstack_conform.contracts import schemas
+from govstack_conform.contracts.model import Contract, Schema
 
 # Keywords beside a `$ref` that no OAS 3.0 validator acts on: with only these, "siblings applied"
 # and "siblings ignored" walk the same keywords and so give the same errors.

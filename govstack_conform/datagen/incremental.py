@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from govstack_conform.contracts.model import Contract, Schema
 from govstack_conform.datagen.check import memo_key, memo_of, remember
 from govstack_conform.datagen.facts import holds
 from govstack_conform.datagen.fastval import State, fast_validator, run_clean, state_for
-from govstack_conform.model import Contract, Schema
 
 
 class Variants:

@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from govstack_conform.contracts.model import Contract, Schema
+from govstack_conform.contracts.schemas import SchemaUnusable
 from govstack_conform.datagen.facts import Facts, GenerationError, absorb, facts_for, holds, json_type_of
 from govstack_conform.datagen.incremental import Variants
 from govstack_conform.datagen.regex import matches
 from govstack_conform.datagen.values import copy_json
-from govstack_conform.model import Contract, Schema
-from govstack_conform.schemas import SchemaUnusable
 
 KINDS = (
     "missing-required",

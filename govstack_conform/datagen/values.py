@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from govstack_conform.contracts.model import Contract, Schema
+from govstack_conform.contracts.schemas import SchemaUnusable
 from govstack_conform.datagen import scalars
 from govstack_conform.datagen.facts import (
     Choice,
@@ -21,8 +23,6 @@ from govstack_conform.datagen.facts import (
     type_allows,
 )
 from govstack_conform.datagen.regex import matches
-from govstack_conform.model import Contract, Schema
-from govstack_conform.schemas import SchemaUnusable
 
 REF_REPEATS = 2  # how often the same $ref target may be open on one path (recursion limit)
 MAX_DEPTH = 32  # absolute nesting limit, whatever the refs

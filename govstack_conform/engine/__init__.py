@@ -1,1 +1,4 @@
-"""The conformance engine: plan cases from a contract, send them, judge the answers."""
+"""Engine layer: plan cases from a contract, send them, judge the answers (plan/, checks/, run/).
+
+May import datagen and contracts; never assessment, report, config, app or cli.
+"""

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from govstack_conform.engine.auth import Credentials
+from govstack_conform.engine.run.auth import Credentials
 from govstack_conform.errors import ConfigError
 
 DEFAULT_CONCURRENCY = 8
@@ -140,7 +140,7 @@ class RunOptions:
 
     def record(self) -> dict[str, Any]:
         """What goes into results.json `options`: no secret, only what changes results."""
-        from govstack_conform.engine.auth import is_secret_name
+        from govstack_conform.engine.run.auth import is_secret_name
 
         return {
             "concurrency": self.concurrency,

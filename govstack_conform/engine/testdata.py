@@ -31,8 +31,8 @@ from typing import Any
 
 import yaml
 
+from govstack_conform.contracts.model import Contract, Operation
 from govstack_conform.errors import ConfigError
-from govstack_conform.model import Contract, Operation
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
 _STRUCTURED_KEYS = frozenset({"parameters", "operations"})

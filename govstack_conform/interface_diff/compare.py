@@ -29,11 +29,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from govstack_conform.contracts.model import Contract, Operation, Parameter, SpecDefect
 from govstack_conform.interface_diff import messages as msg
 from govstack_conform.interface_diff.findings import DiffReport, Finding, Impact, location
 from govstack_conform.interface_diff.responses import compare_request_body, compare_responses
 from govstack_conform.interface_diff.schema_compat import SchemaCache, compare_schemas
-from govstack_conform.model import Contract, Operation, Parameter, SpecDefect
 
 _PARAM = re.compile(r"\{([^{}/]*)\}")
 # OpenAPI: header parameters with these names are ignored (they are described elsewhere).

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from govstack_conform.model import Schema
+from govstack_conform.contracts.model import Schema
 
 
 class Impact(StrEnum):

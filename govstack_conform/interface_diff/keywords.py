@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from govstack_conform.model import Schema
-from govstack_conform.schemas import child
+from govstack_conform.contracts.model import Schema
+from govstack_conform.contracts.schemas import child
 
 # Keywords that do not restrict the instance: a schema made only of these accepts anything.
 ANNOTATIONS = frozenset(

@@ -8,10 +8,10 @@ error status is info.
 
 from __future__ import annotations
 
+from govstack_conform.contracts.model import Contract, MediaType, Operation, Response
 from govstack_conform.interface_diff import messages as msg
 from govstack_conform.interface_diff.findings import Finding, Impact, location
 from govstack_conform.interface_diff.schema_compat import SchemaCache, compare_schemas
-from govstack_conform.model import Contract, MediaType, Operation, Response
 
 
 def _norm(media_type: str) -> str:

@@ -17,11 +17,11 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from govstack_conform.contracts.model import Contract, Schema
+from govstack_conform.contracts.schemas import SchemaUnusable, child, resolve
 from govstack_conform.interface_diff import keywords as kws
 from govstack_conform.interface_diff.findings import Impact
 from govstack_conform.interface_diff.schema_keywords import KeywordChecks
-from govstack_conform.model import Contract, Schema
-from govstack_conform.schemas import SchemaUnusable, child, resolve
 
 MAX_DEPTH = 24
 MAX_STEPS = 20000

@@ -6,10 +6,10 @@ conjunctions (sub must fit in sup) and records what does not fit through `_add`.
 
 from __future__ import annotations
 
+from govstack_conform.contracts.model import Contract, Schema
+from govstack_conform.contracts.schemas import SchemaUnusable, child
 from govstack_conform.interface_diff import keywords as kws
 from govstack_conform.interface_diff.findings import Impact
-from govstack_conform.model import Contract, Schema
-from govstack_conform.schemas import SchemaUnusable, child
 
 
 class KeywordChecks:

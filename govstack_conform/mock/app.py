@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from govstack_conform.contracts.model import Contract, MediaType, Operation
 from govstack_conform.mock import responses as R
 from govstack_conform.mock.options import Credentials, Journal, MockOptions, log
 from govstack_conform.mock.router import Router
@@ -35,7 +36,6 @@ from govstack_conform.mock.state import (
     with_id,
 )
 from govstack_conform.mock.validate import Rejection, check_parameters, read_body
-from govstack_conform.model import Contract, MediaType, Operation
 
 access_log = logging.getLogger("govstack_conform.mock.access")
 MAX_BODY = 16 * 1024 * 1024

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-from govstack_conform import schemas
+from govstack_conform.contracts import schemas
+from govstack_conform.contracts.model import Contract, Header, MediaType, Operation, Response
 from govstack_conform.datagen import GenerationError, generate
 from govstack_conform.mock.options import Journal
 from govstack_conform.mock.validate import is_json
-from govstack_conform.model import Contract, Header, MediaType, Operation, Response
 
 # 4xx codes with a meaning of their own: never the answer to "your input is invalid".
 _SPECIAL_4XX = frozenset({401, 403, 404, 405, 406, 407, 408, 409, 410, 412, 413, 415, 429})

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote
 
-from govstack_conform.model import Operation
+from govstack_conform.contracts.model import Operation
 
 _PARAM = re.compile(r"\{([^{}/]+)\}")
 

@@ -14,8 +14,8 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from govstack_conform.contracts.model import Operation, SecurityScheme
 from govstack_conform.mock.options import Credentials, Journal
-from govstack_conform.model import Operation, SecurityScheme
 
 REALM = 'realm="govstack-conform mock"'
 

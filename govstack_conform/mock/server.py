@@ -16,10 +16,10 @@ from typing import Any
 
 import uvicorn
 
+from govstack_conform.contracts.model import Contract
 from govstack_conform.errors import ConformError
 from govstack_conform.mock.app import MockApp, build_app
 from govstack_conform.mock.options import Credentials, Journal, MockOptions
-from govstack_conform.model import Contract
 
 
 class MockError(ConformError):

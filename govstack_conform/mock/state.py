@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from govstack_conform.model import Operation
+from govstack_conform.contracts.model import Operation
 
 _PARAM = re.compile(r"^\{([^{}/]+)\}$")
 _TEMPLATE_PARAM = re.compile(r"\{([^{}/]+)\}")

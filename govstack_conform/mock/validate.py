@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from govstack_conform import schemas
+from govstack_conform.contracts import schemas
+from govstack_conform.contracts.model import Contract, MediaType, Operation, Parameter, Schema
 from govstack_conform.mock.options import Journal
-from govstack_conform.model import Contract, MediaType, Operation, Parameter, Schema
 
 # Header parameters OpenAPI says to ignore: HTTP itself governs them.
 IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})

@@ -6,7 +6,7 @@ re-rendered, merged or diffed long after the run, from `results.json` alone.
 
 from __future__ import annotations
 
-from govstack_conform.report.compliance import Compliance, assess
-from govstack_conform.report.waivers import Waiver, apply_waivers
+from govstack_conform.assessment.compliance import Compliance, assess
+from govstack_conform.assessment.waivers import Waiver, apply_waivers
 
 __all__ = ["Compliance", "Waiver", "apply_waivers", "assess"]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from govstack_conform.results import BBResult, RunResults
+from govstack_conform.engine.results import BBResult, RunResults
 
 
 @dataclass(frozen=True)

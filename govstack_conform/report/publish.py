@@ -15,11 +15,11 @@ from dataclasses import dataclass
 import httpx
 import yaml
 
+from govstack_conform.assessment.compliance import assess
+from govstack_conform.engine.results import RunResults
 from govstack_conform.errors import ReportError, UsageError
-from govstack_conform.report.compliance import assess
-from govstack_conform.report.cucumber import CucumberFormat
+from govstack_conform.report.formats.cucumber import CucumberFormat
 from govstack_conform.report.redact import redact_results
-from govstack_conform.results import RunResults
 
 DEFAULT_TEST_SUITE = "govstack-conform"
 TIMEOUT_S = 60.0

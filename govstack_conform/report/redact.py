@@ -12,8 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from govstack_conform.engine.auth import is_secret_name
-from govstack_conform.results import (
+from govstack_conform.engine.results import (
     BBResult,
     CaseResult,
     CheckResult,
@@ -23,6 +22,7 @@ from govstack_conform.results import (
     RecordedResponse,
     RunResults,
 )
+from govstack_conform.engine.run.auth import is_secret_name
 
 REDACTED = "[REDACTED]"
 

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from govstack_conform.assessment.compliance import NOT_RUN, PLATFORM_FAILED, assess, case_view
+from govstack_conform.engine.results import BBResult, CaseResult, OperationResult, RunResults, Verdict
 from govstack_conform.errors import ReportError
-from govstack_conform.report.base import get_formats
-from govstack_conform.report.compliance import NOT_RUN, PLATFORM_FAILED, assess, case_view
+from govstack_conform.report.formats.base import get_formats
 from govstack_conform.report.redact import redact_results
-from govstack_conform.results import BBResult, CaseResult, OperationResult, RunResults, Verdict
 
 
 def render(results: RunResults, formats: Sequence[str], out_dir: Path, secrets: Iterable[str] = ()) -> list[Path]:

@@ -1,0 +1,144 @@
+"""Operations a product declares it leaves out by design, and per-BB waivers from the config.
+
+A declared operation's cases are not sent; they are reported SKIPPED with the declared reason, and
+so is every other case whose steps touch a declared operation (a create-read-delete sequence cannot
+pass without its delete). Nothing is ever failed or passed on a declaration: the compliance model
+counts a skipped operation as NA that prevents API Level 2, so a declaration cannot buy a better
+verdict, only an honest "not offered" instead of a misleading failure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from govstack_conform.assessment.waivers import apply_waivers
+from govstack_conform.config.file import Config, NotImplementedDecl
+from govstack_conform.config.schema import suggest
+from govstack_conform.contracts.model import Contract
+from govstack_conform.engine.cases import Case
+from govstack_conform.engine.results import BBResult, CaseResult, RunResults, Verdict
+from govstack_conform.errors import ConfigError
+
+if TYPE_CHECKING:
+    from govstack_conform.engine.options import RunOptions
+    from govstack_conform.engine.run.session import Target
+
+PREFIX = "declared not implemented by the product"
+
+
+@dataclass(frozen=True)
+class Declared:
+    """The split of a BB's planned cases by a declaration."""
+
+    kept: tuple[Case, ...]  # to run
+    skipped: tuple[Case, ...]  # not sent: they need a declared operation
+    operations: frozenset[str]  # keys of the declared operations
+    reason: str
+    order: tuple[str, ...]  # case ids in plan order, to put results back in that order
+
+
+def declared_operations(contract: Contract, decl: NotImplementedDecl) -> frozenset[str]:
+    """Keys of the operations `decl` names; ConfigError for a name or tag the contract does not have."""
+    keys: set[str] = set()
+    names = [op.key for op in contract.operations] + [op.operation_id for op in contract.operations if op.operation_id]
+    for name in decl.operations:
+        norm = _op_key(name)
+        op = contract.operation(norm)
+        if op is None:
+            raise ConfigError(f"not_implemented: {contract.label} has no operation {name!r}{suggest(norm, names)}")
+        keys.add(op.key)
+    tags = sorted({t for op in contract.operations for t in op.tags})
+    lowered = {t.lower(): t for t in tags}
+    for tag in decl.tags:
+        if tag.lower() not in lowered:
+            raise ConfigError(f"not_implemented: {contract.label} has no tag {tag!r}{suggest(tag, tags)}")
+        keys.update(op.key for op in contract.operations if any(t.lower() == tag.lower() for t in op.tags))
+    return frozenset(keys)
+
+
+def _op_key(name: str) -> str:
+    parts = name.split(None, 1)
+    if len(parts) == 2 and parts[1].startswith("/"):
+        return f"{parts[0].upper()} {parts[1].strip()}"
+    return name.strip()
+
+
+def split_declared(contract: Contract, cases: Sequence[Case], decl: NotImplementedDecl | None) -> Declared:
+    """Which cases to run and which to report as skipped because they need a declared operation."""
+    order = tuple(c.case_id for c in cases)
+    if decl is None:
+        return Declared(tuple(cases), (), frozenset(), "", order)
+    ops = declared_operations(contract, decl)
+    skipped = tuple(c for c in cases if c.operation in ops or any(s.operation in ops for s in c.steps))
+    gone = {c.case_id for c in skipped}
+    return Declared(tuple(c for c in cases if c.case_id not in gone), skipped, ops, decl.reason, order)
+
+
+def apply_declared(bb: BBResult, declared: Declared) -> BBResult:
+    """Put the skipped cases back (in plan order) and mark the declared operations SKIPPED with the reason."""
+    if not declared.operations:
+        return bb
+    reason = f"{PREFIX}: {declared.reason}"
+    results = {c.case_id: c for c in bb.cases}
+    for c in declared.skipped:
+        why = reason
+        if c.operation not in declared.operations:
+            needs = sorted({s.operation for s in c.steps if s.operation in declared.operations})
+            why = f"{PREFIX} ({', '.join(needs)}), which this case needs: {declared.reason}"
+        results[c.case_id] = CaseResult(
+            c.case_id, c.operation, c.kind, c.name, c.description, Verdict.SKIPPED, reason=why
+        )
+    rank = {cid: i for i, cid in enumerate(declared.order)}
+    cases = tuple(sorted(results.values(), key=lambda c: rank.get(c.case_id, len(rank))))
+    ops = []
+    for o in bb.operations:
+        if o.key in declared.operations:
+            o = dataclasses.replace(o, verdict=Verdict.SKIPPED, reason=reason)
+        elif o.verdict is Verdict.SKIPPED and any(c.operation == o.key for c in declared.skipped):
+            o = dataclasses.replace(o, reason=f"every case of it needs a declared operation: {reason}")
+        ops.append(o)
+    return dataclasses.replace(bb, cases=cases, operations=tuple(ops))
+
+
+def apply_config_waivers(results: RunResults, config: Config, today: date) -> RunResults:
+    """Apply [[waivers]] to every BB and [[bb.<key>.waivers]] to that BB only; one combined listing."""
+    bbs = []
+    listed: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for bb in results.results:
+        mine = config.waivers_for(bb.bb)
+        part = apply_waivers(dataclasses.replace(results, results=(bb,)), mine, today)
+        bbs.append(part.results[0])
+        scoped = set(config.waivers)
+        for w, entry in zip(mine, part.options["waivers"], strict=True):
+            scope = "*" if w in scoped else bb.bb
+            key = (scope, *sorted(w.to_dict().items()))
+            if key in listed:
+                listed[key]["matched"] += entry["matched"]
+            else:
+                listed[key] = {**entry, "bb": scope}
+    if not listed:
+        return results
+    options = {**dict(results.options), "waivers": list(listed.values()), "waivers_evaluated_on": today.isoformat()}
+    return dataclasses.replace(results, results=tuple(bbs), options=options)
+
+
+def prepare(
+    target: Target, options: RunOptions, *, shard_spec: str | None, decl: NotImplementedDecl | None
+) -> tuple[Target, Declared]:
+    """Plan a target's cases once, keep this shard's, set aside the declared ones: what `run` sends.
+
+    Run the returned Target, then `apply_declared(bb_result, declared)` puts the skipped cases back.
+    Sharding comes first, so a declared case is reported by the shard that owns its operation only.
+    """
+    from govstack_conform.assessment.gate import shard
+    from govstack_conform.engine.run.session import plan_target
+
+    cases = list(plan_target(target, options))
+    if shard_spec:
+        cases = shard(cases, shard_spec)
+    declared = split_declared(target.contract, cases, decl)
+    return dataclasses.replace(target, cases=declared.kept), declared

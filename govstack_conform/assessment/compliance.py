@@ -1,0 +1,335 @@
+"""The compliance model: what the results mean for each BB release, computed the same for every format.
+
+Waived failures count as met here (and only here); the results keep them as failures.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+from govstack_conform.assessment.waivers import expired
+from govstack_conform.engine.cases import Level
+from govstack_conform.engine.results import BBResult, CaseResult, Outcome, RunResults, Verdict
+from govstack_conform.text import one_line
+
+LEVEL_RULE = (
+    "GovStack API-compliance level: Level 2 when every service API requirement (one per operation of the "
+    "BB's API) is met; Level 1 when at least one is met; otherwise none. Operations the specification itself "
+    "makes untestable are excluded (NA); operations that were not run or ended in an error prevent Level 2. "
+    "Waived failures count as met and stay listed as waived."
+)
+COMPLIANCE_RULE = (
+    "Compliance % = REQUIRED checks met (waived failures included) / REQUIRED checks passed or failed; "
+    "untestable and skipped checks are not counted."
+)
+PLATFORM_RULE = (
+    "Case pass rate = passed / (passed + failed + not implemented + error), the GovStack compliance platform's "
+    "compatibility rule (a case passes when none of its steps failed); untestable and skipped cases are not sent."
+)
+
+# Verdicts the compliance platform sees as failed cases (a step FAILED), and the ones never sent to it.
+PLATFORM_FAILED = frozenset({Verdict.FAILED, Verdict.NOT_IMPLEMENTED, Verdict.ERROR})
+NOT_RUN = frozenset({Verdict.UNTESTABLE, Verdict.SKIPPED})
+VERDICT_ORDER = (
+    Verdict.PASSED,
+    Verdict.FAILED,
+    Verdict.NOT_IMPLEMENTED,
+    Verdict.UNTESTABLE,
+    Verdict.ERROR,
+    Verdict.SKIPPED,
+)
+
+
+class Fulfillment(IntEnum):
+    """As the GovStack compliance form encodes it."""
+
+    MET = 1
+    NOT_MET = 0
+    NA = -1
+
+
+class ApiLevel(IntEnum):
+    NONE = -1  # the form's NA
+    LEVEL_1 = 1
+    LEVEL_2 = 2
+
+
+STATUS_CODE = {Level.REQUIRED: 0, Level.RECOMMENDED: 1, Level.OPTIONAL: 2}
+
+
+@dataclass(frozen=True)
+class CaseView:
+    case: CaseResult
+    verdict: Verdict  # after waivers
+    waived: bool  # passes only because every failure is waived
+
+    @property
+    def failures(self) -> tuple[Any, ...]:
+        return tuple(c for c in self.case.checks if c.outcome is Outcome.FAILED)
+
+
+@dataclass(frozen=True)
+class OperationCompliance:
+    key: str
+    method: str
+    path: str
+    operation_id: str | None
+    verdict: Verdict  # after waivers
+    engine_verdict: Verdict
+    reason: str | None
+    waived: bool
+    cases: tuple[CaseView, ...]
+    case_counts: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class Requirement:
+    requirement: str
+    level: Level
+    fulfillment: Fulfillment
+    comment: str
+    operation: str | None = None
+    blocks_level_2: bool = False  # NA because not run / errored, not because of the spec
+
+    def to_form(self) -> dict[str, Any]:
+        return {
+            "requirement": self.requirement,
+            "comment": self.comment,
+            "fulfillment": int(self.fulfillment),
+            "status": STATUS_CODE[self.level],
+        }
+
+
+@dataclass(frozen=True)
+class CheckCounts:
+    met: int = 0
+    waived: int = 0
+    not_met: int = 0
+    untestable: int = 0
+    skipped: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return {k: getattr(self, k) for k in ("met", "waived", "not_met", "untestable", "skipped")}
+
+
+@dataclass(frozen=True)
+class BBCompliance:
+    result: BBResult
+    operations: tuple[OperationCompliance, ...]
+    operation_counts: Mapping[str, int]
+    case_counts: Mapping[str, int]
+    waived_cases: int
+    checks: Mapping[str, CheckCounts]  # by level value
+    compliance_pct: float | None
+    level: ApiLevel
+    level_reason: str
+    requirements: tuple[Requirement, ...]
+    case_pass_rate: float | None
+    conformant: bool
+
+    @property
+    def label(self) -> str:
+        return f"{self.result.bb}@{self.result.ref}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "bb": self.result.bb,
+            "ref": self.result.ref,
+            "platform_id": self.result.platform_id,
+            "target": self.result.target,
+            "operations": dict(self.operation_counts),
+            "cases": dict(self.case_counts),
+            "waived_cases": self.waived_cases,
+            "checks": {k: v.to_dict() for k, v in self.checks.items()},
+            "compliance_pct": None if self.compliance_pct is None else round(self.compliance_pct, 2),
+            "api_level": int(self.level),
+            "api_level_reason": self.level_reason,
+            "case_pass_rate": None if self.case_pass_rate is None else round(self.case_pass_rate, 2),
+            "conformant": self.conformant,
+            "operation_verdicts": {o.key: o.verdict.value for o in self.operations},
+        }
+
+
+@dataclass(frozen=True)
+class Compliance:
+    bbs: tuple[BBCompliance, ...]
+    expired_waivers: tuple[Mapping[str, Any], ...]
+    level_rule: str = LEVEL_RULE
+    compliance_rule: str = COMPLIANCE_RULE
+    platform_rule: str = PLATFORM_RULE
+
+    @property
+    def conformant(self) -> bool:
+        return all(b.conformant for b in self.bbs)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "conformant": self.conformant,
+            "level_rule": self.level_rule,
+            "compliance_rule": self.compliance_rule,
+            "platform_rule": self.platform_rule,
+            "expired_waivers": [dict(w) for w in self.expired_waivers],
+            "building_blocks": [b.to_dict() for b in self.bbs],
+        }
+
+
+def case_view(case: CaseResult) -> CaseView:
+    failures = [c for c in case.checks if c.outcome is Outcome.FAILED]
+    if case.verdict is Verdict.FAILED and failures and all(c.waived for c in failures):
+        return CaseView(case, Verdict.PASSED, True)
+    return CaseView(case, case.verdict, False)
+
+
+def _count(verdicts: Iterable[Verdict]) -> dict[str, int]:
+    c = Counter(verdicts)
+    return {v.value: c.get(v, 0) for v in VERDICT_ORDER}
+
+
+def _op_verdict(engine: Verdict, views: list[CaseView]) -> tuple[Verdict, bool]:
+    """The operation's verdict after waivers: a FAILED operation whose failures are all waived passes."""
+    if engine is not Verdict.FAILED or not any(v.case.verdict is Verdict.FAILED for v in views):
+        return engine, False
+    if any(v.verdict in PLATFORM_FAILED - {Verdict.ERROR} for v in views):
+        return engine, False
+    if any(v.verdict is Verdict.ERROR for v in views):
+        return Verdict.ERROR, True
+    return Verdict.PASSED, True
+
+
+def _op_requirement(op: OperationCompliance, title: str) -> Requirement:
+    name = f"{op.key}" + (f" ({op.operation_id})" if op.operation_id else "")
+    text = f"Service API: {name} behaves as the {title} API specification requires"
+    n = op.case_counts
+    run = sum(n[v.value] for v in VERDICT_ORDER if v not in NOT_RUN)
+    if op.verdict is Verdict.PASSED:
+        comment = f"{n['passed']} of {run} cases passed"
+        if op.waived:
+            why = sorted({c.waived or "" for v in op.cases for c in v.failures if c.waived})
+            comment += "; failures waived: " + "; ".join(one_line(w, 200) for w in why)
+        return Requirement(text, Level.REQUIRED, Fulfillment.MET, comment, op.key)
+    if op.verdict in (Verdict.FAILED, Verdict.NOT_IMPLEMENTED):
+        failed = [v for v in op.cases if v.verdict in PLATFORM_FAILED]
+        first = next((c for v in failed for c in v.failures if not c.waived), None)
+        comment = f"{op.verdict.value}: {len(failed)} of {run} cases failed"
+        if first is not None:
+            comment += f"; e.g. {first.check}: {one_line(first.message, 300)}"
+        return Requirement(text, Level.REQUIRED, Fulfillment.NOT_MET, comment, op.key)
+    reason = one_line(op.reason or next((v.case.reason for v in op.cases if v.case.reason), "") or "", 300)
+    blocks = op.verdict is not Verdict.UNTESTABLE
+    return Requirement(
+        text, Level.REQUIRED, Fulfillment.NA, f"{op.verdict.value}: {reason}".rstrip(": "), op.key, blocks
+    )
+
+
+def _practice_requirements(views: list[CaseView]) -> list[Requirement]:
+    """One RECOMMENDED / OPTIONAL requirement per named check of that level, over all operations."""
+    by_check: dict[tuple[str, Level], list[Any]] = {}
+    for v in views:
+        for c in v.case.checks:
+            if c.level is not Level.REQUIRED:
+                by_check.setdefault((c.check, c.level), []).append(c)
+    out = []
+    for (name, level), checks in sorted(by_check.items(), key=lambda kv: (STATUS_CODE[kv[0][1]], kv[0][0])):
+        failed = [c for c in checks if c.outcome is Outcome.FAILED and not c.waived]
+        passed = [c for c in checks if c.outcome is Outcome.PASSED or (c.outcome is Outcome.FAILED and c.waived)]
+        if failed:
+            ful, comment = (
+                Fulfillment.NOT_MET,
+                f"{len(failed)} of {len(failed) + len(passed)} checks failed; e.g. {one_line(failed[0].message, 300)}",
+            )
+        elif passed:
+            ful, comment = Fulfillment.MET, f"{len(passed)} checks met"
+        else:
+            ful, comment = Fulfillment.NA, "not checked (untestable or skipped)"
+        out.append(Requirement(f"{level.value.capitalize()} practice: {name}", level, ful, comment))
+    return out
+
+
+def _level(reqs: list[Requirement]) -> tuple[ApiLevel, str]:
+    service = [r for r in reqs if r.level is Level.REQUIRED and r.operation]
+    met = sum(r.fulfillment is Fulfillment.MET for r in service)
+    not_met = sum(r.fulfillment is Fulfillment.NOT_MET for r in service)
+    blocked = sum(r.blocks_level_2 for r in service)
+    na = sum(r.fulfillment is Fulfillment.NA for r in service) - blocked
+    facts = f"{met} met, {not_met} not met, {blocked} not run or errored, {na} untestable of {len(service)}"
+    if met and not not_met and not blocked:
+        return ApiLevel.LEVEL_2, f"Level 2: every service API requirement met ({facts})"
+    if met:
+        return ApiLevel.LEVEL_1, f"Level 1: at least one service API requirement met ({facts})"
+    return ApiLevel.NONE, f"none: no service API requirement met ({facts})"
+
+
+def assess_bb(bb: BBResult) -> BBCompliance:
+    views = [case_view(c) for c in bb.cases]
+    by_op: dict[str, list[CaseView]] = {}
+    for v in views:
+        by_op.setdefault(v.case.operation, []).append(v)
+    ops: list[OperationCompliance] = []
+    known = set()
+    for o in bb.operations:
+        known.add(o.key)
+        mine = by_op.get(o.key, [])
+        verdict, waived = _op_verdict(o.verdict, mine)
+        ops.append(
+            OperationCompliance(
+                o.key,
+                o.method,
+                o.path,
+                o.operation_id,
+                verdict,
+                o.verdict,
+                o.reason,
+                waived,
+                tuple(mine),
+                _count(v.verdict for v in mine),
+            )
+        )
+    for key, mine in by_op.items():  # cases of an operation the results do not list: still reported
+        if key not in known:
+            method, _, path = key.partition(" ")
+            worst = next((v for v in VERDICT_ORDER[1:] if any(c.verdict is v for c in mine)), Verdict.PASSED)
+            ops.append(
+                OperationCompliance(
+                    key, method, path, None, worst, worst, None, False, tuple(mine), _count(v.verdict for v in mine)
+                )
+            )
+    counts: dict[str, dict[str, int]] = {lv.value: Counter() for lv in Level}
+    for v in views:
+        for c in v.case.checks:
+            k = {Outcome.PASSED: "met", Outcome.UNTESTABLE: "untestable", Outcome.SKIPPED: "skipped"}.get(
+                c.outcome, "waived" if c.waived else "not_met"
+            )
+            counts[c.level.value][k] += 1
+    checks = {lv: CheckCounts(**dict(n)) for lv, n in counts.items()}
+    req = checks[Level.REQUIRED.value]
+    denominator = req.met + req.waived + req.not_met
+    pct = 100.0 * (req.met + req.waived) / denominator if denominator else None
+    reqs = [_op_requirement(o, bb.title) for o in ops] + _practice_requirements(views)
+    level, reason = _level(reqs)
+    case_counts = _count(v.verdict for v in views)
+    sent = sum(case_counts[v.value] for v in VERDICT_ORDER if v not in NOT_RUN)
+    pass_rate = 100.0 * case_counts["passed"] / sent if sent else None
+    conformant = req.not_met == 0 and not any(o.verdict in (Verdict.FAILED, Verdict.NOT_IMPLEMENTED) for o in ops)
+    return BBCompliance(
+        result=bb,
+        operations=tuple(ops),
+        operation_counts=_count(o.verdict for o in ops),
+        case_counts=case_counts,
+        waived_cases=sum(v.waived for v in views),
+        checks=checks,
+        compliance_pct=pct,
+        level=level,
+        level_reason=reason,
+        requirements=tuple(reqs),
+        case_pass_rate=pass_rate,
+        conformant=conformant,
+    )
+
+
+def assess(results: RunResults) -> Compliance:
+    """The compliance verdicts of every BB release in `results`."""
+    return Compliance(tuple(assess_bb(b) for b in results.results), tuple(expired(results)))

@@ -1,0 +1,61 @@
+"""Shared CLI plumbing: consoles, the error boundary and BB selection parsing.
+
+This is the only place where exceptions become one-line messages and exit codes.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from govstack_conform.errors import ConformError
+from govstack_conform.exitcodes import ExitCode
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str, code: ExitCode) -> typer.Exit:
+    """Print `message` as one line on stderr and return the Exit to raise."""
+    from govstack_conform.text import one_line
+
+    # messages may quote what a candidate or a file said: control characters (ANSI escapes) made visible
+    err.print(f"govstack-conform: error: {one_line(message)}", markup=False)
+    return typer.Exit(int(code))
+
+
+def guarded(fn: F) -> F:
+    """Run a command body, translating tool errors (and anything unforeseen) into exit codes."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except ConformError as e:
+            raise fail(str(e), e.exit_code) from None
+        except KeyboardInterrupt:
+            raise fail("interrupted", ExitCode.INTERRUPTED) from None
+        except OSError as e:
+            raise fail(f"{e.strerror or e}: {e.filename or ''}".strip(": "), ExitCode.UNUSABLE) from None
+        except RecursionError:
+            raise fail("input nested too deeply to process", ExitCode.UNUSABLE) from None
+        except MemoryError:
+            raise fail("input too large to process", ExitCode.UNUSABLE) from None
+        except Exception as e:  # an unforeseen bug: still one line, and say it is ours
+            if "--debug" in sys.argv:
+                raise
+            raise fail(
+                f"internal error ({type(e).__name__}: {e}); please report it (rerun with --debug for a trace)",
+                ExitCode.UNUSABLE,
+            ) from None
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,223 @@
+"""`run`: test a candidate against BB contracts and write results.json. Parsing and printing only."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from govstack_conform.cli.common import err, guarded, out
+from govstack_conform.engine.results import BBResult, Outcome, RunResults, Verdict
+from govstack_conform.errors import UsageError
+
+if TYPE_CHECKING:
+    from govstack_conform.engine.run.session import Progress
+
+_OUT_HELP = "Folder for results.json (and reports)."
+
+
+def _summary_counts(bb: BBResult) -> tuple[Counter[str], Counter[str], int, int]:
+    ops = Counter(o.verdict.value for o in bb.operations)
+    failed: Counter[str] = Counter()
+    for case in bb.cases:
+        for c in {(k.check, k.level.value) for k in case.checks if k.outcome is Outcome.FAILED and not k.waived}:
+            failed[c[0] if c[1] == "required" else f"{c[0]} (recommended)"] += 1
+    passed = sum(1 for c in bb.cases if c.verdict is Verdict.PASSED)
+    return ops, failed, passed, len(bb.cases)
+
+
+def print_summary(results: RunResults, *, quiet: bool) -> None:
+    """One table per BB (or one line per BB with --quiet)."""
+    for bb in results.results:
+        ops, failed, passed, total = _summary_counts(bb)
+        checks = ", ".join(f"{name} ({n})" for name, n in sorted(failed.items())) or "none"
+        verdicts = [v.value for v in Verdict]
+        if quiet:
+            parts = ", ".join(f"{ops[v]} {v}" for v in verdicts if ops[v])
+            out.print(
+                f"{bb.bb}@{bb.ref}: operations {parts or 'none'}; cases passed {passed}/{total}; "
+                f"failed checks: {checks}",
+                markup=False,
+            )
+            continue
+        from rich.table import Table
+
+        table = Table(title=f"{bb.title} ({bb.bb}@{bb.ref}) at {bb.target}", title_justify="left")
+        for v in verdicts:
+            table.add_column(v.replace("-", " "), justify="right")
+        table.add_column("cases passed", justify="right")
+        table.add_row(*[str(ops[v]) for v in verdicts], f"{passed}/{total}")
+        out.print(table)
+        out.print(f"failed checks (cases): {checks}", markup=False)
+    if not results.complete:
+        out.print("interrupted: the results hold what finished", markup=False)
+
+
+@guarded
+def run(
+    selectors: Annotated[
+        list[str] | None, typer.Argument(metavar="BB[@REF]", help="Building block(s); default: the config's.")
+    ] = None,
+    target: Annotated[str | None, typer.Option("--target", metavar="URL", help="Candidate base URL.")] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", metavar="FILE", help="Config file (default: ./govstack-conform.toml).")
+    ] = None,
+    spec: Annotated[list[str] | None, typer.Option("--spec", metavar="FILE", help="An OpenAPI file or URL.")] = None,
+    specs: Annotated[Path | None, typer.Option("--specs", metavar="DIR", help="Spec store folder.")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", metavar="DIR", help=_OUT_HELP + " Default: govstack-reports.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed for generated data (default 0).")] = None,
+    fixtures: Annotated[list[Path] | None, typer.Option("--fixtures", metavar="FILE", help="Test data.")] = None,
+    read_only: Annotated[bool, typer.Option("--read-only", help="Send only GET/HEAD/OPTIONS.")] = False,
+    concurrency: Annotated[
+        int | None, typer.Option("--concurrency", metavar="N", help="Cases in parallel (default 8).")
+    ] = None,
+    timeout: Annotated[
+        float | None, typer.Option("--timeout", metavar="S", help="Per request, seconds (default 30).")
+    ] = None,
+    rate_limit: Annotated[float | None, typer.Option("--rate-limit", metavar="R", help="Requests/s.")] = None,
+    retries: Annotated[int | None, typer.Option("--retries", metavar="N", help="On connection errors only.")] = None,
+    header: Annotated[list[str] | None, typer.Option("--header", metavar="'N: V'", help="Extra header.")] = None,
+    no_profile_headers: Annotated[
+        bool, typer.Option("--no-profile-headers", help="Do not send the BB profile's default headers.")
+    ] = False,
+    token: Annotated[str | None, typer.Option("--token", metavar="env:VAR", help="Bearer token.")] = None,
+    api_key: Annotated[str | None, typer.Option("--api-key", metavar="env:VAR", help="API key.")] = None,
+    api_key_name: Annotated[
+        str | None,
+        typer.Option("--api-key-name", metavar="NAME", help="API key name (default: the spec's apiKey scheme)."),
+    ] = None,
+    api_key_in: Annotated[
+        str | None, typer.Option("--api-key-in", metavar="header|query", help="Where the API key goes.")
+    ] = None,
+    basic: Annotated[str | None, typer.Option("--basic", metavar="USER:env:VAR", help="Basic auth.")] = None,
+    oauth2_token_url: Annotated[
+        str | None, typer.Option("--oauth2-token-url", metavar="URL", help="OAuth2 client-credentials token URL.")
+    ] = None,
+    client_id: Annotated[str | None, typer.Option("--client-id", metavar="ID", help="OAuth2 client id.")] = None,
+    client_secret: Annotated[
+        str | None, typer.Option("--client-secret", metavar="env:VAR", help="OAuth2 client secret.")
+    ] = None,
+    oauth2_scope: Annotated[
+        str | None, typer.Option("--oauth2-scope", metavar="SCOPE", help="OAuth2 scope to ask for.")
+    ] = None,
+    client_cert: Annotated[
+        str | None, typer.Option("--client-cert", metavar="FILE", help="TLS client certificate (PEM).")
+    ] = None,
+    client_key: Annotated[
+        str | None, typer.Option("--client-key", metavar="FILE", help="Key of the client certificate.")
+    ] = None,
+    ca_bundle: Annotated[
+        str | None, typer.Option("--ca-bundle", metavar="FILE", help="CA certificates to trust.")
+    ] = None,
+    insecure: Annotated[bool, typer.Option("--insecure", help="Do not verify TLS certificates.")] = False,
+    path_map: Annotated[
+        list[str] | None, typer.Option("--path-map", metavar="FROM=TO|FILE", help="Map BB paths to the product's.")
+    ] = None,
+    latency_budget: Annotated[
+        float | None, typer.Option("--latency-budget", metavar="MS", help="Answer time budget.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar; one summary line per BB.")] = False,
+    report: Annotated[
+        str | None,
+        typer.Option(
+            "--report",
+            metavar="FORMATS",
+            help="Reports to write besides results.json: json,junit,html,md,cucumber,form or all.",
+        ),
+    ] = None,
+    evidence: Annotated[
+        Path | None,
+        typer.Option("--evidence", metavar="DIR", help="Also write an evidence bundle (HAR, hashes, manifest)."),
+    ] = None,
+    sign: Annotated[
+        Path | None,
+        typer.Option("--sign", metavar="KEY", help="Sign the evidence manifest with this Ed25519 private key."),
+    ] = None,
+    fail_under: Annotated[
+        float | None,
+        typer.Option("--fail-under", metavar="PERCENT", help="Fail when a BB's REQUIRED compliance is below this."),
+    ] = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option("--fail-on", metavar="LEVEL", help="Fail on failures of: required (default) or recommended."),
+    ] = None,
+    shard: Annotated[
+        str | None, typer.Option("--shard", metavar="I/N", help="Run only shard I of N (join with `report merge`).")
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option("--baseline", metavar="RESULTS.json", help="Only failures not in this earlier run fail."),
+    ] = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option(
+            "--resume",
+            metavar="DIR",
+            help="Finish an interrupted run in its --out folder DIR: send only the cases its journal lacks.",
+        ),
+    ] = None,
+) -> None:
+    """Run the BB test suites against a candidate; write results.json and the reports asked for.
+
+    Settings may also come from --config (or ./govstack-conform.toml); the command line wins.
+    """
+    from govstack_conform.app.job import run_job
+
+    if fail_on is not None and fail_on not in ("required", "recommended"):
+        raise UsageError("--fail-on takes required or recommended")
+    cli = {
+        "target": target, "concurrency": concurrency, "timeout": timeout, "rate_limit": rate_limit,
+        "retries": retries, "latency_budget": latency_budget, "read_only": read_only, "insecure": insecure,
+        "ca_bundle": ca_bundle, "no_profile_headers": no_profile_headers, "header": header or [],
+        "path_map": path_map or [], "fixtures": fixtures or [], "seed": seed, "report": report,
+        "out_dir": out_dir, "fail_under": fail_under, "fail_on": fail_on, "baseline": baseline,
+        "token": token, "api_key": api_key, "api_key_name": api_key_name, "api_key_in": api_key_in,
+        "basic": basic, "oauth2_token_url": oauth2_token_url, "client_id": client_id,
+        "client_secret": client_secret, "oauth2_scope": oauth2_scope, "client_cert": client_cert,
+        "client_key": client_key,
+    }  # fmt: skip
+
+    def warn(text: str) -> None:
+        err.print(f"govstack-conform: warning: {text}", markup=False)
+
+    with _progress(quiet) as progress:
+        outcome = run_job(
+            cli, selectors or [], spec or [], specs=specs, config_file=config, shard=shard,
+            evidence=evidence, sign=sign, progress=progress, warn=warn, resume=resume,
+        )  # fmt: skip
+    print_summary(outcome.results, quiet=quiet)
+    err.print(f"results: {outcome.written[0]}", markup=False)
+    for extra in outcome.written[1:]:
+        err.print(f"  wrote {extra}", markup=False)
+    for line in outcome.decision.tolerated:
+        err.print(f"tolerated: {line}", markup=False)
+    for line in outcome.decision.reasons:
+        err.print(f"failed: {line}", markup=False)
+    raise typer.Exit(int(outcome.decision.exit_code))
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Progress | None]:
+    """A rich progress bar on stderr (none with --quiet or when stderr is not a terminal)."""
+    if quiet or not err.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
+
+    with Bar(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True,
+    ) as bar:  # fmt: skip
+        task = bar.add_task("planning", total=None)
+
+        def progress(done: int, total: int, label: str) -> None:
+            bar.update(task, completed=done, total=total, description=label)
+
+        yield progress

@@ -1,0 +1,217 @@
+"""The normalized contract model: what every other layer reads instead of raw OpenAPI.
+
+One `Contract` per BB release, merged from the release's files. Schemas are kept as they stand
+in their document (with `$ref`s) and are resolved through `govstack_conform.contracts.schemas`, so recursive
+schemas never need to be expanded. Every node remembers its file and JSON pointer so that a
+finding can say where in the spec it comes from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+HTTP_METHODS = ("GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE")
+
+
+class Severity(StrEnum):
+    """How much a spec defect costs: ERROR means something cannot be checked."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class SpecDefect:
+    """A finding about a GovStack spec (not an error of the tool, nor of the candidate).
+
+    `operation` is the operation key ("GET /path") the defect touches, if any; `aspect` names what of
+    that operation cannot be checked because of it: "operation" (nothing), "request" (valid input
+    cannot be built), "parameters", "request-body", "response:<status>" or "response:*".
+    """
+
+    file: str
+    pointer: str
+    message: str
+    severity: Severity
+    code: str
+    operation: str | None = None
+    aspect: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "pointer": self.pointer,
+            "message": self.message,
+            "severity": self.severity.value,
+            "code": self.code,
+            "operation": self.operation,
+            "aspect": self.aspect,
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class Schema:
+    """A schema node as it stands in its document. `doc` keys `Contract.documents`."""
+
+    node: Any
+    doc: str
+    pointer: str
+
+
+@dataclass(frozen=True, eq=False)
+class Example:
+    name: str
+    value: Any
+    pointer: str
+
+
+@dataclass(frozen=True, eq=False)
+class Parameter:
+    name: str
+    location: str  # path | query | header | cookie
+    required: bool
+    schema: Schema | None
+    examples: tuple[Example, ...]
+    pointer: str
+    style: str | None = None
+    explode: bool | None = None
+    deprecated: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class MediaType:
+    media_type: str
+    schema: Schema | None
+    examples: tuple[Example, ...]
+    pointer: str
+
+
+@dataclass(frozen=True, eq=False)
+class RequestBody:
+    required: bool
+    content: tuple[MediaType, ...]
+    pointer: str
+
+
+@dataclass(frozen=True, eq=False)
+class Header:
+    name: str
+    required: bool
+    schema: Schema | None
+    pointer: str
+
+
+@dataclass(frozen=True, eq=False)
+class Response:
+    status: str  # "200", "4XX", "default"
+    description: str
+    content: tuple[MediaType, ...]
+    headers: tuple[Header, ...]
+    pointer: str
+    links: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class SecurityScheme:
+    name: str  # key in components/securitySchemes
+    type: str  # apiKey | http | oauth2 | openIdConnect | mutualTLS
+    scheme: str | None = None  # http: bearer | basic | ...
+    location: str | None = None  # apiKey: header | query | cookie
+    param_name: str | None = None  # apiKey: header/query/cookie name
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+# One alternative of an operation's `security`: (scheme name, scopes) pairs that must all hold.
+SecurityRequirement = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Operation:
+    method: str  # upper case
+    path: str  # path template as in the spec
+    operation_id: str | None
+    summary: str
+    tags: tuple[str, ...]
+    parameters: tuple[Parameter, ...]
+    request_body: RequestBody | None
+    responses: tuple[Response, ...]
+    # Alternatives; () means no security declared; an empty alternative means anonymous is allowed.
+    security: tuple[SecurityRequirement, ...]
+    source_file: str
+    pointer: str
+    defects: tuple[SpecDefect, ...] = ()
+    deprecated: bool = False
+    description: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path}"
+
+    def blocked(self, aspect: str) -> SpecDefect | None:
+        """The ERROR defect that makes `aspect` of this operation uncheckable, if any."""
+        for d in self.defects:
+            if d.severity is not Severity.ERROR or d.aspect is None:
+                continue
+            if d.aspect in (aspect, "operation"):
+                return d
+            if d.aspect == "response:*" and aspect.startswith("response:"):
+                return d
+            if d.aspect == "request" and aspect in ("parameters", "request-body"):
+                return d
+        return None
+
+    def response_for(self, status: int) -> Response | None:
+        """The documented response that covers `status`: exact code, then `NXX`, then `default`."""
+        exact = str(status)
+        ranged = f"{str(status)[0]}XX"
+        default = None
+        found_range = None
+        for r in self.responses:
+            s = r.status.upper()
+            if s == exact:
+                return r
+            if s == ranged:
+                found_range = r
+            elif s == "DEFAULT":
+                default = r
+        return found_range or default
+
+
+@dataclass(frozen=True, eq=False)
+class SpecDocument:
+    """One parsed spec file. `key` is its store path (`<bb>/<ref>/<file>`) or the path given."""
+
+    key: str
+    uri: str  # base URI under which the document is registered for $ref resolution
+    openapi: str  # "3.0.1", "3.1.0", ...
+    sha256: str
+    raw: Mapping[str, Any]
+    path: str = ""  # the local file it was read from ("" when fetched from a URL)
+
+
+@dataclass(frozen=True, eq=False)
+class Contract:
+    """One BB release's API contract, merged from all of its files."""
+
+    bb: str
+    ref: str
+    title: str
+    operations: tuple[Operation, ...]
+    security_schemes: Mapping[str, SecurityScheme]
+    documents: Mapping[str, SpecDocument]
+    defects: tuple[SpecDefect, ...]
+    registry: Any = None  # referencing.Registry holding every document, built by the loader
+
+    @property
+    def label(self) -> str:
+        return f"{self.bb}@{self.ref}"
+
+    def operation(self, key: str) -> Operation | None:
+        for op in self.operations:
+            if op.key == key or op.operation_id == key:
+                return op
+        return None

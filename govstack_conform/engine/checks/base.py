@@ -1,0 +1,249 @@
+"""What every check sees: the answered step (StepContext) and the helpers the checks share.
+
+A PASSED result with the same words is shared between steps (results are immutable and there are
+many); where our own input may not be valid for the product, `_excused_refusal` says why a refusal
+is not the product's fault.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from govstack_conform.contracts.model import Contract, MediaType, Operation, Response
+from govstack_conform.engine.cases import Case, Level, Step
+from govstack_conform.engine.results import CheckResult, Outcome
+from govstack_conform.engine.run.runner import Reply
+
+REQ = Level.REQUIRED
+REC = Level.RECOMMENDED
+MAX_VIOLATIONS = 20
+_ID_NAME = re.compile(r"(^id$|_id$|Id$|ID$|^uuid$|Uuid$|_uuid$)")
+_NO_BODY_STATUSES = (204, 205, 304)
+# Refusals HTTP servers give before the application sees the request (wrong media type, too large...):
+# acceptable for invalid input even where the spec lists other 4xx codes.
+_HTTP_LEVEL_4XX = frozenset({406, 411, 413, 414, 415, 431})
+_INPUT_ERROR_CODES = frozenset({"400", "422", "4XX"})
+# 429 Too Many Requests (RFC 6585 §4): the product or a gateway throttles our load; it says nothing about
+# the request, so no check that judges the request's fate may blame it.
+RATE_LIMITED = 429
+RATE_LIMITED_WHY = (
+    "untestable: the product answered 429 Too Many Requests (rate-limited), which says nothing about this "
+    "request; lower --concurrency or set --rate-limit"
+)
+
+
+class StepContext:
+    """Everything a check may look at for one answered step; the parsed body is computed once."""
+
+    __slots__ = (
+        "_json",
+        "case",
+        "contract",
+        "has_credentials",
+        "json_problem",
+        "known_valid",
+        "latency_ms",
+        "op",
+        "reply",
+        "step",
+    )
+
+    def __init__(
+        self,
+        contract: Contract,
+        op: Operation | None,
+        case: Case,
+        step: Step,
+        reply: Reply,
+        *,
+        has_credentials: bool,
+        latency_ms: float,
+        known_valid: bool,
+    ) -> None:
+        self.contract = contract
+        self.op = op
+        self.case = case
+        self.step = step
+        self.reply = reply
+        self.has_credentials = has_credentials
+        self.latency_ms = latency_ms
+        self.known_valid = known_valid
+        self._json: Any = _UNSET
+        self.json_problem: str | None = None  # why json() is _INVALID, in words
+
+    @property
+    def status(self) -> int:
+        return self.reply.status
+
+    def response(self) -> Response | None:
+        """The documented response for the status; a 429 only when the spec names 429 itself (a throttling
+        gateway's answer is not the product's `default` or `4XX` answer)."""
+        if self.op is None:
+            return None
+        found = self.op.response_for(self.reply.status)
+        if found is not None and self.reply.status == RATE_LIMITED and found.status != "429":
+            return None
+        return found
+
+    def json(self) -> Any:
+        """The body as JSON, or _INVALID when it is not JSON (then `json_problem` says why)."""
+        if self._json is _UNSET:
+            self._json, self.json_problem = parse_json(self.reply.body)
+        return self._json
+
+    @property
+    def too_deep(self) -> bool:
+        """Whether the body is JSON nested beyond what the tool reads (a limit of ours, not a fault)."""
+        return self.json() is _INVALID and (self.json_problem or "").startswith(TOO_DEEP)
+
+
+# RFC 8259 §9 lets a parser limit nesting; real API payloads nest a few levels, validators recurse per level.
+MAX_JSON_DEPTH = 128
+TOO_DEEP = "nested deeper than"
+
+
+def parse_json(body: bytes) -> tuple[Any, str | None]:
+    """(value, None), or (_INVALID, why): not UTF-8, not JSON, or nested deeper than MAX_JSON_DEPTH.
+
+    Duplicate object keys keep the last value, as JavaScript's JSON.parse (which the GovStack
+    harnesses use) and Python do; the checks judge what those consumers would see.
+    """
+    try:
+        value = json.loads(body, parse_constant=_not_a_json_number)
+    except RecursionError:
+        return _INVALID, f"{TOO_DEEP} {MAX_JSON_DEPTH} levels"
+    except UnicodeDecodeError as exc:
+        return _INVALID, f"not UTF-8 (byte 0x{body[exc.start]:02x} at offset {exc.start})"
+    except ValueError as exc:
+        return _INVALID, f"not valid JSON ({' '.join(str(exc).split())[:120]})"
+    if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and _deeper_than(value, MAX_JSON_DEPTH):
+        return _INVALID, f"{TOO_DEEP} {MAX_JSON_DEPTH} levels"
+    return value, None
+
+
+def _not_a_json_number(name: str) -> Any:
+    """NaN and Infinity are not JSON (RFC 8259 §6): Python's parser takes them, JSON.parse does not."""
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether containers nest more than `limit` levels (iteratively: no recursion on hostile input)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return False
+
+
+_UNSET = object()
+_INVALID = object()
+
+# A PASSED result with the same words is shared between steps: it is immutable and there are many.
+_PASSED: dict[tuple[str, Level, str, str], CheckResult] = {}
+
+
+def passed(check: str, level: Level, message: str, step: str) -> CheckResult:
+    key = (check, level, message, step)
+    found = _PASSED.get(key)
+    if found is None:
+        if len(_PASSED) > 4096:
+            _PASSED.clear()
+        found = _PASSED[key] = CheckResult(check, level, Outcome.PASSED, message, step)
+    return found
+
+
+def _result(check: str, level: Level, outcome: Outcome, message: str, ctx: StepContext, **kw: Any) -> CheckResult:
+    return CheckResult(check, level, outcome, message, ctx.step.name, **kw)
+
+
+def _documented_4xx(op: Operation | None) -> list[str]:
+    return [r.status.upper() for r in op.responses if r.status[:1] == "4"] if op else []
+
+
+def _covers(codes: list[str] | tuple[str, ...], status: int) -> bool:
+    exact, ranged = str(status), f"{str(status)[0]}XX"
+    return any(c.upper() in (exact, ranged) for c in codes)
+
+
+def _documented_list(op: Operation | None) -> str:
+    return ", ".join(r.status for r in op.responses) if op and op.responses else "none"
+
+
+def _excused_refusal(ctx: StepContext) -> str | None:
+    """Why a 4xx on a request we meant as valid says nothing about the product, if it says nothing."""
+    status = ctx.status
+    if status == RATE_LIMITED:
+        return RATE_LIMITED_WHY
+    if status in (401, 403):
+        if ctx.has_credentials:
+            return (
+                f"untestable: the product refused the configured credentials with {status}; "
+                "check --token/--api-key/--basic/--oauth2-token-url"
+            )
+        return (
+            f"untestable: credentials needed (the product answered {status} and no credentials were configured; "
+            "give --token, --api-key, --basic or --oauth2-token-url)"
+        )
+    if status in (404, 410) and not ctx.known_valid:
+        return (
+            f"{status} for an identifier the product need not know (generated test data); "
+            "supply a fixtures file with real identifiers to test this operation on existing records"
+        )
+    return None
+
+
+def media_type(value: str | None) -> str:
+    """'application/json; charset=utf-8' -> 'application/json'."""
+    return (value or "").split(";", 1)[0].strip().lower()
+
+
+def match_media(actual: str, documented: tuple[MediaType, ...]) -> MediaType | None:
+    """The documented media type covering `actual`: exact, then type/*, then */*."""
+    best: MediaType | None = None
+    rank = 0
+    main = actual.split("/", 1)[0]
+    for m in documented:
+        d = media_type(m.media_type)
+        if d == actual:
+            return m
+        if d == f"{main}/*" and rank < 2:
+            best, rank = m, 2
+        elif d == "*/*" and rank < 1:
+            best, rank = m, 1
+    return best
+
+
+def is_json(media: str) -> bool:
+    return media == "application/json" or media.endswith("+json") or media == "text/json"
+
+
+def _at(doc: Any, pointer: str) -> Any:
+    node = doc
+    if not pointer:
+        return node
+    for raw in pointer.lstrip("/").split("/"):
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return _UNSET
+    return node
+
+
+def mentions_id(value: Any) -> bool:
+    """Whether a generated body names identifiers (which the product may not know)."""
+    if isinstance(value, dict):
+        return any(
+            (_ID_NAME.search(str(k)) and not (isinstance(v, str) and "${" in v)) or mentions_id(v)
+            for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return any(mentions_id(v) for v in value)
+    return False

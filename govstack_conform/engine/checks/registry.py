@@ -1,0 +1,123 @@
+"""The named checks and which of them judge a step: each a small function that judges one answered
+step and returns results, never raises (see checks_response and checks_input).
+
+The rule broken is said in words a vendor can act on. Where the spec itself is broken the outcome is
+UNTESTABLE, never FAILED. Where our own input may not be valid for the product (a generated id), a
+refusal is not blamed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from govstack_conform.engine.cases import Case, CaseKind, Expect, Step
+from govstack_conform.engine.checks.base import (
+    _INVALID,
+    _UNSET,
+    StepContext,
+    _at,
+    match_media,
+    media_type,
+    mentions_id,
+    passed,
+)
+from govstack_conform.engine.checks.input import (
+    auth_required,
+    created_resource_readable,
+    deleted_resource_gone,
+    echoes,
+    invalid_input_rejected,
+    method_not_allowed,
+    valid_input_accepted,
+)
+from govstack_conform.engine.checks.response import (
+    content_type_documented,
+    latency_within_budget,
+    no_server_error,
+    required_headers_present,
+    response_schema_valid,
+    response_within_size_cap,
+    status_code_documented,
+)
+from govstack_conform.engine.results import CheckResult
+
+Check = Callable[[StepContext], list[CheckResult]]
+
+
+COMMON: tuple[Check, ...] = (
+    no_server_error,
+    status_code_documented,
+    content_type_documented,
+    response_schema_valid,
+    required_headers_present,
+    latency_within_budget,
+    response_within_size_cap,
+)
+
+
+BY_EXPECT: dict[Expect, Check] = {
+    Expect.CLIENT_ERROR: invalid_input_rejected,
+    Expect.AUTH_REFUSED: auth_required,
+    Expect.METHOD_REFUSED: method_not_allowed,
+    Expect.GONE: deleted_resource_gone,
+}
+
+
+ALL_CHECKS = (
+    "no_server_error",
+    "status_code_documented",
+    "content_type_documented",
+    "response_schema_valid",
+    "required_headers_present",
+    "invalid_input_rejected",
+    "valid_input_accepted",
+    "auth_required",
+    "created_resource_readable",
+    "deleted_resource_gone",
+    "method_not_allowed",
+    "latency_within_budget",
+    "response_within_size_cap",
+)
+
+
+def is_read_back(case: Case, step: Step) -> bool:
+    """A read in a sequence after the resource was created: judged by created_resource_readable."""
+    return (
+        case.kind is CaseKind.STATEFUL
+        and step.request.method == "GET"
+        and step.expect is Expect.SUCCESS
+        and any("${" in v for _, v in step.request.path_params)
+    )
+
+
+def checks_for(case: Case, step: Step) -> tuple[Check, ...]:
+    """Which checks judge this step, by what it expects."""
+    specific: Check
+    if step.expect is Expect.SUCCESS:
+        specific = created_resource_readable if is_read_back(case, step) else valid_input_accepted
+    else:
+        specific = BY_EXPECT[step.expect]
+    return (*COMMON, specific)
+
+
+def run_checks(ctx: StepContext) -> list[CheckResult]:
+    out: list[CheckResult] = []
+    for check in checks_for(ctx.case, ctx.step):
+        out.extend(check(ctx))
+    return out
+
+
+__all__ = [
+    "ALL_CHECKS",
+    "_INVALID",
+    "_UNSET",
+    "StepContext",
+    "_at",
+    "checks_for",
+    "echoes",
+    "match_media",
+    "media_type",
+    "mentions_id",
+    "passed",
+    "run_checks",
+]

@@ -1,0 +1,3 @@
+"""Planning: a contract (and test data) into deterministic cases; pure, nothing is sent.
+
+May import engine.cases, datagen and contracts."""

@@ -1,0 +1,89 @@
+"""What every part of the planner shares: the planning context, per-contract memos, seeds, and
+the small checks (resolved schema nodes, "is this value valid") that all kinds of cases ask for."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from govstack_conform.contracts import schemas
+from govstack_conform.contracts.model import Contract, Operation, Schema, SpecDefect
+from govstack_conform.datagen.check import is_valid
+from govstack_conform.engine.testdata import TestData
+
+
+class Untestable(Exception):
+    """A request cannot be built because of the spec; str() says what and where."""
+
+
+@dataclass
+class Ctx:
+    contract: Contract
+    seed: int
+    testdata: TestData
+    cache: dict[Any, Any] = field(default_factory=dict)
+
+
+def shared(ctx: Ctx, name: str) -> dict[Any, Any]:
+    """A memo kept on the contract, for what depends on the contract alone (neither the seed nor
+    the test data): every plan of the contract, whatever its seed, reuses it."""
+    memo: dict[Any, Any] = ctx.contract.__dict__.setdefault("_plan_" + name, {})
+    return memo
+
+
+def sub_seed(seed: int, *parts: str) -> int:
+    """A per-purpose seed: stable across processes (no hash randomization)."""
+    h = hashlib.sha256("\x1f".join((str(seed), *parts)).encode()).digest()
+    return int.from_bytes(h[:6], "big")
+
+
+def defect_text(d: SpecDefect) -> str:
+    return f"{d.message} ({d.file}#{d.pointer})"
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON: YAML dates become ISO strings, tuples lists, keys strings."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+def statuses(op: Operation, classes: str) -> tuple[str, ...]:
+    """Documented statuses whose first digit is in `classes` ("23" for success, "4" for client errors)."""
+    return tuple(r.status.upper() for r in op.responses if r.status[:1] in classes)
+
+
+def resolved(ctx: Ctx, schema: Schema | None) -> dict[str, Any]:
+    """The resolved node of a schema, {} when absent or unusable (memoized per location; do not mutate)."""
+    if schema is None:
+        return {}
+    memo = shared(ctx, "resolved")
+    hit = memo.get((schema.doc, schema.pointer))
+    if hit is not None and hit[0] is schema.node:
+        found: dict[str, Any] = hit[1]
+        return found
+    try:
+        node = schemas.resolve(ctx.contract, schema).node
+    except schemas.SchemaUnusable:
+        node = {}
+    result = node if isinstance(node, dict) else {}
+    memo[(schema.doc, schema.pointer)] = (schema.node, result)
+    return result
+
+
+def valid(ctx: Ctx, schema: Schema | None, value: Any) -> bool:
+    """True when `value` satisfies `schema` (no schema: anything). Raises Untestable on a broken schema."""
+    if schema is None:
+        return True
+    try:
+        return is_valid(ctx.contract, schema, value, "request")
+    except schemas.SchemaUnusable as e:
+        raise Untestable(str(e)) from None

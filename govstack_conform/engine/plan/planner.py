@@ -1,0 +1,261 @@
+"""Test planning: from a contract (plus optional test data) to a deterministic list of cases.
+
+The same contract, test data and seed always give the same cases with the same ids in the same
+order: every random choice is seeded from (seed, operation, purpose), never from hash() or time.
+
+Kinds, per operation: positive (the spec's examples, then one schema-generated request), negative
+(one invalid input each, see plan_negative), security (no / wrong credentials on secured
+operations); per path: method (one undeclared method); per resource: stateful (see plan_stateful).
+A spec defect never drops a case: the case is emitted with `untestable` saying which defect, where.
+How far a positive case's success can be demanded is carried in its tags (see
+plan_request.provenance_tags): "fixture" means the input names real records, "generated-id" means
+a 404 is not the candidate's fault.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+from govstack_conform.contracts.model import Contract, Operation
+from govstack_conform.engine.cases import Auth, Case, CaseKind, Expect, RequestPlan, Step
+from govstack_conform.engine.plan.negative import negative_cases
+from govstack_conform.engine.plan.request import (
+    EXAMPLE,
+    Built,
+    Ctx,
+    Untestable,
+    body_examples,
+    build,
+    defect_text,
+    param_examples,
+    pick_media,
+    provenance_tags,
+    relevant_params,
+    slug,
+    statuses,
+    valid_request,
+)
+from govstack_conform.engine.plan.stateful import stateful_cases
+from govstack_conform.engine.testdata import TestData
+
+PLAN_FORMAT = "govstack-conform-plan"
+PLAN_VERSION = 1
+MAX_EXAMPLE_CASES = 3
+METHOD_CANDIDATES = ("PATCH", "PUT", "DELETE", "POST")
+_KIND_ORDER = {k: i for i, k in enumerate(CaseKind)}
+
+
+def _case(
+    ctx: Ctx, op: Operation, kind: CaseKind, name: str, description: str, steps: tuple[Step, ...], **kw: object
+) -> Case:
+    return Case(
+        case_id="",
+        bb=ctx.contract.bb,
+        ref=ctx.contract.ref,
+        operation=op.key,
+        operation_id=op.operation_id,
+        kind=kind,
+        name=name,
+        description=description,
+        steps=steps,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def _bare(op: Operation, method: str | None = None) -> RequestPlan:
+    return RequestPlan(method=method or op.method, path=op.path)
+
+
+def _op_untestable(op: Operation) -> str | None:
+    d = op.blocked("operation")
+    return defect_text(d) if d else None
+
+
+def _example_count(ctx: Ctx, op: Operation) -> tuple[int, list[tuple[str, object]]]:
+    """How many example cases `op` gets (distinct valid examples, capped), and its body examples."""
+    media = pick_media(op)
+    bodies = body_examples(ctx, media) if media is not None else []
+    counts = [len(bodies)]
+    for p in relevant_params(ctx, op):
+        if ctx.testdata.lookup_param(op, p.name) is None:
+            counts.append(len(param_examples(ctx, p)))
+    return min(max(counts), MAX_EXAMPLE_CASES), bodies
+
+
+def _request_key(req: RequestPlan) -> str:
+    return json.dumps(req.to_dict(), sort_keys=True, default=str)
+
+
+def positive_cases(ctx: Ctx, op: Operation) -> tuple[list[Case], Built | None, str | None]:
+    """Example cases then the generated one; also returns the generated request for other kinds."""
+    ok = statuses(op, "23")
+    expects = f"expects a documented success ({', '.join(ok)})" if ok else "expects a 2xx"
+    out: list[Case] = []
+    why = _op_untestable(op)
+    built: Built | None = None
+    if why is None:
+        try:
+            built = valid_request(ctx, op)
+        except Untestable as e:
+            why = str(e)
+    if why is None:
+        try:
+            n, bodies = _example_count(ctx, op)
+            seen = {_request_key(built.request)} if built is not None else set()
+            for i in range(n):
+                # Without a body example the example case reuses the generated body: it differs only by examples.
+                body = (EXAMPLE, bodies[i][1]) if i < len(bodies) else None
+                ex = build(ctx, op, example_index=i, body=body, purpose="valid")
+                if _request_key(ex.request) in seen:
+                    continue  # datagen already used these examples in the generated request
+                seen.add(_request_key(ex.request))
+                label = bodies[i][0] if i < len(bodies) else f"{i + 1}"
+                step = Step("request", op.key, ex.request, Expect.SUCCESS, ok)
+                desc = f"Valid request from the spec's example {label!r}; {expects}."
+                tags = tuple(sorted({*provenance_tags(ex), EXAMPLE}))
+                name = f"positive-example-{slug(label)}"
+                out.append(_case(ctx, op, CaseKind.POSITIVE, name, desc, (step,), tags=tags))
+        except Untestable:
+            pass  # examples are a bonus; a broken one is simply not sent
+    if built is None:
+        step = Step("request", op.key, _bare(op), Expect.SUCCESS, ok)
+        out.append(
+            _case(ctx, op, CaseKind.POSITIVE, "positive-valid", f"Valid request; {expects}.", (step,), untestable=why)
+        )
+        return out, None, why
+    step = Step("request", op.key, built.request, Expect.SUCCESS, ok)
+    desc = f"Valid request built from the schema and test data; {expects}."
+    out.append(_case(ctx, op, CaseKind.POSITIVE, "positive-valid", desc, (step,), tags=provenance_tags(built)))
+    return out, built, None
+
+
+def secured(op: Operation) -> bool:
+    """Security declared, and no alternative that allows anonymous access."""
+    return bool(op.security) and all(len(alt) > 0 for alt in op.security)
+
+
+def security_cases(ctx: Ctx, op: Operation, built: Built | None, why: str | None) -> list[Case]:
+    if not secured(op):
+        return []
+    out = []
+    for auth, name, words in (
+        (Auth.NONE, "no-credentials", "without credentials"),
+        (Auth.WRONG, "wrong-credentials", "with wrong credentials"),
+    ):
+        req = replace(built.request if built else _bare(op), auth=auth)
+        step = Step("request", op.key, req, Expect.AUTH_REFUSED, ("401", "403"))
+        desc = f"Valid request sent {words}; a secured operation must refuse it with 401 or 403."
+        out.append(
+            _case(
+                ctx, op, CaseKind.SECURITY, f"security-{name}", desc, (step,), untestable=why if built is None else None
+            )
+        )
+    return out
+
+
+def method_cases(ctx: Ctx) -> list[Case]:
+    """Per path, the first of PATCH, PUT, DELETE, POST the path does not declare: expect 405 (or 404)."""
+    by_path: dict[str, list[Operation]] = {}
+    for op in ctx.contract.operations:
+        by_path.setdefault(op.path, []).append(op)
+    out = []
+    for path in sorted(by_path):
+        ops = by_path[path]
+        declared = {o.method for o in ops}
+        method = next((m for m in METHOD_CANDIDATES if m not in declared), None)
+        if method is None:
+            continue
+        first = ops[0]
+        why = _op_untestable(first)
+        req = _bare(first, method)
+        if why is None:
+            try:
+                built = build(ctx, first, with_body=False)
+                req = RequestPlan(
+                    method=method, path=path, path_params=built.request.path_params, headers=built.request.headers
+                )
+            except Untestable as e:
+                why = str(e)
+        step = Step("request", first.key, req, Expect.METHOD_REFUSED)
+        desc = f"{method} is not declared for {path}: expects 405 Method Not Allowed (404 tolerated), never 2xx or 5xx."
+        out.append(
+            _case(ctx, first, CaseKind.METHOD, f"method-{method.lower()}-undeclared", desc, (step,), untestable=why)
+        )
+    return out
+
+
+def _unique(cases: Iterable[Case]) -> list[Case]:
+    """Fill case ids; a clash gets -2, -3 ... in generation order (which is deterministic)."""
+    seen: set[str] = set()
+    out = []
+    for c in cases:
+        base = f"{c.bb}::{c.operation}::{c.name}"
+        cid, name, n = base, c.name, 1
+        while cid in seen:
+            n += 1
+            cid, name = f"{base}-{n}", f"{c.name}-{n}"
+        seen.add(cid)
+        out.append(replace(c, case_id=cid, name=name))
+    return out
+
+
+def _sort_key(c: Case) -> tuple[str, str, int, str]:
+    method, _, path = c.operation.partition(" ")
+    return (path, method, _KIND_ORDER[c.kind], c.name)
+
+
+def plan_contract(
+    contract: Contract,
+    *,
+    seed: int = 0,
+    testdata: TestData | None = None,
+    read_only: bool = False,
+    kinds: frozenset[CaseKind] | None = None,
+) -> list[Case]:
+    """Every case for `contract`, sorted by operation path, method, kind and name."""
+    ctx = Ctx(contract=contract, seed=seed, testdata=testdata or TestData())
+    want = kinds or frozenset(CaseKind)
+    cases: list[Case] = []
+    for op in sorted(contract.operations, key=lambda o: (o.path, o.method)):
+        positives, built, why = positive_cases(ctx, op)
+        if CaseKind.POSITIVE in want:
+            cases.extend(positives)
+        if CaseKind.NEGATIVE in want:
+            cases.extend(negative_cases(ctx, op, built, why))
+        if CaseKind.SECURITY in want:
+            cases.extend(security_cases(ctx, op, built, why))
+    if CaseKind.METHOD in want:
+        cases.extend(method_cases(ctx))
+    if CaseKind.STATEFUL in want:
+        cases.extend(stateful_cases(ctx))
+    result = sorted(_unique(cases), key=_sort_key)
+    if read_only:
+        result = [c for c in result if c.read_only]
+    return result
+
+
+_SECRET_NAME = re.compile(r"^(authorization|cookie)$|token|key|secret", re.IGNORECASE)
+REDACTED = "<redacted>"
+
+
+def _redact(case: dict[str, Any]) -> dict[str, Any]:
+    """Header and query values whose names look secret (as `run` treats them): test data may hold real ones."""
+    for step in case["steps"]:
+        req = step["request"]
+        req["headers"] = {k: REDACTED if _SECRET_NAME.search(k) else v for k, v in req["headers"].items()}
+        req["query"] = [[k, REDACTED if _SECRET_NAME.search(k) else v] for k, v in req["query"]]
+    return case
+
+
+def plan_to_json(cases: Iterable[Case], *, redact: bool = True) -> str:
+    """The plan as stable JSON (sorted keys, fixed indent): byte-identical for identical plans.
+
+    With `redact`, values of secret-looking headers and query parameters are replaced (never printed).
+    """
+    dicts = [_redact(c.to_dict()) if redact else c.to_dict() for c in cases]
+    doc = {"format": PLAN_FORMAT, "version": PLAN_VERSION, "cases": dicts}
+    return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

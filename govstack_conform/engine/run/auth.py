@@ -1,0 +1,351 @@
+"""Credentials, how each case kind applies them, and redaction of every secret from the record.
+
+Secrets may be given as `env:VAR` so they never stand on a command line. `Auth.NONE` sends no
+credential at all, `Auth.WRONG` a well-formed one of the same type that no product can accept.
+Everything recorded (URLs, headers, bodies) passes through a Redactor first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import random
+import string
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from govstack_conform.contracts.model import Operation, SecurityScheme
+from govstack_conform.engine.cases import Auth
+from govstack_conform.errors import ConfigError
+
+REDACTED = "***"
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+_SECRET_WORDS = ("token", "key", "secret")
+_SECRET_QUERY_WORDS = (*_SECRET_WORDS, "password", "passwd", "signature", "auth", "credential")
+
+
+def is_secret_name(name: str) -> bool:
+    """A header whose value is a secret: Authorization, Cookie, or a name with token/key/secret in it."""
+    low = name.lower()
+    return low in _SECRET_HEADERS or any(w in low for w in _SECRET_WORDS)
+
+
+def is_secret_query(name: str) -> bool:
+    low = name.lower()
+    return any(w in low for w in _SECRET_QUERY_WORDS)
+
+
+def resolve_secret(value: str | None, what: str) -> str | None:
+    """`env:VAR` -> the variable's value (ConfigError when unset or empty); anything else as given."""
+    if value is None or not value.startswith("env:"):
+        return value
+    var = value[4:]
+    if not var:
+        raise ConfigError(f"{what}: 'env:' needs a variable name, e.g. env:GOVSTACK_TOKEN")
+    found = os.environ.get(var)
+    if not found:
+        raise ConfigError(f"{what}: environment variable {var} is not set or empty")
+    return found
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """The credentials the user configured (secrets already resolved)."""
+
+    # Secret values never show in a repr (tracebacks, debug logs, pytest assertion output).
+    bearer: str | None = field(default=None, repr=False)
+    api_key: str | None = field(default=None, repr=False)
+    api_key_name: str | None = None  # None: the spec's apiKey scheme's name, else X-API-Key
+    api_key_in: str | None = None  # header | query; None: the spec's, else header
+    basic_user: str | None = None
+    basic_password: str | None = field(default=None, repr=False)
+    oauth2_token_url: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    oauth2_scope: str | None = None
+    client_cert: str | None = None
+    client_key: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.oauth2_token_url and not (self.client_id and self.client_secret):
+            raise ConfigError("--oauth2-token-url needs --client-id and --client-secret")
+        if (self.client_id or self.client_secret) and not self.oauth2_token_url:
+            raise ConfigError("--client-id/--client-secret need --oauth2-token-url")
+        if self.client_key and not self.client_cert:
+            raise ConfigError("--client-key needs --client-cert")
+        if self.api_key_in not in (None, "header", "query"):
+            raise ConfigError("the API key goes in 'header' or 'query'")
+
+    @classmethod
+    def from_options(
+        cls,
+        *,
+        token: str | None = None,
+        api_key: str | None = None,
+        api_key_name: str | None = None,
+        api_key_in: str | None = None,
+        basic: str | None = None,
+        oauth2_token_url: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        oauth2_scope: str | None = None,
+        client_cert: str | None = None,
+        client_key: str | None = None,
+    ) -> Credentials:
+        """Build from CLI-style values, resolving `env:VAR` secrets (basic is `user:password`)."""
+        user = password = None
+        if basic is not None:
+            user, sep, password_spec = basic.partition(":")
+            if not sep or not user:
+                raise ConfigError("--basic must be USER:PASSWORD or USER:env:VAR")
+            password = resolve_secret(password_spec, "--basic")
+        for path, what in ((client_cert, "--client-cert"), (client_key, "--client-key")):
+            if path and not os.path.isfile(path):
+                raise ConfigError(f"{what}: no such file: {path}")
+        return cls(
+            bearer=resolve_secret(token, "--token"),
+            api_key=resolve_secret(api_key, "--api-key"),
+            api_key_name=api_key_name,
+            api_key_in=api_key_in,
+            basic_user=user,
+            basic_password=password,
+            oauth2_token_url=oauth2_token_url,
+            client_id=client_id,
+            client_secret=resolve_secret(client_secret, "--client-secret"),
+            oauth2_scope=oauth2_scope,
+            client_cert=client_cert,
+            client_key=client_key,
+        )
+
+    @property
+    def configured(self) -> bool:
+        """Whether any request credential was given (a client certificate alone does not count)."""
+        return bool(self.bearer or self.api_key or self.basic_user or self.oauth2_token_url)
+
+    def secrets(self) -> list[str]:
+        out = [s for s in (self.bearer, self.api_key, self.basic_password, self.client_secret) if s]
+        if self.basic_user and self.basic_password:
+            out.append(base64.b64encode(f"{self.basic_user}:{self.basic_password}".encode()).decode())
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        """Which kinds of credential were used, never their values."""
+        return {
+            "bearer": bool(self.bearer),
+            "api_key": {"name": self.api_key_name, "in": self.api_key_in} if self.api_key else None,
+            "basic": bool(self.basic_user),
+            "oauth2_client_credentials": self.oauth2_token_url,
+            "client_certificate": bool(self.client_cert),
+        }
+
+
+class Redactor:
+    """Replaces secret values, secret headers and secret query parameters with '***'."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._secrets: list[str] = []
+        for s in secrets:
+            self.add(s)
+
+    def add(self, secret: str | None) -> None:
+        if secret and secret not in self._secrets:
+            self._secrets.append(secret)
+            self._secrets.sort(key=len, reverse=True)
+
+    def text(self, value: str) -> str:
+        for s in self._secrets:
+            if s in value:
+                value = value.replace(s, REDACTED)
+        return value
+
+    def headers(self, items: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+        return tuple((n, REDACTED if is_secret_name(n) else self.text(v)) for n, v in items)
+
+    def url(self, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.query:
+            pairs = parse_qsl(parts.query, keep_blank_values=True)
+            if any(is_secret_query(k) for k, _ in pairs):
+                query = urlencode([(k, REDACTED if is_secret_query(k) else v) for k, v in pairs], safe="*")
+                url = urlunsplit(parts._replace(query=query))
+        if parts.username or parts.password:
+            url = url.replace(f"{parts.username or ''}:{parts.password or ''}@", f"{REDACTED}@", 1)
+        return self.text(url)
+
+
+def _wrong_like(real: str | None, rng: random.Random) -> str:
+    """A well-formed credential of the same shape as `real` that cannot be valid."""
+    alphabet = string.ascii_letters + string.digits
+    if real and real.count(".") == 2 and all(real.split(".")):  # a JWT: keep its shape, break the signature
+        head, body, sig = real.split(".")
+        return f"{head}.{body}.{''.join(rng.choice(alphabet) for _ in range(max(len(sig), 16)))}"
+    size = max(len(real) if real else 32, 16)
+    return "wrong" + "".join(rng.choice(alphabet) for _ in range(size - 5))
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What one request gets: headers to set, query parameters to add, header names to remove."""
+
+    headers: tuple[tuple[str, str], ...] = ()
+    query: tuple[tuple[str, str], ...] = ()
+    strip: frozenset[str] = frozenset()  # lower-case header names removed (NONE / WRONG)
+
+
+class OAuth2Token:
+    """Client-credentials token: fetched once, refreshed when it expires or the product answers 401."""
+
+    def __init__(self, creds: Credentials, client: Any, redactor: Redactor) -> None:
+        self._creds = creds
+        self._client = client  # an httpx.AsyncClient
+        self._redactor = redactor
+        self._token: str | None = None
+        self._expires = 0.0
+        self._lock = asyncio.Lock()
+
+    @property
+    def current(self) -> str | None:
+        return self._token if self._token and time.monotonic() < self._expires else None
+
+    async def get(self, stale: str | None = None) -> str:
+        async with self._lock:
+            if self._token and self._token != stale and time.monotonic() < self._expires:
+                return self._token
+            self._token, self._expires = await self._fetch()
+            self._redactor.add(self._token)
+            return self._token
+
+    async def _fetch(self) -> tuple[str, float]:
+        import httpx
+
+        c = self._creds
+        data = {"grant_type": "client_credentials"}
+        if c.oauth2_scope:
+            data["scope"] = c.oauth2_scope
+        try:
+            resp = await self._client.post(
+                c.oauth2_token_url, data=data, auth=(c.client_id or "", c.client_secret or "")
+            )
+        except httpx.HTTPError as exc:
+            raise ConfigError(f"OAuth2 token request to {c.oauth2_token_url} failed: {type(exc).__name__}") from None
+        if resp.status_code != 200:
+            raise ConfigError(f"OAuth2 token request to {c.oauth2_token_url} was refused: HTTP {resp.status_code}")
+        try:
+            payload = resp.json()
+            token = str(payload["access_token"])
+            ttl = float(payload.get("expires_in") or 3600)
+        except (ValueError, KeyError, TypeError):
+            raise ConfigError(f"OAuth2 token response from {c.oauth2_token_url} has no access_token") from None
+        return token, time.monotonic() + max(ttl - 30, ttl / 2)
+
+
+class Authenticator:
+    """Decides, per operation and case kind, which credential headers and query parameters to send."""
+
+    def __init__(
+        self,
+        creds: Credentials,
+        schemes: Mapping[str, SecurityScheme],
+        *,
+        extra_secret_headers: Iterable[str] = (),
+        seed: int = 0,
+        oauth2: OAuth2Token | None = None,
+    ) -> None:
+        self.creds = creds
+        self.schemes = schemes
+        self.oauth2 = oauth2
+        self._extra_secret = frozenset(n.lower() for n in extra_secret_headers)
+        self._rng = random.Random(f"wrong-credentials-{seed}")
+        self._wrong_bearer = _wrong_like(creds.bearer, self._rng)
+        self._wrong_key = _wrong_like(creds.api_key, self._rng)
+        self._wrong_password = _wrong_like(creds.basic_password, self._rng)
+        self._cache: dict[tuple[str, Auth], Applied] = {}
+
+    def _op_schemes(self, op: Operation | None) -> list[SecurityScheme]:
+        found = []
+        for alternative in op.security if op else ():
+            for name, _scopes in alternative:
+                s = self.schemes.get(name)
+                if s is not None and s not in found:
+                    found.append(s)
+        return found
+
+    def _api_key_place(self, op: Operation | None) -> tuple[str, str]:
+        spec = [s for s in self._op_schemes(op) if s.type == "apiKey"]
+        if not spec:  # the operation names none: the spec's apiKey scheme only if it has a single one
+            every = [s for s in self.schemes.values() if s.type == "apiKey"]
+            if len({(s.param_name, s.location) for s in every}) == 1:
+                spec = every[:1]
+        name = self.creds.api_key_name or (spec[0].param_name if spec and spec[0].param_name else "X-API-Key")
+        where = self.creds.api_key_in or (spec[0].location if spec and spec[0].location in ("header", "query") else "")
+        return name, where or "header"
+
+    def _wants_basic(self, op: Operation | None) -> bool:
+        kinds = self._op_schemes(op)
+        if not self.creds.basic_user:
+            return False
+        if not (self.creds.bearer or self.creds.oauth2_token_url):
+            return True
+        return any(s.type == "http" and (s.scheme or "").lower() == "basic" for s in kinds)
+
+    def _basic(self, user: str, password: str) -> str:
+        return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+    def static(self, op: Operation | None, auth: Auth) -> Applied:
+        """The credential part that does not depend on a fetched token (cached per operation)."""
+        key = (op.key if op else "", auth)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self._build(op, auth)
+        return found
+
+    def _build(self, op: Operation | None, auth: Auth) -> Applied:
+        c = self.creds
+        name, where = self._api_key_place(op)
+        strip = {"authorization", "cookie", *self._extra_secret}
+        if where == "header":
+            strip.add(name.lower())
+        headers: list[tuple[str, str]] = []
+        query: list[tuple[str, str]] = []
+        if auth is Auth.NONE:
+            return Applied(strip=frozenset(strip))
+        if auth is Auth.WRONG:
+            if c.configured:
+                if self._wants_basic(op):
+                    headers.append(("Authorization", self._basic(c.basic_user or "wrong", self._wrong_password)))
+                elif c.bearer or c.oauth2_token_url:
+                    headers.append(("Authorization", "Bearer " + self._wrong_bearer))
+                if c.api_key:
+                    (headers if where == "header" else query).append((name, self._wrong_key))
+            else:
+                headers.extend(self._wrong_from_spec(op, query))
+            for extra in sorted(self._extra_secret):
+                if not any(h[0].lower() == extra for h in headers):
+                    headers.append((extra, _wrong_like(None, random.Random(extra))))
+            return Applied(tuple(headers), tuple(query), frozenset(strip))
+        if self._wants_basic(op):
+            headers.append(("Authorization", self._basic(c.basic_user or "", c.basic_password or "")))
+        elif c.bearer:
+            headers.append(("Authorization", "Bearer " + c.bearer))
+        if c.api_key:
+            (headers if where == "header" else query).append((name, c.api_key))
+        return Applied(tuple(headers), tuple(query))
+
+    def _wrong_from_spec(self, op: Operation | None, query: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """No credentials configured: wrong ones of the type the spec declares (Bearer by default)."""
+        for s in self._op_schemes(op):
+            if s.type == "apiKey" and s.param_name and s.location in ("header", "query"):
+                if s.location == "query":
+                    query.append((s.param_name, self._wrong_key))
+                    return []
+                return [(s.param_name, self._wrong_key)]
+            if s.type == "http" and (s.scheme or "").lower() == "basic":
+                return [("Authorization", self._basic("wrong-user", self._wrong_password))]
+        return [("Authorization", "Bearer " + self._wrong_bearer)]
+
+    def needs_token(self, op: Operation | None, auth: Auth) -> bool:
+        return auth is Auth.VALID and self.oauth2 is not None and not self._wants_basic(op)

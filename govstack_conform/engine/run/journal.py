@@ -1,0 +1,222 @@
+"""The run journal: every finished case appended to `<out>/journal.ndjson` as it finishes, so nothing is lost.
+
+One JSON object per line. The first line is the header: the plan's fingerprint (seed, spec sha256s,
+targets and a digest of every planned case) and a readable summary of it. Then one line per finished
+case: `{"target": key, "case": <CaseResult as in results.json>}`. `{"end": ...}` lines mark where a
+run stopped. The file is flushed after every line (a killed process loses nothing already written) and
+fsync'd every FSYNC_EVERY cases, every FSYNC_SECONDS and at the end (a power cut loses at most that).
+
+`run --resume DIR` reads it back, refuses a different plan, and sends only the cases with no line.
+A line cut short by a crash is ignored: everything up to the last whole line counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from govstack_conform import __version__
+from govstack_conform.engine.cases import Case
+from govstack_conform.engine.results import CaseResult, _case, _plain
+from govstack_conform.errors import ConfigError
+
+JOURNAL_NAME = "journal.ndjson"
+FORMAT = 1
+FSYNC_EVERY = 64
+FSYNC_SECONDS = 2.0
+
+
+def target_key(bb: str, ref: str, url: str) -> str:
+    """How a journal line names the target a case belongs to."""
+    return f"{bb}@{ref} {url}"
+
+
+def _digest(cases: Iterable[Case]) -> str:
+    h = hashlib.sha256()
+    for case in cases:
+        h.update(json.dumps(case.to_dict(), sort_keys=True, default=str).encode("utf-8"))
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class PlannedTarget:
+    """What the fingerprint covers of one target: where, which spec files, which cases (in order)."""
+
+    key: str
+    spec_files: tuple[tuple[str, str], ...]  # (store path, sha256)
+    cases: tuple[Case, ...]
+    seed: int
+    read_only: bool
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "target": self.key,
+            "seed": self.seed,
+            "read_only": self.read_only,
+            "spec_files": [list(s) for s in self.spec_files],
+            "cases": len(self.cases),
+            "cases_sha256": _digest(self.cases),
+        }
+
+
+def plan_summary(planned: Sequence[PlannedTarget]) -> dict[str, Any]:
+    """The readable plan description the header keeps (no secret: URLs come already redacted)."""
+    return {"targets": [p.summary() for p in planned]}
+
+
+def fingerprint(summary: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(summary, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _difference(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """The first thing that differs between two plan summaries, in words."""
+    a, b = old.get("targets", []), new.get("targets", [])
+    if [t.get("target") for t in a] != [t.get("target") for t in b]:
+        return f"targets {[t.get('target') for t in a]} then, {[t.get('target') for t in b]} now"
+    for x, y in zip(a, b, strict=True):
+        for name in ("seed", "read_only", "spec_files", "cases", "cases_sha256"):
+            if x.get(name) != y.get(name):
+                what = "planned cases" if name == "cases_sha256" else name.replace("_", " ")
+                if name in ("seed", "read_only", "cases"):
+                    return f"{x['target']}: {what} {x.get(name)} then, {y.get(name)} now"
+                return f"{x['target']}: the {what} differ (different specs, fixtures, config or options)"
+    return "the plans differ"
+
+
+@dataclass
+class JournalData:
+    """What a journal file holds, read up to its last whole line."""
+
+    header: dict[str, Any]
+    done: dict[str, dict[str, CaseResult]] = field(default_factory=dict)  # target key -> case id -> result
+    ended: bool = False  # an end line says the run completed
+    whole_bytes: int = 0  # length of the file up to the end of its last whole line
+    skipped_lines: int = 0
+
+
+def read_journal(path: Path) -> JournalData:
+    """Read a journal; ConfigError (one line) when it is missing or has no valid header."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"--resume: no journal at {path} (was the run started with this --out folder?)") from None
+    except OSError as exc:
+        raise ConfigError(f"--resume: cannot read {path}: {exc.strerror or exc}") from None
+    end = raw.rfind(b"\n") + 1  # a last line without its newline was cut short: ignore it
+    lines = raw[:end].split(b"\n")[:-1] if end else []
+    try:
+        header = json.loads(lines[0]) if lines else None
+    except ValueError:
+        header = None
+    if not isinstance(header, dict) or header.get("journal") != FORMAT or "fingerprint" not in header:
+        raise ConfigError(f"--resume: {path} is not a govstack-conform journal (or is damaged at its first line)")
+    data = JournalData(header, whole_bytes=end)
+    for line in lines[1:]:
+        try:
+            record = json.loads(line)
+            if "end" in record:
+                data.ended = bool(record.get("complete"))
+                continue
+            result = _case(record["case"])
+            data.done.setdefault(str(record["target"]), {})[result.case_id] = result
+        except (ValueError, KeyError, TypeError):
+            data.skipped_lines += 1
+    return data
+
+
+class Journal:
+    """An open journal: `record` each finished case, `close` at the end of the run."""
+
+    def __init__(self, path: Path, handle: IO[bytes], done: dict[str, dict[str, CaseResult]] | None = None) -> None:
+        self.path = path
+        self._file = handle
+        self._done = done or {}
+        self._unsynced = 0
+        self._synced_at = time.monotonic()
+
+    @classmethod
+    def create(cls, path: Path, planned: Sequence[PlannedTarget]) -> Journal:
+        """A fresh journal (any earlier one in the folder is replaced)."""
+        summary = plan_summary(planned)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("wb")
+        header = {
+            "journal": FORMAT,
+            "tool_version": __version__,
+            "fingerprint": fingerprint(summary),
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "plan": summary,
+        }
+        journal = cls(path, handle)
+        journal._write(header)
+        journal.sync()
+        return journal
+
+    @classmethod
+    def resume(cls, path: Path, planned: Sequence[PlannedTarget]) -> Journal:
+        """Reopen a journal for the same plan; ConfigError when the plan differs."""
+        data = read_journal(path)
+        summary = plan_summary(planned)
+        if data.header["fingerprint"] != fingerprint(summary):
+            why = _difference(data.header.get("plan") or {}, summary)
+            raise ConfigError(f"--resume: {path} was written for a different plan ({why}); run without --resume")
+        handle = path.open("r+b")
+        handle.truncate(data.whole_bytes)  # drop a line cut short, so the next one starts clean
+        handle.seek(data.whole_bytes)
+        return cls(path, handle, data.done)
+
+    def done(self, key: str) -> dict[str, CaseResult]:
+        """Results of the target's cases that finished in an earlier run (resume), by case id."""
+        return self._done.get(key, {})
+
+    @property
+    def resumed(self) -> int:
+        return sum(len(d) for d in self._done.values())
+
+    def record(self, key: str, result: CaseResult) -> None:
+        self._write({"target": key, "case": to_dict_case(result)})
+        self._unsynced += 1
+        if self._unsynced >= FSYNC_EVERY or time.monotonic() - self._synced_at >= FSYNC_SECONDS:
+            self.sync()
+
+    def sync(self) -> None:
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._unsynced = 0
+        self._synced_at = time.monotonic()
+
+    def close(self, complete: bool) -> None:
+        if self._file.closed:
+            return
+        self._write({"end": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "complete": complete})
+        self.sync()
+        self._file.close()
+
+    def _write(self, record: dict[str, Any]) -> None:
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+        self._file.write(line)
+        self._file.flush()  # in the OS's hands: a killed process loses nothing written
+
+
+def to_dict_case(result: CaseResult) -> dict[str, Any]:
+    """A CaseResult as it appears in results.json."""
+    data: dict[str, Any] = _plain(result)
+    return data
+
+
+def planned_target(bb: str, ref: str, url: str, spec_files: Iterable[tuple[str, str]], cases: Sequence[Case],
+                   seed: int, read_only: bool) -> PlannedTarget:  # fmt: skip
+    return PlannedTarget(target_key(bb, ref, url), tuple(sorted(spec_files)), tuple(cases), seed, read_only)
+
+
+def open_journal(out_dir: Path, planned: Sequence[PlannedTarget], *, resume: bool) -> Journal:
+    """The journal of a run writing into `out_dir`: resumed (same plan only) or new."""
+    path = out_dir / JOURNAL_NAME
+    return Journal.resume(path, planned) if resume else Journal.create(path, planned)

@@ -1,0 +1,3 @@
+"""Evidence: the bundle (HAR, hashes, signed manifest) and the text of one failure's evidence.
+
+May import assessment, engine.results and report.redact."""

@@ -1,0 +1,280 @@
+"""Cucumber Messages NDJSON, as the GovStack compliance platform ingests it.
+
+One feature per operation, tagged `@method=VERB @endpoint=/path` (the platform groups by these), one
+scenario per case, one step per check. The platform counts a case as passed when none of its steps
+FAILED, so steps are FAILED exactly when our compliance model counts the case as failed (FAILED,
+NOT_IMPLEMENTED, ERROR); untestable and skipped cases are not sent, as they were never run. A waived
+failure is a PASSED step whose message says it is waived; an advisory (non-REQUIRED) failure in a
+passing case is UNKNOWN. IDs and timestamps derive from the results only, so output is reproducible.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import re
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from govstack_conform.assessment.compliance import (
+    NOT_RUN,
+    PLATFORM_FAILED,
+    BBCompliance,
+    CaseView,
+    Compliance,
+    OperationCompliance,
+)
+from govstack_conform.engine.results import CheckResult, Outcome, RunResults
+from govstack_conform.report.evidence.text import rule_line
+from govstack_conform.report.facts import run_facts
+from govstack_conform.text import one_line
+
+PROTOCOL_VERSION = "27.0.0"
+
+
+def _ts(iso: str, offset_ms: float = 0.0) -> dict[str, int]:
+    try:
+        base = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        base = datetime.fromtimestamp(0).astimezone()
+    t = base + timedelta(milliseconds=offset_ms)
+    whole = int(t.timestamp())
+    return {"seconds": whole, "nanos": t.microsecond * 1000}
+
+
+def _dur(ms: float) -> dict[str, int]:
+    ns = max(0, round(ms * 1_000_000))
+    return {"seconds": ns // 1_000_000_000, "nanos": ns % 1_000_000_000}
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "root"
+
+
+def _tag(text: str) -> str:
+    return re.sub(r"\s+", "_", one_line(text))
+
+
+def _step_status(v: CaseView, c: CheckResult) -> tuple[str, str | None]:
+    if c.outcome is Outcome.PASSED:
+        return "PASSED", None
+    if c.outcome is Outcome.FAILED:
+        if c.waived:
+            return "PASSED", "failed but waived: " + rule_line(c)
+        if v.verdict in PLATFORM_FAILED:
+            return "FAILED", rule_line(c)
+        return "UNKNOWN", "advisory, not met: " + rule_line(c)
+    return "SKIPPED", rule_line(c)
+
+
+class _Ids:
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __call__(self) -> str:
+        self.n += 1
+        return str(self.n)
+
+
+def _steps(v: CaseView) -> list[tuple[str, str, str, str | None]]:
+    """(keyword, text, status, message) per step of the scenario for one case."""
+    c = v.case
+    first_status, first_msg = (
+        ("FAILED", one_line(c.reason or "no response")) if v.verdict.value == "error" else ("PASSED", None)
+    )
+    out = [("When ", one_line(f"the {c.kind.value} case is sent: {c.description}", 300), first_status, first_msg)]
+    for k in c.checks:
+        status, msg = _step_status(v, k)
+        where = f" on {k.step}" if k.step else ""
+        out.append(("Then " if len(out) == 1 else "And ", one_line(f"{k.check} ({k.level.value}){where}"), status, msg))
+    if v.verdict in PLATFORM_FAILED and not any(s[2] == "FAILED" for s in out):
+        out.append(("Then ", f"the case is {v.verdict.value}", "FAILED", one_line(c.reason or v.verdict.value)))
+    return out
+
+
+def _feature(
+    bbc: BBCompliance, op: OperationCompliance, views: list[CaseView], ids: _Ids, facts: Any
+) -> tuple[list[dict[str, Any]], list[tuple[CaseView, dict[str, Any], list[tuple[str, str, str, str | None]]]]]:
+    bb = bbc.result
+    uri = f"features/{_slug(bb.bb)}/{_slug(bb.ref)}/{_slug(op.key)}.feature"
+    tags = [f"@method={op.method}", f"@endpoint={_tag(op.path)}"]
+    description = (
+        [
+            f"{bb.title} {bb.ref} ({bb.platform_id}) tested by govstack-conform {facts.tool_version}",
+            f"target {bb.target}; seed {facts.seed}; date {facts.started}",
+        ]
+        + [f"spec {f.path} sha256 {f.sha256}" for f in bb.spec_files]
+        + facts.option_lines()
+    )
+    lines = [" ".join(tags), f"Feature: {one_line(op.key)}"] + ["  " + one_line(d) for d in description] + [""]
+    feature_tags = [
+        {"location": {"line": 1, "column": 1 + len(" ".join(tags[:i])) + (1 if i else 0)}, "name": t, "id": ids()}
+        for i, t in enumerate(tags)
+    ]
+    children = []
+    pickles: list[dict[str, Any]] = []
+    runs: list[tuple[CaseView, dict[str, Any], list[tuple[str, str, str, str | None]]]] = []
+    for v in views:
+        steps = _steps(v)
+        sc_line = len(lines) + 2
+        sc_tag = f"@{v.case.kind.value}"
+        lines += [f"  {sc_tag}", f"  Scenario: {one_line(v.case.name)}"]
+        g_steps = []
+        for kw, text, _, _ in steps:
+            lines.append(f"    {kw}{text}")
+            g_steps.append(
+                {
+                    "location": {"line": len(lines), "column": 5},
+                    "keyword": kw,
+                    "keywordType": "Action" if kw == "When " else ("Outcome" if kw == "Then " else "Conjunction"),
+                    "text": text,
+                    "id": ids(),
+                }
+            )
+        lines.append("")
+        sc_tag_msg = {"location": {"line": sc_line - 1, "column": 3}, "name": sc_tag, "id": ids()}
+        scenario = {
+            "location": {"line": sc_line, "column": 3},
+            "tags": [sc_tag_msg],
+            "keyword": "Scenario",
+            "name": one_line(v.case.name),
+            "description": "",
+            "steps": g_steps,
+            "examples": [],
+            "id": ids(),
+        }
+        children.append({"scenario": scenario})
+        pickle_steps = [
+            {
+                "astNodeIds": [g["id"]],
+                "id": ids(),
+                "type": "Action" if g["keywordType"] == "Action" else "Outcome",
+                "text": g["text"],
+            }
+            for g in g_steps
+        ]
+        pickle: dict[str, Any] = {
+            "id": ids(),
+            "uri": uri,
+            "name": scenario["name"],
+            "language": "en",
+            "steps": pickle_steps,
+            "tags": [{"name": t["name"], "astNodeId": t["id"]} for t in feature_tags]
+            + [{"name": sc_tag, "astNodeId": sc_tag_msg["id"]}],
+            "astNodeIds": [scenario["id"]],
+        }
+        pickles.append({"pickle": pickle})
+        runs.append((v, pickle, steps))
+    text = "\n".join(lines) + "\n"
+    document = {
+        "uri": uri,
+        "feature": {
+            "location": {"line": 2, "column": 1},
+            "tags": feature_tags,
+            "language": "en",
+            "keyword": "Feature",
+            "name": one_line(op.key),
+            "description": "\n".join("  " + one_line(d) for d in description),
+            "children": children,
+        },
+        "comments": [],
+    }
+    head: list[dict[str, Any]] = [
+        {"source": {"uri": uri, "data": text, "mediaType": "text/x.cucumber.gherkin+plain"}},
+        {"gherkinDocument": document},
+    ]
+    return head + pickles, runs
+
+
+def messages(results: RunResults, compliance: Compliance) -> Iterator[dict[str, Any]]:
+    facts = run_facts(results)
+    ids = _Ids()
+    yield {
+        "meta": {
+            "protocolVersion": PROTOCOL_VERSION,
+            "implementation": {"name": "govstack-conform", "version": facts.tool_version},
+            "runtime": {"name": "python", "version": platform.python_version()},
+            "os": {"name": platform.system().lower() or "unknown"},
+            "cpu": {"name": platform.machine() or "unknown"},
+        }
+    }
+    runs = []
+    for bbc in compliance.bbs:
+        for op in bbc.operations:
+            views = [v for v in op.cases if v.verdict not in NOT_RUN]
+            if not views:
+                continue
+            head, op_runs = _feature(bbc, op, views, ids, facts)
+            yield from head
+            runs += [(bbc, r) for r in op_runs]
+    run_id = ids()
+    yield {"testRunStarted": {"timestamp": _ts(results.started), "id": run_id}}
+    cases = []
+    for _, (_v, pickle, _) in runs:
+        tc = {
+            "id": ids(),
+            "pickleId": pickle["id"],
+            "testRunStartedId": run_id,
+            "testSteps": [
+                {"id": ids(), "pickleStepId": s["id"], "stepDefinitionIds": [], "stepMatchArgumentsLists": []}
+                for s in pickle["steps"]
+            ],
+        }
+        cases.append(tc)
+        yield {"testCase": tc}
+    clock = 0.0
+    success = True
+    for (bbc, (v, _pickle, steps)), tc in zip(runs, cases, strict=True):
+        start = bbc.result.started or results.started
+        started_id = ids()
+        yield {
+            "testCaseStarted": {"attempt": 0, "testCaseId": tc["id"], "id": started_id, "timestamp": _ts(start, clock)}
+        }
+        share = v.case.duration_ms / max(1, len(steps))
+        for (_, _, status, msg), ts in zip(steps, tc["testSteps"], strict=True):
+            yield {
+                "testStepStarted": {
+                    "testCaseStartedId": started_id,
+                    "testStepId": ts["id"],
+                    "timestamp": _ts(start, clock),
+                }
+            }
+            clock += share
+            result: dict[str, Any] = {"status": status, "duration": _dur(share)}
+            if msg:
+                result["message"] = msg
+            success = success and status != "FAILED"
+            yield {
+                "testStepFinished": {
+                    "testCaseStartedId": started_id,
+                    "testStepId": ts["id"],
+                    "testStepResult": result,
+                    "timestamp": _ts(start, clock),
+                }
+            }
+        yield {
+            "testCaseFinished": {
+                "testCaseStartedId": started_id,
+                "timestamp": _ts(start, clock),
+                "willBeRetried": False,
+            }
+        }
+    yield {"testRunFinished": {"success": success, "timestamp": _ts(results.finished), "testRunStartedId": run_id}}
+
+
+class CucumberFormat:
+    name = "cucumber"
+    filename = "cucumber.ndjson"
+    extension = "ndjson"
+
+    def render(self, results: RunResults, compliance: Compliance) -> bytes:
+        out = []
+        for m in messages(results, compliance):
+            line = json.dumps(m, ensure_ascii=False, separators=(",", ":"))
+            try:
+                line.encode("utf-8")
+            except UnicodeEncodeError:
+                line = json.dumps(m, ensure_ascii=True, separators=(",", ":"))
+            out.append(line)
+        return ("\n".join(out) + "\n").encode("utf-8")

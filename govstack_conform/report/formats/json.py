@@ -1,0 +1,43 @@
+"""JSON: the full results (re-readable by `read_json`), versioned, plus the compliance summary.
+
+`compliance` is derived data for consumers such as `jq`; `from_dict` ignores it and every command
+recomputes it, so it can never disagree with the results it travels with.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from govstack_conform.assessment.compliance import Compliance
+from govstack_conform.engine.results import RunResults, to_dict
+
+
+def dumps(data: Any) -> bytes:
+    """Stable JSON bytes; falls back to ASCII escapes if a string cannot be encoded (lone surrogates)."""
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return (json.dumps(data, indent=2, ensure_ascii=True) + "\n").encode("ascii")
+
+
+def results_document(results: RunResults, compliance: Compliance) -> dict[str, Any]:
+    return {**to_dict(results), "compliance": compliance.to_dict()}
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of results.json shipped in the package."""
+    text = resources.files("govstack_conform").joinpath("data/results.schema.json").read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+class JsonFormat:
+    name = "json"
+    filename = "results.json"
+    extension = "json"
+
+    def render(self, results: RunResults, compliance: Compliance) -> bytes:
+        return dumps(results_document(results, compliance))

@@ -1,0 +1,108 @@
+"""JUnit XML: one testsuite per BB release, one testcase per case, for CI test views.
+
+FAILED and NOT_IMPLEMENTED cases are <failure>s (the candidate is wrong); ERROR cases are <error>s
+(no verdict: the transport failed); UNTESTABLE and SKIPPED cases are <skipped> with the reason.
+XML 1.0 cannot carry control characters even escaped, so all text goes through `clean` first.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from govstack_conform.assessment.compliance import CaseView, Compliance
+from govstack_conform.engine.results import Outcome, RunResults, Verdict
+from govstack_conform.report.evidence.text import case_text, rule_line
+from govstack_conform.report.facts import bb_facts, run_facts
+from govstack_conform.text import clean, one_line, pct
+
+
+def _set(el: ET.Element, **attrs: object) -> ET.Element:
+    for k, v in attrs.items():
+        el.set(k, clean(v))
+    return el
+
+
+def _testcase(suite: ET.Element, classname: str, v: CaseView) -> str:
+    c = v.case
+    tc = _set(ET.SubElement(suite, "testcase"), classname=classname, name=c.name, time=f"{c.duration_ms / 1000:.3f}")
+    if v.verdict in (Verdict.FAILED, Verdict.NOT_IMPLEMENTED):
+        failed = [k for k in c.checks if k.outcome is Outcome.FAILED and not k.waived]
+        msg = rule_line(failed[0]) if failed else (c.reason or v.verdict.value)
+        el = _set(
+            ET.SubElement(tc, "failure"),
+            message=one_line(msg, 500),
+            type=failed[0].check if failed else v.verdict.value,
+        )
+        el.text = case_text(v)
+        return "failure"
+    if v.verdict is Verdict.ERROR:
+        el = _set(ET.SubElement(tc, "error"), message=one_line(c.reason or "error", 500), type="error")
+        el.text = case_text(v)
+        return "error"
+    if v.verdict in (Verdict.UNTESTABLE, Verdict.SKIPPED):
+        _set(ET.SubElement(tc, "skipped"), message=one_line(f"{v.verdict.value}: {c.reason or ''}", 500))
+        return "skipped"
+    if v.waived:
+        out = ET.SubElement(tc, "system-out")
+        out.text = "passed only because these failures are waived:\n" + case_text(v)
+    return "passed"
+
+
+class JUnitFormat:
+    name = "junit"
+    filename = "junit.xml"
+    extension = "xml"
+
+    def render(self, results: RunResults, compliance: Compliance) -> bytes:
+        facts = run_facts(results)
+        root = _set(ET.Element("testsuites"), name=f"govstack-conform {facts.tool_version}")
+        totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        total_time = 0.0
+        for bbc in compliance.bbs:
+            bb = bbc.result
+            suite = _set(
+                ET.SubElement(root, "testsuite"), name=f"{bb.bb}@{bb.ref}", timestamp=bb.started, hostname=bb.target
+            )
+            props = ET.SubElement(suite, "properties")
+            info = bb_facts(bb)
+            pairs = [
+                ("tool_version", facts.tool_version),
+                ("bb", bb.bb),
+                ("release", bb.ref),
+                ("platform_id", bb.platform_id),
+                ("target", bb.target),
+                ("date", facts.started),
+                ("seed", facts.seed),
+                ("duration_s", f"{bb.duration_s:.3f}"),
+                ("compliance_pct", pct(bbc.compliance_pct)),
+                ("api_level", int(bbc.level)),
+                ("api_level_reason", bbc.level_reason),
+                ("level_rule", compliance.level_rule),
+            ]
+            pairs += [(f"spec_file:{f['path']}", f"sha256:{f['sha256']}") for f in info["spec_files"]]
+            pairs += [("option", line) for line in facts.option_lines()]
+            for k, val in pairs:
+                _set(ET.SubElement(props, "property"), name=k, value=val)
+            n = {"tests": 0, "failure": 0, "error": 0, "skipped": 0}
+            for op in bbc.operations:
+                for v in op.cases:
+                    n["tests"] += 1
+                    kind = _testcase(suite, f"{bb.bb}@{bb.ref}.{op.key}", v)
+                    if kind in n:
+                        n[kind] += 1
+            _set(
+                suite,
+                tests=n["tests"],
+                failures=n["failure"],
+                errors=n["error"],
+                skipped=n["skipped"],
+                time=f"{bb.duration_s:.3f}",
+            )
+            totals["tests"] += n["tests"]
+            totals["failures"] += n["failure"]
+            totals["errors"] += n["error"]
+            totals["skipped"] += n["skipped"]
+            total_time += bb.duration_s
+        _set(root, time=f"{total_time:.3f}", **totals)
+        ET.indent(root)
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n").encode()
