@@ -21,6 +21,7 @@ from govstack_conform.engine.options import RunOptions
 from govstack_conform.engine.results import CaseResult, Outcome, RunResults, Verdict, to_dict
 from govstack_conform.engine.run.auth import Credentials
 from govstack_conform.engine.run.session import Target, run
+from govstack_conform.redact import REDACTED
 
 TOKEN = "hostile-SECRET-bearer-93ac1"
 Ran = tuple[RunResults, HostileServer, int]  # results, the server, requests it had seen before the run
@@ -138,7 +139,7 @@ def test_redirects_are_never_followed_and_credentials_never_leave(
     response = away.exchanges[0].response
     assert response is not None and response.status == 302
     assert dict(response.headers)["Location"].startswith(server.other_url)
-    assert ("Authorization", "***") in away.exchanges[0].request.headers
+    assert ("Authorization", REDACTED) in away.exchanges[0].request.headers
 
 
 def test_oversized_bodies_are_cut_at_the_cap_and_recorded_as_such(

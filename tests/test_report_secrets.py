@@ -85,7 +85,7 @@ def test_credential_fields_are_redacted_by_name_even_when_the_value_is_unknown(t
 
 
 def test_config_redaction_keeps_descriptions_and_drops_values() -> None:
-    from govstack_conform.report.redact import REDACTED, Redactor
+    from govstack_conform.redact import REDACTED, Redactor
 
     config = {
         "auth": {"bearer": True, "api_key": {"name": "X-Api-Key", "in": "header"}, "oauth2_client_credentials": None},

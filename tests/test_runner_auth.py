@@ -21,9 +21,10 @@ from govstack_conform.contracts.model import Contract
 from govstack_conform.engine.cases import Auth, Case, CaseKind, Expect, RequestPlan, Step
 from govstack_conform.engine.options import RunOptions
 from govstack_conform.engine.results import Verdict, to_dict
-from govstack_conform.engine.run.auth import Authenticator, Credentials, Redactor, resolve_secret
+from govstack_conform.engine.run.auth import Authenticator, Credentials, resolve_secret
 from govstack_conform.engine.run.session import Target, run
 from govstack_conform.errors import ConfigError, TargetError
+from govstack_conform.redact import REDACTED, Redactor
 
 SPEC = """\
 openapi: 3.0.3
@@ -104,7 +105,7 @@ def test_basic_auth_and_wrong_basic(contract: Contract) -> None:
     # the product let wrong credentials in: a failure, with the wrong credential itself redacted
     security = results.results[0].cases[1]
     assert security.verdict is Verdict.FAILED
-    assert ("Authorization", "***") in security.exchanges[0].request.headers
+    assert ("Authorization", REDACTED) in security.exchanges[0].request.headers
 
 
 def test_oauth2_client_credentials_fetched_and_refreshed_on_401(contract: Contract) -> None:
@@ -221,8 +222,8 @@ def test_wrong_credentials_follow_the_spec_when_none_are_configured(contract: Co
 
 def test_redactor() -> None:
     r = Redactor(["s3cret-value"])
-    assert r.text("a s3cret-value b") == "a *** b"
+    assert r.text("a s3cret-value b") == f"a {REDACTED} b"
     assert r.headers([("X-Api-Key", "v"), ("Cookie", "c"), ("Accept", "s3cret-value")]) == (
-        ("X-Api-Key", "***"), ("Cookie", "***"), ("Accept", "***"),
+        ("X-Api-Key", REDACTED), ("Cookie", REDACTED), ("Accept", REDACTED),
     )  # fmt: skip
-    assert r.url("http://u:p@h/x?access_token=abc&q=1") == "http://***@h/x?access_token=***&q=1"
+    assert r.url("http://u:p@h/x?access_token=abc&q=1") == f"http://{REDACTED}@h/x?access_token={REDACTED}&q=1"

@@ -23,6 +23,7 @@ from govstack_conform.engine.run.judge import exit_code
 from govstack_conform.engine.run.session import Target, run
 from govstack_conform.engine.testdata import load_testdata
 from govstack_conform.exitcodes import ExitCode
+from govstack_conform.redact import REDACTED
 
 # The budget sits far above normal answers on a loaded machine and far below the deliberately slow one.
 OPTIONS = RunOptions(credentials=Credentials(bearer=TOKEN), latency_budget_ms=1500)
@@ -89,7 +90,7 @@ def test_each_broken_rule_is_caught_by_exactly_its_check(contract: Contract, bro
         exchange = next(x for x in case.exchanges if x.step == check.step)
         assert exchange.request.method and exchange.request.url.startswith(url)
         assert exchange.response is not None and exchange.response.status >= 100
-        assert ("Authorization", "***") in exchange.request.headers or case.kind is CaseKind.SECURITY
+        assert ("Authorization", REDACTED) in exchange.request.headers or case.kind is CaseKind.SECURITY
     required = failures[0][1].level.value == "required"
     assert exit_code(results) is (ExitCode.NONCONFORMANT if required else ExitCode.OK)
     if required:
@@ -165,5 +166,5 @@ def test_secrets_never_reach_the_results(contract: Contract, tmp_path: Path) -> 
     text = path.read_text()
     assert TOKEN not in text
     assert TOKEN not in json.dumps(to_dict(results))
-    assert "(you sent Authorization: Bearer ***)" in text  # the echo was recorded, redacted
+    assert f"(you sent Authorization: Bearer {REDACTED})" in text  # the echo was recorded, redacted
     assert results.options["auth"]["bearer"] is True

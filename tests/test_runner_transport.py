@@ -128,7 +128,7 @@ def test_api_key_in_query_is_redacted_in_the_record(contract: Contract) -> None:
         results = run([Target(contract, url, cases=(case(),))], RunOptions(credentials=creds))
     assert seen[0].endswith("api_key=q-SECRET-998877")
     recorded = results.results[0].cases[0].exchanges[0].request.url
-    assert "q-SECRET" not in recorded and "api_key=***" in recorded
+    assert "q-SECRET" not in recorded and "api_key=[REDACTED]" in recorded
 
 
 def test_rate_limit_spaces_requests(contract: Contract) -> None:

@@ -190,6 +190,6 @@ def _out_dir(configured: Any, resume: Path | None) -> Path:
 
 
 def _secret_header(name: str) -> bool:
-    from govstack_conform.engine.run.auth import is_secret_name
+    from govstack_conform.redact import is_secret_name
 
     return is_secret_name(name)

@@ -261,7 +261,7 @@ def _secret(value: str, where: S.Where, path: S.Path_) -> str:
 
 def _header(name: str, value: str, where: S.Where, path: S.Path_) -> tuple[str, str]:
     from govstack_conform.engine.options import parse_header
-    from govstack_conform.engine.run.auth import is_secret_name
+    from govstack_conform.redact import is_secret_name
 
     try:
         parse_header(f"{name}: {value}")

@@ -140,7 +140,7 @@ class RunOptions:
 
     def record(self) -> dict[str, Any]:
         """What goes into results.json `options`: no secret, only what changes results."""
-        from govstack_conform.engine.run.auth import is_secret_name
+        from govstack_conform.redact import REDACTED, is_secret_name
 
         return {
             "concurrency": self.concurrency,
@@ -149,7 +149,7 @@ class RunOptions:
             "retries": self.retries,
             "body_cap": self.body_cap,
             "latency_budget_ms": self.latency_budget_ms,
-            "headers": [[n, "***" if is_secret_name(n) else v] for n, v in self.headers],
+            "headers": [[n, REDACTED if is_secret_name(n) else v] for n, v in self.headers],
             "profile_headers": self.profile_headers,
             "path_map": [list(r) for r in self.path_map.rules],
             "auth": self.credentials.describe(),

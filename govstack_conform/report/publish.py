@@ -18,6 +18,7 @@ import yaml
 from govstack_conform.assessment.compliance import assess
 from govstack_conform.engine.results import RunResults
 from govstack_conform.errors import ReportError, UsageError
+from govstack_conform.redact import REDACTED
 from govstack_conform.report.formats.cucumber import CucumberFormat
 from govstack_conform.report.redact import redact_results
 
@@ -80,7 +81,7 @@ def publish(
     name = product_name or str(safe.product.get("name") or test_app)
 
     def scrub(text: str) -> str:
-        return text.replace(api_key, "[REDACTED]")
+        return text.replace(api_key, REDACTED)
 
     done = []
     with httpx.Client(timeout=TIMEOUT_S, transport=transport, follow_redirects=False) as client:

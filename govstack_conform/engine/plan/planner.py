@@ -15,7 +15,6 @@ a 404 is not the candidate's fault.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
@@ -41,6 +40,7 @@ from govstack_conform.engine.plan.request import (
 )
 from govstack_conform.engine.plan.stateful import stateful_cases
 from govstack_conform.engine.testdata import TestData
+from govstack_conform.redact import REDACTED, is_secret_name, is_secret_query
 
 PLAN_FORMAT = "govstack-conform-plan"
 PLAN_VERSION = 1
@@ -238,16 +238,12 @@ def plan_contract(
     return result
 
 
-_SECRET_NAME = re.compile(r"^(authorization|cookie)$|token|key|secret", re.IGNORECASE)
-REDACTED = "<redacted>"
-
-
 def _redact(case: dict[str, Any]) -> dict[str, Any]:
     """Header and query values whose names look secret (as `run` treats them): test data may hold real ones."""
     for step in case["steps"]:
         req = step["request"]
-        req["headers"] = {k: REDACTED if _SECRET_NAME.search(k) else v for k, v in req["headers"].items()}
-        req["query"] = [[k, REDACTED if _SECRET_NAME.search(k) else v] for k, v in req["query"]]
+        req["headers"] = {k: REDACTED if is_secret_name(k) else v for k, v in req["headers"].items()}
+        req["query"] = [[k, REDACTED if is_secret_query(k) else v] for k, v in req["query"]]
     return case
 
 

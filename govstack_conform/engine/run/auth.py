@@ -2,7 +2,7 @@
 
 Secrets may be given as `env:VAR` so they never stand on a command line. `Auth.NONE` sends no
 credential at all, `Auth.WRONG` a well-formed one of the same type that no product can accept.
-Everything recorded (URLs, headers, bodies) passes through a Redactor first.
+Everything recorded (URLs, headers, bodies) passes through the Redactor (govstack_conform.redact) first.
 """
 
 from __future__ import annotations
@@ -16,27 +16,11 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from govstack_conform.contracts.model import Operation, SecurityScheme
 from govstack_conform.engine.cases import Auth
 from govstack_conform.errors import ConfigError
-
-REDACTED = "***"
-_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
-_SECRET_WORDS = ("token", "key", "secret")
-_SECRET_QUERY_WORDS = (*_SECRET_WORDS, "password", "passwd", "signature", "auth", "credential")
-
-
-def is_secret_name(name: str) -> bool:
-    """A header whose value is a secret: Authorization, Cookie, or a name with token/key/secret in it."""
-    low = name.lower()
-    return low in _SECRET_HEADERS or any(w in low for w in _SECRET_WORDS)
-
-
-def is_secret_query(name: str) -> bool:
-    low = name.lower()
-    return any(w in low for w in _SECRET_QUERY_WORDS)
+from govstack_conform.redact import Redactor
 
 
 def resolve_secret(value: str | None, what: str) -> str | None:
@@ -141,40 +125,6 @@ class Credentials:
             "oauth2_client_credentials": self.oauth2_token_url,
             "client_certificate": bool(self.client_cert),
         }
-
-
-class Redactor:
-    """Replaces secret values, secret headers and secret query parameters with '***'."""
-
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
-        self._secrets: list[str] = []
-        for s in secrets:
-            self.add(s)
-
-    def add(self, secret: str | None) -> None:
-        if secret and secret not in self._secrets:
-            self._secrets.append(secret)
-            self._secrets.sort(key=len, reverse=True)
-
-    def text(self, value: str) -> str:
-        for s in self._secrets:
-            if s in value:
-                value = value.replace(s, REDACTED)
-        return value
-
-    def headers(self, items: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-        return tuple((n, REDACTED if is_secret_name(n) else self.text(v)) for n, v in items)
-
-    def url(self, url: str) -> str:
-        parts = urlsplit(url)
-        if parts.query:
-            pairs = parse_qsl(parts.query, keep_blank_values=True)
-            if any(is_secret_query(k) for k, _ in pairs):
-                query = urlencode([(k, REDACTED if is_secret_query(k) else v) for k, v in pairs], safe="*")
-                url = urlunsplit(parts._replace(query=query))
-        if parts.username or parts.password:
-            url = url.replace(f"{parts.username or ''}:{parts.password or ''}@", f"{REDACTED}@", 1)
-        return self.text(url)
 
 
 def _wrong_like(real: str | None, rng: random.Random) -> str:

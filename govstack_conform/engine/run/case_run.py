@@ -31,9 +31,10 @@ from govstack_conform.engine.results import (
     SpecFileRef,
     Verdict,
 )
-from govstack_conform.engine.run.auth import Authenticator, OAuth2Token, Redactor, is_secret_name
+from govstack_conform.engine.run.auth import Authenticator, OAuth2Token
 from govstack_conform.engine.run.judge import case_verdict, operation_verdict
 from govstack_conform.engine.run.runner import Reply, Sent, Transport, UrlBuilder
+from govstack_conform.redact import Redactor, is_secret_name
 
 _VAR = re.compile(r"\$\{([^{}]+)\}")
 

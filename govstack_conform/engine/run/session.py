@@ -26,11 +26,12 @@ from govstack_conform.engine.results import (
     RunResults,
     Verdict,
 )
-from govstack_conform.engine.run.auth import OAuth2Token, Redactor, is_secret_name
+from govstack_conform.engine.run.auth import OAuth2Token
 from govstack_conform.engine.run.case_run import BBRun, Target, known_valid, utc_now
 from govstack_conform.engine.run.journal import Journal, PlannedTarget, planned_target, target_key
 from govstack_conform.engine.run.runner import Transport, UrlBuilder, preflight
 from govstack_conform.errors import SpecError
+from govstack_conform.redact import Redactor, is_secret_name
 
 Progress = Callable[[int, int, str], None]  # (cases done, cases in total, label of the BB running)
 

@@ -30,8 +30,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from govstack_conform.assessment.compliance import assess
 from govstack_conform.engine.results import Exchange, RunResults
 from govstack_conform.errors import ReportError, UsageError
+from govstack_conform.redact import Redactor
 from govstack_conform.report.formats.json import JsonFormat, dumps
-from govstack_conform.report.redact import Redactor, redact_results
+from govstack_conform.report.redact import redact_results
 
 MANIFEST = "MANIFEST.sha256"
 SIGNATURE = "MANIFEST.sha256.sig"
