@@ -29,6 +29,9 @@ def _root(
     debug: bool = typer.Option(False, "--debug", help="Show a traceback on internal errors."),
 ) -> None:
     """Test whether a product implements a GovStack building block."""
+    from govstack_conform.cli.common import set_debug
+
+    set_debug(debug)
 
 
 def _register() -> None:

@@ -6,7 +6,6 @@ This is the only place where exceptions become one-line messages and exit codes.
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -31,6 +30,17 @@ def fail(message: str, code: ExitCode) -> typer.Exit:
     return typer.Exit(int(code))
 
 
+_state = {"debug": False}  # set by the root callback from the parsed `--debug` option
+
+
+def set_debug(on: bool) -> None:
+    _state["debug"] = on
+
+
+def _debug() -> bool:
+    return _state["debug"]
+
+
 def guarded(fn: F) -> F:
     """Run a command body, translating tool errors (and anything unforeseen) into exit codes."""
 
@@ -51,7 +61,7 @@ def guarded(fn: F) -> F:
         except MemoryError:
             raise fail("input too large to process", ExitCode.UNUSABLE) from None
         except Exception as e:  # an unforeseen bug: still one line, and say it is ours
-            if "--debug" in sys.argv:
+            if _debug():
                 raise
             raise fail(
                 f"internal error ({type(e).__name__}: {e}); please report it (rerun with --debug for a trace)",

@@ -209,9 +209,5 @@ def prop_view(conj: list[Schema], name: str) -> tuple[Schema | None, list[Schema
     return forbidder, schemas
 
 
-def ap_schemas(ap: bool | list[Schema] | None) -> list[Schema]:
-    return ap if isinstance(ap, list) else []
-
-
 def join(path: str, name: str) -> str:
     return f"{path}/{name.replace('~', '~0').replace('/', '~1')}"
