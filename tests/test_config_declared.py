@@ -157,7 +157,7 @@ expires = 2030-01-01
 
 def test_prepare_shards_then_declares_and_shards_merge_back(contract: Contract, cases: tuple[Case, ...]) -> None:
     from govstack_conform.app.declarations import prepare
-    from govstack_conform.report.render import merge
+    from govstack_conform.report.compare import merge
 
     decl = NotImplementedDecl(operations=(DELETE,), reason="webhooks are never deleted")
     product = dataclasses.replace(contract, operations=tuple(o for o in contract.operations if o.key != DELETE))

@@ -9,18 +9,19 @@ from pathlib import Path
 import pytest
 
 from govstack_conform.assessment.compliance import assess
-from govstack_conform.assessment.gate import gate, parse_shard, shard
+from govstack_conform.assessment.gate import gate
 from govstack_conform.contracts import load as contracts
 from govstack_conform.contracts.model import Contract
 from govstack_conform.engine.cases import Case
 from govstack_conform.engine.options import RunOptions
+from govstack_conform.engine.plan.shard import parse_shard, shard
 from govstack_conform.engine.results import RunResults, Verdict
 from govstack_conform.engine.run.auth import Credentials
 from govstack_conform.engine.run.session import Target, plan_target, run
 from govstack_conform.errors import ConfigError
 from govstack_conform.mock import MockOptions
 from govstack_conform.mock.server import serve_in_thread
-from govstack_conform.report.render import merge
+from govstack_conform.report.compare import merge
 
 OPTIONS = RunOptions(credentials=Credentials(bearer="tok-9"), concurrency=4)
 

@@ -13,7 +13,7 @@ from govstack_conform.assessment.waivers import Waiver, apply_waivers
 from govstack_conform.engine.cases import Level
 from govstack_conform.engine.results import BBResult, Outcome, RunResults, SpecFileRef, Verdict
 from govstack_conform.errors import ReportError
-from govstack_conform.report.render import diff, merge
+from govstack_conform.report.compare import diff, merge
 
 
 def _bb(results: RunResults, name: str) -> BBResult:

@@ -134,7 +134,7 @@ def prepare(
     Run the returned Target, then `apply_declared(bb_result, declared)` puts the skipped cases back.
     Sharding comes first, so a declared case is reported by the shard that owns its operation only.
     """
-    from govstack_conform.assessment.gate import shard
+    from govstack_conform.engine.plan.shard import shard
     from govstack_conform.engine.run.session import plan_target
 
     cases = list(plan_target(target, options))

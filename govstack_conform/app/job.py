@@ -13,12 +13,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from govstack_conform.assessment.gate import GateDecision, gate, parse_shard
+from govstack_conform.assessment.gate import GateDecision, gate
 from govstack_conform.config.file import CUSTOM_BB, Config, load_config
 from govstack_conform.config.merge import run_options, run_settings
 from govstack_conform.config.merge import selectors as config_selectors
 from govstack_conform.contracts.catalog import load_catalog, parse_selector
 from govstack_conform.engine.options import RunOptions
+from govstack_conform.engine.plan.shard import parse_shard
 from govstack_conform.engine.results import BBResult, RunResults, read_json
 from govstack_conform.engine.run.session import Progress, Target
 from govstack_conform.errors import CatalogError, UsageError

@@ -12,10 +12,11 @@ from govstack_conform.cli.common import err, guarded, out
 from govstack_conform.engine.results import read_json, write_json
 from govstack_conform.errors import UsageError
 from govstack_conform.exitcodes import EXIT_CODE_HELP, ExitCode
+from govstack_conform.report.compare import diff, merge
 from govstack_conform.report.evidence import bundle as ev
 from govstack_conform.report.formats.base import FORMATS
 from govstack_conform.report.publish import DEFAULT_TEST_SUITE, Upload, publish, resolve_api_key
-from govstack_conform.report.render import diff, merge, render
+from govstack_conform.report.render import render
 
 app = typer.Typer(
     help=f"Render, merge and compare compliance reports.\n\n{EXIT_CODE_HELP}",
