@@ -24,8 +24,8 @@ from typing import Any
 
 from govstack_conform.contracts.catalog import load_catalog
 from govstack_conform.contracts.load import load_contract
+from govstack_conform.engine.credentials import Credentials
 from govstack_conform.engine.options import RunOptions
-from govstack_conform.engine.run.auth import Credentials
 from govstack_conform.engine.run.journal import open_journal
 from govstack_conform.engine.run.session import Target, journal_target, plan_target, run
 from govstack_conform.mock import MockOptions

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from govstack_conform.engine.run.auth import Credentials
+from govstack_conform.engine.credentials import Credentials
 
 
 def test_credentials_repr_hides_secret_values() -> None:

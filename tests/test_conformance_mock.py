@@ -18,9 +18,9 @@ from govstack_conform.contracts.catalog import load_catalog
 from govstack_conform.contracts.loader import load_files
 from govstack_conform.contracts.model import Contract
 from govstack_conform.engine.cases import Level
+from govstack_conform.engine.credentials import Credentials
 from govstack_conform.engine.options import RunOptions
 from govstack_conform.engine.results import BBResult, Outcome, Verdict
-from govstack_conform.engine.run.auth import Credentials
 from govstack_conform.engine.run.session import Target, run
 from govstack_conform.mock import MockOptions
 from govstack_conform.mock.server import serve_in_thread

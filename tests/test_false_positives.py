@@ -22,9 +22,9 @@ from starlette.routing import Route
 
 from govstack_conform.contracts.load import load_spec_files
 from govstack_conform.engine.cases import CaseKind, Level
+from govstack_conform.engine.credentials import Credentials
 from govstack_conform.engine.options import RunOptions
 from govstack_conform.engine.results import CaseResult, CheckResult, Outcome, RunResults
-from govstack_conform.engine.run.auth import Credentials
 from govstack_conform.engine.run.session import Target, run
 from govstack_conform.engine.testdata import load_testdata
 

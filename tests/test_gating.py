@@ -147,8 +147,8 @@ def test_many_failures_are_counted_not_all_listed() -> None:
 def mock_runs(corpus_dir: Path) -> tuple[RunResults, RunResults, RunResults]:
     """consent@23Q4 against a conformant mock, one that accepts any input, and one that also ignores auth."""
     from govstack_conform.contracts import load as contracts
+    from govstack_conform.engine.credentials import Credentials
     from govstack_conform.engine.options import RunOptions
-    from govstack_conform.engine.run.auth import Credentials
     from govstack_conform.engine.run.session import Target, run
     from govstack_conform.mock import MockOptions
     from govstack_conform.mock.server import serve_in_thread

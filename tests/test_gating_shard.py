@@ -13,10 +13,10 @@ from govstack_conform.assessment.gate import gate
 from govstack_conform.contracts import load as contracts
 from govstack_conform.contracts.model import Contract
 from govstack_conform.engine.cases import Case
+from govstack_conform.engine.credentials import Credentials
 from govstack_conform.engine.options import RunOptions
 from govstack_conform.engine.plan.shard import parse_shard, shard
 from govstack_conform.engine.results import RunResults, Verdict
-from govstack_conform.engine.run.auth import Credentials
 from govstack_conform.engine.run.session import Target, plan_target, run
 from govstack_conform.errors import ConfigError
 from govstack_conform.mock import MockOptions

@@ -17,9 +17,9 @@ from hostile_servers import BEHAVIOURS, HOSTILE_SPEC, XSS, HostileServer, hostil
 from govstack_conform.contracts.load import load_spec_files
 from govstack_conform.contracts.model import Contract
 from govstack_conform.engine.cases import Auth, Case, CaseKind, Expect, RequestPlan, Step
+from govstack_conform.engine.credentials import Credentials
 from govstack_conform.engine.options import RunOptions
 from govstack_conform.engine.results import CaseResult, Outcome, RunResults, Verdict, to_dict
-from govstack_conform.engine.run.auth import Credentials
 from govstack_conform.engine.run.session import Target, run
 from govstack_conform.redact import REDACTED
 

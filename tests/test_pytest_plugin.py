@@ -14,9 +14,9 @@ import pytest
 
 from govstack_conform.contracts import load as contracts
 from govstack_conform.contracts.model import Contract
+from govstack_conform.engine.credentials import Credentials
 from govstack_conform.engine.options import RunOptions
 from govstack_conform.engine.results import Verdict
-from govstack_conform.engine.run.auth import Credentials
 from govstack_conform.engine.run.session import Target, plan_target, run
 from govstack_conform.mock import MockOptions
 from govstack_conform.mock.server import MockServer, serve_in_thread

@@ -19,9 +19,10 @@ from servers import raw_server
 from govstack_conform.contracts.load import load_spec_files
 from govstack_conform.contracts.model import Contract
 from govstack_conform.engine.cases import Auth, Case, CaseKind, Expect, RequestPlan, Step
+from govstack_conform.engine.credentials import Credentials, resolve_secret
 from govstack_conform.engine.options import RunOptions
 from govstack_conform.engine.results import Verdict, to_dict
-from govstack_conform.engine.run.auth import Authenticator, Credentials, resolve_secret
+from govstack_conform.engine.run.auth import Authenticator
 from govstack_conform.engine.run.session import Target, run
 from govstack_conform.errors import ConfigError, TargetError
 from govstack_conform.redact import REDACTED, Redactor

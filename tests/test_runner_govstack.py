@@ -9,9 +9,9 @@ import pytest
 
 from govstack_conform.contracts.catalog import load_catalog
 from govstack_conform.contracts.load import load_contract
+from govstack_conform.engine.credentials import Credentials
 from govstack_conform.engine.options import RunOptions
 from govstack_conform.engine.results import Outcome, RunResults, Verdict
-from govstack_conform.engine.run.auth import Credentials
 from govstack_conform.engine.run.judge import exit_code
 from govstack_conform.engine.run.session import Target, run
 from govstack_conform.exitcodes import ExitCode

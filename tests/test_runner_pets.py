@@ -16,9 +16,9 @@ from servers import BREAKS, PETS_SPEC, TOKEN, pets_app, serve
 from govstack_conform.contracts.load import load_spec_files
 from govstack_conform.contracts.model import Contract
 from govstack_conform.engine.cases import CaseKind
+from govstack_conform.engine.credentials import Credentials
 from govstack_conform.engine.options import RunOptions
 from govstack_conform.engine.results import Outcome, RunResults, Verdict, to_dict, write_json
-from govstack_conform.engine.run.auth import Credentials
 from govstack_conform.engine.run.judge import exit_code
 from govstack_conform.engine.run.session import Target, run
 from govstack_conform.engine.testdata import load_testdata

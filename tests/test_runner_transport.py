@@ -13,9 +13,9 @@ from servers import raw_server
 from govstack_conform.contracts.load import load_spec_files
 from govstack_conform.contracts.model import Contract
 from govstack_conform.engine.cases import Auth, Case, CaseKind, Expect, RequestPlan, Step
+from govstack_conform.engine.credentials import Credentials
 from govstack_conform.engine.options import PathMap, RunOptions
 from govstack_conform.engine.results import Outcome, Verdict
-from govstack_conform.engine.run.auth import Credentials
 from govstack_conform.engine.run.runner import UrlBuilder
 from govstack_conform.engine.run.session import Target, run
 from govstack_conform.errors import ConfigError, TargetError

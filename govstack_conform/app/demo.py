@@ -18,9 +18,9 @@ from govstack_conform.contracts.load import load_release
 from govstack_conform.contracts.model import Contract
 from govstack_conform.contracts.pull import MIRROR_HINT, pull
 from govstack_conform.contracts.store import StoreSource, resolve_store
+from govstack_conform.engine.credentials import Credentials
 from govstack_conform.engine.options import RunOptions
 from govstack_conform.engine.results import RunResults
-from govstack_conform.engine.run.auth import Credentials
 from govstack_conform.engine.run.session import Progress, Target, run
 from govstack_conform.errors import StoreError
 

@@ -1,3 +1,3 @@
 """Config layer: the config file, its schema, and the merge of file and command line into typed run settings.
 
-May import assessment (waivers), engine (options, credentials) and contracts (catalog); never report, app or cli."""
+May import report (format names), assessment (waivers), engine (options) and contracts; never app or cli."""

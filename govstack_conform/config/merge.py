@@ -72,6 +72,7 @@ def selectors(cli_selectors: Sequence[str], config: Config | None) -> list[str]:
 
 def run_options(settings: Mapping[str, Any]) -> RunOptions:
     """The engine's RunOptions from merged settings (secrets resolved from the environment here)."""
+    from govstack_conform.engine.credentials import Credentials, resolve_secret
     from govstack_conform.engine.options import (
         DEFAULT_CONCURRENCY,
         DEFAULT_TIMEOUT_S,
@@ -79,7 +80,6 @@ def run_options(settings: Mapping[str, Any]) -> RunOptions:
         parse_header,
         parse_path_maps,
     )
-    from govstack_conform.engine.run.auth import Credentials, resolve_secret
 
     ca = settings.get("ca_bundle")
     if ca and not Path(ca).is_file():

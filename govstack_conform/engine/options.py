@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from govstack_conform.engine.run.auth import Credentials
+from govstack_conform.engine.credentials import Credentials
 from govstack_conform.errors import ConfigError
 
 DEFAULT_CONCURRENCY = 8
