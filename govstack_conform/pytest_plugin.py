@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from govstack_conform.config.request import RunRequest
     from govstack_conform.engine.cases import Case
     from govstack_conform.engine.options import RunOptions
     from govstack_conform.engine.results import CaseResult
@@ -97,25 +98,32 @@ class GovstackCollector(pytest.Collector):
         return self.path, None, COLLECTOR
 
 
-def _options(config: pytest.Config) -> RunOptions:
-    from govstack_conform.config.merge import run_options
+def run_request(config: pytest.Config) -> RunRequest:
+    """The plugin's options as the same typed request `govstack-conform run` builds from its own."""
+    from govstack_conform.config.request import AuthSettings, Limits, RunRequest, Settings, TargetSettings, flag
 
-    return run_options(
-        {
-            "token": config.getoption("govstack_token"),
-            "api_key": config.getoption("govstack_api_key"),
-            "header": config.getoption("govstack_header"),
-            "read_only": config.getoption("govstack_read_only"),
-            "seed": config.getoption("govstack_seed"),
-            "timeout": config.getoption("govstack_timeout"),
-            "concurrency": 1,
-        }
+    settings = Settings(
+        target=TargetSettings(
+            url=config.getoption("govstack_target"), headers=tuple(config.getoption("govstack_header"))
+        ),
+        auth=AuthSettings(token=config.getoption("govstack_token"), api_key=config.getoption("govstack_api_key")),
+        limits=Limits(concurrency=1, timeout_s=config.getoption("govstack_timeout")),
+        fixtures=tuple(Path(p) for p in config.getoption("govstack_fixtures")),
+        seed=config.getoption("govstack_seed"),
+        read_only=flag(config.getoption("govstack_read_only")),
+    )
+    return RunRequest(
+        selectors=tuple(config.getoption("govstack_bb")),
+        spec=tuple(config.getoption("govstack_spec")),
+        settings=settings,
+        specs_dir=Path(config.getoption("govstack_specs")) if config.getoption("govstack_specs") else None,
     )
 
 
 def _collect(parent: pytest.Collector, config: pytest.Config) -> list[GovstackItem]:
     import asyncio
 
+    from govstack_conform.config.merge import merged, run_options
     from govstack_conform.contracts.catalog import load_catalog
     from govstack_conform.contracts.load import load_selected
     from govstack_conform.engine.run.runner import UrlBuilder, preflight
@@ -123,16 +131,14 @@ def _collect(parent: pytest.Collector, config: pytest.Config) -> list[GovstackIt
     from govstack_conform.engine.testdata import load_testdata
     from govstack_conform.errors import CatalogError
 
-    url = config.getoption("govstack_target")
-    options = _options(config)
+    request = run_request(config)
+    settings = merged(request.settings, None, None)
+    url = str(settings.target.url)
+    options = run_options(settings)
     UrlBuilder(url, options.path_map)  # a malformed URL is a usage error before anything is sent
-    testdata = load_testdata([Path(p) for p in config.getoption("govstack_fixtures")])
+    testdata = load_testdata(list(settings.fixtures))
     catalog = load_catalog()
-    contracts = load_selected(
-        config.getoption("govstack_bb"),
-        config.getoption("govstack_spec"),
-        specs_option=config.getoption("govstack_specs"),
-    )
+    contracts = load_selected(list(request.selectors), list(request.spec), specs_option=request.specs_dir)
     asyncio.run(preflight(url, min(options.timeout_s, 10.0)))
     items = []
     for contract in contracts:

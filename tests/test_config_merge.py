@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from govstack_conform.config.file import CONFIG_NAME, Config, load_config
-from govstack_conform.config.merge import run_options, run_settings, selectors
+from govstack_conform.config.merge import merged, run_options, selectors
+from govstack_conform.config.request import AuthSettings, Limits, Settings, TargetSettings
 from govstack_conform.errors import ConfigError
 
 TEXT = """\
@@ -35,21 +35,7 @@ token = "env:CFG_TOKEN"
 target = "http://gis:2"
 """
 
-NOT_GIVEN: dict[str, Any] = {
-    "target": None,
-    "concurrency": None,
-    "timeout": None,
-    "seed": None,
-    "read_only": False,
-    "insecure": False,
-    "no_profile_headers": False,
-    "header": [],
-    "path_map": [],
-    "fixtures": [],
-    "token": None,
-    "api_key": None,
-    "report": None,
-}
+NOT_GIVEN = Settings()
 
 
 @pytest.fixture
@@ -61,51 +47,48 @@ def cfg(tmp_path: Path) -> Config:
 
 
 def test_bb_table_over_defaults_when_nothing_is_given(cfg: Config, tmp_path: Path) -> None:
-    s = run_settings(NOT_GIVEN, cfg, "consent")
-    assert s["target"] == "http://default:1"  # from [defaults]
-    assert s["concurrency"] == 6  # the BB's wins
-    assert s["timeout"] == 5.0
-    assert s["seed"] == 11
-    assert s["report"] == "md"
-    assert s["latency_budget"] == 900.0
-    assert s["read_only"] is True
-    assert s["token"] == "env:CFG_TOKEN"
-    assert s["fixtures"] == [tmp_path / "fx.yaml"]
-    assert s["path_map"] == ["/config=/v2/config"]
-    assert s["header"] == ["X-Tenant: t1", "X-Trace: cfg", "X-Service-Key: env:SVC_KEY"]
-    assert s["insecure"] is False  # not given anywhere: the command line's own "not given" value
-    gis = run_settings(NOT_GIVEN, cfg, "gis")
-    assert (gis["target"], gis["concurrency"], gis["read_only"]) == ("http://gis:2", 3, False)
-    assert run_settings(NOT_GIVEN, None, "consent") == NOT_GIVEN
+    s = merged(NOT_GIVEN, cfg, "consent")
+    assert s.target.url == "http://default:1"  # from [defaults]
+    assert s.limits.concurrency == 6  # the BB's wins
+    assert s.limits.timeout_s == 5.0
+    assert s.seed == 11
+    assert s.outputs.formats == ("md",)
+    assert s.limits.latency_budget_ms == 900.0
+    assert s.read_only is True
+    assert s.auth.token == "env:CFG_TOKEN"
+    assert s.fixtures == (tmp_path / "fx.yaml",)
+    assert s.target.path_map == ("/config=/v2/config",)
+    assert s.target.headers == ("X-Tenant: t1", "X-Trace: cfg", "X-Service-Key: env:SVC_KEY")
+    assert s.target.insecure is None  # not given anywhere
+    gis = merged(NOT_GIVEN, cfg, "gis")
+    assert (gis.target.url, gis.limits.concurrency, gis.read_only) == ("http://gis:2", 3, None)
+    assert merged(NOT_GIVEN, None, "consent") == NOT_GIVEN
 
 
 def test_the_command_line_wins(cfg: Config, tmp_path: Path) -> None:
-    cli = {
-        **NOT_GIVEN,
-        "target": "http://cli:9",
-        "concurrency": 1,
-        "header": ["X-Trace: cli"],
-        "fixtures": [Path("other.yaml")],
-        "insecure": True,
-    }
-    s = run_settings(cli, cfg, "consent")
-    assert (s["target"], s["concurrency"], s["insecure"]) == ("http://cli:9", 1, True)
-    assert s["fixtures"] == [Path("other.yaml")]  # a list given replaces the file's
-    assert s["header"][-1] == "X-Trace: cli"  # sent after the file's, so it wins by name
-    assert s["latency_budget"] == 900.0  # what the command line does not give still comes from the file
+    cli = Settings(
+        target=TargetSettings(url="http://cli:9", headers=("X-Trace: cli",), insecure=True),
+        limits=Limits(concurrency=1),
+        fixtures=(Path("other.yaml"),),
+    )
+    s = merged(cli, cfg, "consent")
+    assert (s.target.url, s.limits.concurrency, s.target.insecure) == ("http://cli:9", 1, True)
+    assert s.fixtures == (Path("other.yaml"),)  # a list given replaces the file's
+    assert s.target.headers[-1] == "X-Trace: cli"  # sent after the file's, so it wins by name
+    assert s.limits.latency_budget_ms == 900.0  # what the command line does not give still comes from the file
 
 
 def test_auth_comes_whole_from_one_side(cfg: Config) -> None:
-    s = run_settings({**NOT_GIVEN, "api_key": "env:CLI_KEY"}, cfg, "consent")
-    assert s["api_key"] == "env:CLI_KEY"
-    assert s["token"] is None  # the file's token is dropped: no mixing of two credentials
+    s = merged(Settings(auth=AuthSettings(api_key="env:CLI_KEY")), cfg, "consent")
+    assert s.auth.api_key == "env:CLI_KEY"
+    assert s.auth.token is None  # the file's token is dropped: no mixing of two credentials
 
 
 def test_run_options_resolve_env_secrets(cfg: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CFG_TOKEN", "tok-from-env")
     monkeypatch.setenv("SVC_KEY", "svc-from-env")
     (tmp_path / "fx.yaml").write_text("parameters: {}\n")
-    opts = run_options(run_settings(NOT_GIVEN, cfg, "consent"))
+    opts = run_options(merged(NOT_GIVEN, cfg, "consent"))
     assert opts.credentials.bearer == "tok-from-env"
     assert ("X-Service-Key", "svc-from-env") in opts.headers
     assert (opts.concurrency, opts.timeout_s, opts.seed, opts.read_only) == (6, 5.0, 11, True)
@@ -114,14 +97,14 @@ def test_run_options_resolve_env_secrets(cfg: Config, tmp_path: Path, monkeypatc
     assert "tok-from-env" not in repr(opts.record()) and "svc-from-env" not in repr(opts.record())
     monkeypatch.delenv("CFG_TOKEN")
     with pytest.raises(ConfigError, match="CFG_TOKEN is not set"):
-        run_options(run_settings(NOT_GIVEN, cfg, "consent"))
+        run_options(merged(NOT_GIVEN, cfg, "consent"))
 
 
 def test_run_options_defaults_without_any_config() -> None:
-    opts = run_options(run_settings(NOT_GIVEN, None, None))
+    opts = run_options(merged(NOT_GIVEN, None, None))
     assert (opts.concurrency, opts.timeout_s, opts.seed, opts.headers) == (8, 30.0, 0, ())
     with pytest.raises(ConfigError, match="ca_bundle: no such file"):
-        run_options({**NOT_GIVEN, "ca_bundle": "/nonexistent/ca.pem"})
+        run_options(Settings(target=TargetSettings(ca_bundle="/nonexistent/ca.pem")))
 
 
 def test_selectors_come_from_the_command_line_else_the_file(cfg: Config) -> None:

@@ -1,28 +1,34 @@
 """A whole `run`: config and command line merged per BB, suites planned, sharded, sent, gated and written.
 
-`cli_run` only parses options into the `cli` mapping (run's parameter names; None/False/[] = not given)
-and prints what this returns.
+The CLI (and the pytest plugin) parse their options into a typed `RunRequest` and call `run_job`;
+they only print what it returns.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from govstack_conform.assessment.gate import GateDecision, gate
 from govstack_conform.config.file import CUSTOM_BB, Config, load_config
-from govstack_conform.config.merge import run_options, run_settings
+from govstack_conform.config.merge import merged, run_options
 from govstack_conform.config.merge import selectors as config_selectors
+from govstack_conform.config.request import RunRequest, Settings
 from govstack_conform.contracts.catalog import load_catalog, parse_selector
+from govstack_conform.contracts.model import Contract
 from govstack_conform.engine.options import RunOptions
 from govstack_conform.engine.plan.shard import parse_shard
 from govstack_conform.engine.results import BBResult, RunResults, read_json
 from govstack_conform.engine.run.session import Progress, Target
 from govstack_conform.errors import CatalogError, UsageError
+
+if TYPE_CHECKING:
+    from govstack_conform.app.declarations import Declared
+    from govstack_conform.engine.testdata import TestData
 
 Warn = Callable[[str], None]
 
@@ -38,11 +44,11 @@ class JobResult:
 class _Job:
     key: str  # BB key, or "custom" for --spec contracts
     selector: str | None
-    settings: Mapping[str, Any]
+    settings: Settings
     options: RunOptions
 
 
-def _target(contract: Any, url: str, testdata: Any, warn: Warn) -> Target:
+def _target(contract: Contract, url: str, testdata: TestData, warn: Warn) -> Target:
     """A Target with the BB profile's headers, latency budget and platform id (none for custom contracts)."""
     for key in testdata.unknown_operations(contract):
         warn(f"test data names no operation of {contract.label}: {key}")
@@ -55,37 +61,23 @@ def _target(contract: Any, url: str, testdata: Any, warn: Warn) -> Target:
         return Target(contract, url, testdata=testdata)
 
 
-def _jobs(cli: Mapping[str, Any], sels: Sequence[str], spec: Sequence[str], config: Config | None) -> list[_Job]:
+def _jobs(cli: Settings, sels: Sequence[str], spec: Sequence[str], config: Config | None) -> list[_Job]:
     jobs = []
     for sel in sels:
         key = load_catalog().get(parse_selector(sel)[0]).key  # unknown BB: CatalogError with "did you mean"
-        settings = run_settings(cli, config, key)
+        settings = merged(cli, config, key)
         jobs.append(_Job(key, sel, settings, run_options(settings)))
     if spec:
-        settings = run_settings(cli, config, CUSTOM_BB)
+        settings = merged(cli, config, CUSTOM_BB)
         jobs.append(_Job(CUSTOM_BB, None, settings, run_options(settings)))
     for job in jobs:
-        if not job.settings.get("target"):
+        if not job.settings.target.url:
             where = "" if config is None else f" (or `target` in [bb.{job.key}] of {config.path})"
             raise UsageError(f"no target URL for {job.selector or 'the --spec contract'}: give --target URL{where}")
     return jobs
 
 
-def run_job(
-    cli: Mapping[str, Any],
-    selectors: Sequence[str],
-    spec: Sequence[str],
-    *,
-    specs: Path | None = None,
-    config_file: Path | None = None,
-    cwd: Path | None = None,
-    shard: str | None = None,
-    evidence: Path | None = None,
-    sign: Path | None = None,
-    progress: Progress | None = None,
-    warn: Warn = lambda _: None,
-    resume: Path | None = None,
-) -> JobResult:
+def run_job(request: RunRequest, *, progress: Progress | None = None, warn: Warn = lambda _: None) -> JobResult:
     """Run every BB asked for (on the command line or in the config) and write the outputs.
 
     Each finished case goes to <out>/journal.ndjson at once; `resume` (an interrupted run's out folder)
@@ -99,28 +91,31 @@ def run_job(
     from govstack_conform.engine.testdata import load_testdata
     from govstack_conform.report.formats.base import get_formats
 
-    config = load_config(config_file, cwd or Path.cwd())
+    cli, shard, spec, specs = request.settings, request.shard, request.spec, request.specs_dir
+    evidence, sign, resume = cli.outputs.evidence, cli.outputs.sign_key, request.resume
+    config = load_config(request.config_file, request.cwd or Path.cwd())
     if shard:
         parse_shard(shard)
     if sign is not None and evidence is None:
         raise UsageError("--sign needs --evidence DIR")
     if evidence is not None and evidence.is_dir() and any(evidence.iterdir()):  # said before anything is sent
         raise UsageError(f"--evidence {evidence} is not empty (a bundle of an earlier run?): give a new folder")
-    overall = run_settings(cli, config, None)
-    get_formats(overall.get("report") or "json")  # an unknown format is a usage error before anything is sent
-    sels = config_selectors(list(selectors), config)
+    overall = merged(cli, config, None)
+    formats = list(overall.outputs.formats) or ["json"]
+    get_formats(formats)  # an unknown format is a usage error before anything is sent
+    sels = config_selectors(list(request.selectors), config)
     if not sels and not spec:
         raise UsageError("name a building block (e.g. consent@main), give --spec FILE, or list BBs in a config file")
     jobs = _jobs(cli, sels, spec, config)
 
     # Plan every job first: a bad selector, spec or fixtures file stops the run before anything is sent.
-    planned: list[tuple[_Job, Target, Any]] = []
+    planned: list[tuple[_Job, Target, Declared]] = []
     for job in jobs:
         contract = (
             load_contract(job.selector, specs_option=specs) if job.selector is not None else load_spec_files(spec)
         )
-        testdata = load_testdata([Path(p) for p in job.settings.get("fixtures") or ()])
-        target = _target(contract, str(job.settings["target"]), testdata, warn)
+        testdata = load_testdata(list(job.settings.fixtures))
+        target = _target(contract, str(job.settings.target.url), testdata, warn)
         mine = config.bb(job.key) if config is not None else None
         target, declared = prepare(
             target, job.options, shard_spec=shard, decl=mine.not_implemented if mine is not None else None
@@ -135,7 +130,7 @@ def run_job(
         by_options.setdefault(job.options, []).append(i)
     slots: list[BBResult | None] = [None] * len(planned)
     runs: list[RunResults] = []
-    out_dir = _out_dir(overall.get("out_dir"), resume)
+    out_dir = _out_dir(overall.outputs.out_dir, resume)
     journal = open_journal(
         out_dir, [journal_target(t, job.options) for job, t, _ in planned], resume=resume is not None
     )
@@ -165,26 +160,26 @@ def run_job(
     written = write_outputs(
         results,
         out_dir,
-        formats=[overall.get("report") or "json"],
+        formats=formats,
         secrets=secrets,
         contracts=[t.contract for _, t, _ in planned],
         evidence_dir=evidence,
         sign_key=sign,
     )
-    baseline = overall.get("baseline")
+    gates = overall.gates
     decision = gate(
         results,
-        fail_under=overall.get("fail_under"),
-        fail_on=overall.get("fail_on") or "required",
-        baseline=read_json(Path(baseline)) if baseline else None,
+        fail_under=gates.fail_under,
+        fail_on=gates.fail_on or "required",
+        baseline=read_json(gates.baseline) if gates.baseline else None,
     )
     return JobResult(results=results, written=tuple(written), decision=decision)
 
 
-def _out_dir(configured: Any, resume: Path | None) -> Path:
+def _out_dir(configured: Path | None, resume: Path | None) -> Path:
     """--out (or the config's), or the folder of the run being resumed: they must agree when both are given."""
     if resume is None:
-        return Path(configured or "govstack-reports")
+        return configured or Path("govstack-reports")
     if configured and Path(configured).resolve() != resume.resolve():
         raise UsageError(f"--resume {resume} writes into that folder: leave out --out {configured} or give the same")
     return resume

@@ -168,29 +168,49 @@ def run(
     Settings may also come from --config (or ./govstack-conform.toml); the command line wins.
     """
     from govstack_conform.app.job import run_job
+    from govstack_conform.config.request import (
+        AuthSettings,
+        Gates,
+        Limits,
+        Outputs,
+        RunRequest,
+        Settings,
+        TargetSettings,
+        flag,
+    )  # fmt: skip
 
     if fail_on is not None and fail_on not in ("required", "recommended"):
         raise UsageError("--fail-on takes required or recommended")
-    cli = {
-        "target": target, "concurrency": concurrency, "timeout": timeout, "rate_limit": rate_limit,
-        "retries": retries, "latency_budget": latency_budget, "read_only": read_only, "insecure": insecure,
-        "ca_bundle": ca_bundle, "no_profile_headers": no_profile_headers, "header": header or [],
-        "path_map": path_map or [], "fixtures": fixtures or [], "seed": seed, "report": report,
-        "out_dir": out_dir, "fail_under": fail_under, "fail_on": fail_on, "baseline": baseline,
-        "token": token, "api_key": api_key, "api_key_name": api_key_name, "api_key_in": api_key_in,
-        "basic": basic, "oauth2_token_url": oauth2_token_url, "client_id": client_id,
-        "client_secret": client_secret, "oauth2_scope": oauth2_scope, "client_cert": client_cert,
-        "client_key": client_key,
-    }  # fmt: skip
+    settings = Settings(
+        target=TargetSettings(
+            url=target, headers=tuple(header or ()), path_map=tuple(path_map or ()),
+            profile_headers=False if no_profile_headers else None, ca_bundle=ca_bundle, insecure=flag(insecure),
+        ),
+        auth=AuthSettings(
+            token=token, api_key=api_key, api_key_name=api_key_name, api_key_in=api_key_in, basic=basic,
+            oauth2_token_url=oauth2_token_url, client_id=client_id, client_secret=client_secret,
+            oauth2_scope=oauth2_scope, client_cert=client_cert, client_key=client_key,
+        ),
+        limits=Limits(
+            concurrency=concurrency, timeout_s=timeout, rate_limit=rate_limit, retries=retries,
+            latency_budget_ms=latency_budget,
+        ),
+        fixtures=tuple(fixtures or ()),
+        seed=seed,
+        read_only=flag(read_only),
+        outputs=Outputs(out_dir=out_dir, formats=(report,) if report else (), evidence=evidence, sign_key=sign),
+        gates=Gates(fail_under=fail_under, fail_on=fail_on, baseline=baseline),
+    )  # fmt: skip
+    request = RunRequest(
+        selectors=tuple(selectors or ()), spec=tuple(spec or ()), settings=settings, specs_dir=specs,
+        config_file=config, shard=shard, resume=resume,
+    )  # fmt: skip
 
     def warn(text: str) -> None:
         err.print(f"govstack-conform: warning: {text}", markup=False)
 
     with _progress(quiet) as progress:
-        outcome = run_job(
-            cli, selectors or [], spec or [], specs=specs, config_file=config, shard=shard,
-            evidence=evidence, sign=sign, progress=progress, warn=warn, resume=resume,
-        )  # fmt: skip
+        outcome = run_job(request, progress=progress, warn=warn)
     print_summary(outcome.results, quiet=quiet)
     err.print(f"results: {outcome.written[0]}", markup=False)
     for extra in outcome.written[1:]:

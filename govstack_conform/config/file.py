@@ -3,11 +3,12 @@
 One file holds what a team would otherwise repeat on every command line: the product, and per BB
 the target, release, auth, headers, path map, fixtures, waivers and the operations the product
 leaves out by design. Secrets are never written in it: only `env:VAR` names. Every key is checked
-(see config_schema); the command line overrides the file (see `run_settings`).
+(see config/schema.py); the command line overrides the file (see config/merge.py).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 
 from govstack_conform.assessment.waivers import Waiver
 from govstack_conform.config import schema as S
+from govstack_conform.config.request import AuthSettings, Gates, Limits, Outputs, Settings, TargetSettings
 from govstack_conform.errors import CatalogError, ConfigError
 
 CONFIG_NAME = "govstack-conform.toml"
@@ -59,25 +61,23 @@ class BBConfig:
     def selector(self) -> str:
         return f"{self.key}@{self.release}" if self.release else self.key
 
-    def to_run_kwargs(self) -> dict[str, Any]:
-        """This BB's values under `run`'s parameter names (only what the file sets)."""
-        out: dict[str, Any] = _settings_kwargs(self.settings)
-        out.update(self.auth)
-        if self.headers:
-            out["header"] = [f"{n}: {v}" for n, v in self.headers]
-        if self.path_map:
-            out["path_map"] = [f"{a}={b}" for a, b in self.path_map]
-        if self.fixtures:
-            out["fixtures"] = list(self.fixtures)
-        return out
+    def to_settings(self) -> Settings:
+        """This BB's table as one typed layer of settings (what the file leaves out is "not given")."""
+        base = _settings(self.settings)
+        target = dataclasses.replace(
+            base.target,
+            headers=tuple(f"{n}: {v}" for n, v in self.headers),
+            path_map=tuple(f"{a}={b}" for a, b in self.path_map),
+        )
+        return dataclasses.replace(base, target=target, auth=AuthSettings(**self.auth), fixtures=self.fixtures)
 
 
 @dataclass(frozen=True)
 class Defaults:
     settings: Mapping[str, Any] = field(default_factory=dict)  # SHARED + DEFAULTS_ONLY keys that are set
 
-    def to_run_kwargs(self) -> dict[str, Any]:
-        return _settings_kwargs(self.settings)
+    def to_settings(self) -> Settings:
+        return _settings(self.settings)
 
 
 @dataclass(frozen=True)
@@ -96,15 +96,31 @@ class Config:
         return self.waivers + (mine.waivers if mine else ())
 
 
-def _settings_kwargs(settings: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(settings)
-    if "profile_headers" in out:
-        out["no_profile_headers"] = not out.pop("profile_headers")
-    if "out" in out:
-        out["out_dir"] = out.pop("out")
-    if "report" in out:
-        out["report"] = ",".join(out["report"])
-    return out
+def _settings(s: Mapping[str, Any]) -> Settings:
+    """The SHARED and DEFAULTS_ONLY keys of a table (already checked) as typed settings."""
+
+    def path(key: str) -> Path | None:
+        return Path(s[key]) if key in s else None
+
+    return Settings(
+        target=TargetSettings(
+            url=s.get("target"),
+            profile_headers=s.get("profile_headers"),
+            ca_bundle=str(s["ca_bundle"]) if "ca_bundle" in s else None,
+            insecure=s.get("insecure"),
+        ),
+        limits=Limits(
+            concurrency=s.get("concurrency"),
+            timeout_s=s.get("timeout"),
+            rate_limit=s.get("rate_limit"),
+            retries=s.get("retries"),
+            latency_budget_ms=s.get("latency_budget"),
+        ),
+        seed=s.get("seed"),
+        read_only=s.get("read_only"),
+        outputs=Outputs(out_dir=path("out"), formats=tuple(s.get("report", ()))),
+        gates=Gates(fail_under=s.get("fail_under"), fail_on=s.get("fail_on"), baseline=path("baseline")),
+    )
 
 
 # ---- finding and reading ------------------------------------------------------------------------------

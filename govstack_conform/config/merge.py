@@ -1,60 +1,54 @@
-"""The command line over the config file: `run`'s option values per BB, and the engine's RunOptions from them."""
+"""The command line over the config file: one BB's typed settings, and the engine's RunOptions from them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from dataclasses import fields, replace
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from govstack_conform.config import schema as S
 from govstack_conform.config.file import CUSTOM_BB, Config
+from govstack_conform.config.request import Settings
 from govstack_conform.errors import ConfigError
 
 if TYPE_CHECKING:
     from govstack_conform.engine.options import RunOptions
 
-# Parameter names of `run` that a config can set (the keys of `run_settings`'s result).
-AUTH_OPTIONS = tuple(S.AUTH)
-RUN_OPTIONS = (
-    "target", "concurrency", "timeout", "rate_limit", "retries", "latency_budget", "read_only", "insecure",
-    "ca_bundle", "no_profile_headers", "header", "path_map", "fixtures", "seed", "report", "out_dir",
-    "fail_under", "fail_on", "baseline", *AUTH_OPTIONS,
-)  # fmt: skip
-_FLAGS = ("read_only", "insecure", "no_profile_headers")
+T = TypeVar("T")
 
 
 def _given(value: Any) -> bool:
-    return value is not None and value is not False and value != [] and value != ()
+    return value is not None and value != ()
 
 
-def run_settings(cli: Mapping[str, Any], config: Config | None, bb: str | None) -> dict[str, Any]:
-    """`run`'s option values for one BB: the command line over [bb.<bb>] over [defaults].
-
-    `cli` maps `run`'s parameter names to what was given (None / False / [] = not given). Flags are
-    on when either side turns them on. Auth comes whole from one side: any auth option on the command
-    line replaces the file's auth table. Config headers are sent first, so a --header of the same name
-    wins; other lists given on the command line replace the file's.
-    """
-    merged: dict[str, Any] = {}
-    if config is not None:
-        merged.update(config.defaults.to_run_kwargs())
-        mine = config.bb(bb) if bb else None
-        if mine is not None:
-            merged.update(mine.to_run_kwargs())
-    given = {k: v for k, v in cli.items() if _given(v)}
-    if any(k in given for k in AUTH_OPTIONS):
-        for k in AUTH_OPTIONS:
-            merged.pop(k, None)
-    for k, v in given.items():
-        if k == "header":
-            merged["header"] = [*merged.get("header", []), *v]
-        elif k in _FLAGS:
-            merged[k] = True
+def _first(layers: Sequence[T]) -> T:
+    """Field by field, the first layer that gives a value (nested settings merged the same way)."""
+    top = layers[0]
+    changes: dict[str, Any] = {}
+    for f in fields(top):  # type: ignore[arg-type]
+        values = [getattr(layer, f.name) for layer in layers]
+        if hasattr(values[0], "__dataclass_fields__"):
+            changes[f.name] = _first(values)
         else:
-            merged[k] = v
-    for k, v in cli.items():
-        merged.setdefault(k, v)
-    return merged
+            changes[f.name] = next((v for v in values if _given(v)), values[0])
+    return replace(top, **changes)  # type: ignore[type-var]
+
+
+def merged(cli: Settings, config: Config | None, bb: str | None) -> Settings:
+    """One BB's settings: the command line over [bb.<bb>] over [defaults].
+
+    A switch given on the command line wins (it can only turn a thing on); a list given there replaces
+    the file's, except headers: the file's are sent first, so a --header of the same name wins. Auth
+    comes whole from one side: any auth option on the command line replaces the file's auth table, so
+    two credentials are never mixed.
+    """
+    if config is None:
+        return cli
+    mine = config.bb(bb) if bb else None
+    layers = [cli, *([mine.to_settings()] if mine is not None else []), config.defaults.to_settings()]
+    out = _first(layers)
+    headers = tuple(h for layer in reversed(layers) for h in layer.target.headers)
+    auth = next((layer.auth for layer in layers if layer.auth.given), cli.auth)
+    return replace(out, target=replace(out.target, headers=headers), auth=auth)
 
 
 def selectors(cli_selectors: Sequence[str], config: Config | None) -> list[str]:
@@ -70,7 +64,7 @@ def selectors(cli_selectors: Sequence[str], config: Config | None) -> list[str]:
     return out
 
 
-def run_options(settings: Mapping[str, Any]) -> RunOptions:
+def run_options(settings: Settings) -> RunOptions:
     """The engine's RunOptions from merged settings (secrets resolved from the environment here)."""
     from govstack_conform.engine.credentials import Credentials, resolve_secret
     from govstack_conform.engine.options import (
@@ -81,31 +75,38 @@ def run_options(settings: Mapping[str, Any]) -> RunOptions:
         parse_path_maps,
     )
 
-    ca = settings.get("ca_bundle")
-    if ca and not Path(ca).is_file():
-        raise ConfigError(f"ca_bundle: no such file: {ca}")
-    creds = Credentials.from_options(**{k: settings.get(k) for k in AUTH_OPTIONS})
+    target, limits, a = settings.target, settings.limits, settings.auth
+    ca = target.ca_bundle
+    if ca:
+        from pathlib import Path
+
+        if not Path(ca).is_file():
+            raise ConfigError(f"ca_bundle: no such file: {ca}")
+    creds = Credentials.from_options(
+        token=a.token, api_key=a.api_key, api_key_name=a.api_key_name, api_key_in=a.api_key_in, basic=a.basic,
+        oauth2_token_url=a.oauth2_token_url, client_id=a.client_id, client_secret=a.client_secret,
+        oauth2_scope=a.oauth2_scope, client_cert=a.client_cert, client_key=a.client_key,
+    )  # fmt: skip
     headers = []
-    for text in settings.get("header") or ():
+    for text in target.headers:
         name, value = parse_header(text)
         headers.append((name, resolve_secret(value, f"header {name}") or ""))
 
-    def given(name: str, default: Any) -> Any:
-        value = settings.get(name)
+    def given(value: T | None, default: T) -> T:
         return default if value is None else value  # 0 is a value (and RunOptions refuses a bad one)
 
     return RunOptions(
-        concurrency=given("concurrency", DEFAULT_CONCURRENCY),
-        timeout_s=given("timeout", DEFAULT_TIMEOUT_S),
-        rate_limit=settings.get("rate_limit"),
-        retries=given("retries", 0),
-        latency_budget_ms=settings.get("latency_budget"),
+        concurrency=given(limits.concurrency, DEFAULT_CONCURRENCY),
+        timeout_s=given(limits.timeout_s, DEFAULT_TIMEOUT_S),
+        rate_limit=limits.rate_limit,
+        retries=given(limits.retries, 0),
+        latency_budget_ms=limits.latency_budget_ms,
         headers=tuple(headers),
-        profile_headers=not settings.get("no_profile_headers"),
-        path_map=parse_path_maps(list(settings.get("path_map") or [])),
+        profile_headers=target.profile_headers is not False,
+        path_map=parse_path_maps(list(target.path_map)),
         credentials=creds,
-        ca_bundle=str(ca) if ca else None,
-        insecure=bool(settings.get("insecure")),
-        read_only=bool(settings.get("read_only")),
-        seed=given("seed", 0),
+        ca_bundle=ca or None,
+        insecure=bool(target.insecure),
+        read_only=bool(settings.read_only),
+        seed=given(settings.seed, 0),
     )

@@ -34,6 +34,7 @@ from govstack_conform.engine.results import (
 from govstack_conform.engine.run.auth import Authenticator, OAuth2Token
 from govstack_conform.engine.run.judge import case_verdict, operation_verdict
 from govstack_conform.engine.run.runner import Reply, Sent, Transport, UrlBuilder
+from govstack_conform.engine.testdata import TestData
 from govstack_conform.redact import Redactor, is_secret_name
 
 _VAR = re.compile(r"\$\{([^{}]+)\}")
@@ -49,7 +50,7 @@ class Target:
     headers: tuple[tuple[str, str], ...] = ()  # the BB profile's default headers
     latency_ms: float | None = None  # the BB profile's budget
     cases: tuple[Case, ...] | None = None  # already planned; else planned here
-    testdata: Any = None  # handed to the planner
+    testdata: TestData | None = None  # handed to the planner
 
 
 class _Missing(Exception):

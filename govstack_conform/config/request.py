@@ -1,0 +1,108 @@
+"""The typed handover from a front end (the CLI, the pytest plugin) to the core: what the user asked for.
+
+A `Settings` is one layer of settings: the command line, the config file's [defaults] or one
+[bb.<key>] table. None, () or False-as-None mean "not given", so layers merge field by field
+(`merge.merged`). `RunRequest` is the whole of a `run` as the command line states it; nothing
+untyped crosses from the front end into the core.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """Credentials as given: secrets as `env:VAR` (or literal on a command line), never resolved here."""
+
+    token: str | None = None
+    api_key: str | None = None
+    api_key_name: str | None = None
+    api_key_in: str | None = None
+    basic: str | None = None  # USER:PASSWORD or USER:env:VAR
+    oauth2_token_url: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    oauth2_scope: str | None = None
+    client_cert: str | None = None
+    client_key: str | None = None
+
+    @property
+    def given(self) -> bool:
+        return any(getattr(self, f.name) is not None for f in fields(self))
+
+
+@dataclass(frozen=True)
+class TargetSettings:
+    """Where the candidate is and how to reach it."""
+
+    url: str | None = None
+    headers: tuple[str, ...] = ()  # 'Name: value'; values may be env:VAR
+    path_map: tuple[str, ...] = ()  # FROM=TO rules or files holding them
+    profile_headers: bool | None = None  # False: do not send the BB profile's default headers
+    ca_bundle: str | None = None
+    insecure: bool | None = None
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How hard and how long to push the candidate."""
+
+    concurrency: int | None = None
+    timeout_s: float | None = None
+    rate_limit: float | None = None
+    retries: int | None = None
+    latency_budget_ms: float | None = None
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """What the run leaves behind."""
+
+    out_dir: Path | None = None
+    formats: tuple[str, ...] = ()  # besides results.json: json, junit, html, md, cucumber, form, all
+    evidence: Path | None = None
+    sign_key: Path | None = None
+
+
+@dataclass(frozen=True)
+class Gates:
+    """What makes the run fail (the exit code a pipeline sees)."""
+
+    fail_under: float | None = None
+    fail_on: str | None = None  # required | recommended
+    baseline: Path | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One layer of run settings; `merge.merged` puts the layers together."""
+
+    target: TargetSettings = field(default_factory=TargetSettings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    limits: Limits = field(default_factory=Limits)
+    fixtures: tuple[Path, ...] = ()
+    seed: int | None = None
+    read_only: bool | None = None
+    outputs: Outputs = field(default_factory=Outputs)
+    gates: Gates = field(default_factory=Gates)
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """A whole `run` as asked: which BBs, which settings on the command line, which files."""
+
+    selectors: tuple[str, ...] = ()  # BB[@REF]; empty: the config file's
+    spec: tuple[str, ...] = ()  # OpenAPI files or URLs tested as the "custom" BB
+    settings: Settings = field(default_factory=Settings)
+    specs_dir: Path | None = None
+    config_file: Path | None = None
+    cwd: Path | None = None
+    shard: str | None = None
+    resume: Path | None = None
+
+
+def flag(value: bool) -> bool | None:
+    """A command-line switch: on, or not given (a switch cannot say "off")."""
+    return True if value else None
