@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from govstack_conform.assessment.compliance import assess
+from govstack_conform.assessment.gate import gate
 from govstack_conform.contracts.model import MediaType, Operation
 from govstack_conform.engine.cases import CaseKind, Level
 from govstack_conform.engine.checks.registry import echoes, match_media, media_type, mentions_id
@@ -21,7 +23,7 @@ from govstack_conform.engine.results import (
     RunResults,
     Verdict,
 )
-from govstack_conform.engine.run.judge import case_verdict, exit_code, operation_verdict
+from govstack_conform.engine.run.judge import case_verdict, operation_verdict
 from govstack_conform.errors import ConfigError
 from govstack_conform.exitcodes import ExitCode
 
@@ -119,10 +121,10 @@ def test_exit_code_follows_required_checks_only() -> None:
         bb = BBResult("b", "r", "t", "bb-b", "http://h", (), (), cases)
         return RunResults("0", "", "", 0, {}, (bb,))
 
-    assert exit_code(results(case(Verdict.PASSED, [200]))) is ExitCode.OK
+    assert gate(assess(results(case(Verdict.PASSED, [200])))).exit_code is ExitCode.OK
     rec = check("method_not_allowed", Outcome.FAILED, Level.RECOMMENDED)
-    assert exit_code(results(case(Verdict.PASSED, [200], (rec,)))) is ExitCode.OK
+    assert gate(assess(results(case(Verdict.PASSED, [200], (rec,))))).exit_code is ExitCode.OK
     req = check("no_server_error", Outcome.FAILED)
-    assert exit_code(results(case(Verdict.FAILED, [500], (req,)))) is ExitCode.NONCONFORMANT
+    assert gate(assess(results(case(Verdict.FAILED, [500], (req,))))).exit_code is ExitCode.NONCONFORMANT
     lost = CaseResult("c", "GET /x", CaseKind.POSITIVE, "n", "d", Verdict.ERROR, (), (exchange(None, "refused"),))
-    assert exit_code(results(lost)) is ExitCode.UNUSABLE
+    assert gate(assess(results(lost))).exit_code is ExitCode.UNUSABLE

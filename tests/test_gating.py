@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from govstack_conform.assessment.compliance import assess
 from govstack_conform.assessment.gate import gate, known_failures
 from govstack_conform.engine.cases import CaseKind, Level
 from govstack_conform.engine.results import (
@@ -48,26 +49,26 @@ P, F = Outcome.PASSED, Outcome.FAILED
 
 def test_default_gate_fails_on_any_unwaived_required_failure_only() -> None:
     clean = _results(_case("consent::a", _check("status", P)), _case("consent::b", _check("x", F, Level.RECOMMENDED)))
-    assert gate(clean).exit_code is ExitCode.OK
-    assert gate(clean).reasons == ()
+    assert gate(assess(clean)).exit_code is ExitCode.OK
+    assert gate(assess(clean)).reasons == ()
     bad = _results(_case("consent::a", _check("status", F)), _case("consent::b", _check("schema", P)))
-    d = gate(bad)
+    d = gate(assess(bad))
     assert d.exit_code is ExitCode.NONCONFORMANT
     assert d.reasons == ("1 REQUIRED failures: consent::a: status",)
     waived = _results(_case("consent::a", _check("status", F, waived="ticket 12")))
-    assert gate(waived).exit_code is ExitCode.OK
+    assert gate(assess(waived)).exit_code is ExitCode.OK
 
 
 def test_fail_on_recommended_also_fails_recommended_failures() -> None:
     r = _results(_case("consent::a", _check("status", P), _check("location_header", F, Level.RECOMMENDED)))
-    assert gate(r, fail_on="required").exit_code is ExitCode.OK
-    d = gate(r, fail_on="recommended")
+    assert gate(assess(r), fail_on="required").exit_code is ExitCode.OK
+    d = gate(assess(r), fail_on="recommended")
     assert d.exit_code is ExitCode.NONCONFORMANT
     assert "consent::a: location_header (recommended)" in d.reasons[0]
     optional = _results(_case("consent::a", _check("style", F, Level.OPTIONAL)))
-    assert gate(optional, fail_on="recommended").exit_code is ExitCode.OK
+    assert gate(assess(optional), fail_on="recommended").exit_code is ExitCode.OK
     with pytest.raises(ConfigError, match="--fail-on must be one of required, recommended"):
-        gate(r, fail_on="optional")
+        gate(assess(r), fail_on="optional")
 
 
 def test_fail_under_uses_the_required_compliance_percentage() -> None:
@@ -76,36 +77,36 @@ def test_fail_under_uses_the_required_compliance_percentage() -> None:
         _case("consent::a", _check("c1", P), _check("c2", P)),
         _case("consent::b", _check("c3", P), _check("c4", F)),
     )
-    assert gate(r).exit_code is ExitCode.NONCONFORMANT
-    at = gate(r, fail_under=75)
+    assert gate(assess(r)).exit_code is ExitCode.NONCONFORMANT
+    at = gate(assess(r), fail_under=75)
     assert at.exit_code is ExitCode.OK
     assert at.tolerated == ("consent::b: c4 (within --fail-under 75%)",)
-    above = gate(r, fail_under=75.1)
+    above = gate(assess(r), fail_under=75.1)
     assert above.exit_code is ExitCode.NONCONFORMANT
     assert above.reasons == ("consent@main: REQUIRED compliance 75.0% is below --fail-under 75.1%",)
     # a waived failure counts as met, as in the compliance report
     waived = _results(_case("consent::a", _check("c1", P)), _case("consent::b", _check("c4", F, waived="w")))
-    assert gate(waived, fail_under=100).exit_code is ExitCode.OK
+    assert gate(assess(waived), fail_under=100).exit_code is ExitCode.OK
     with pytest.raises(ConfigError, match="between 0 and 100"):
-        gate(r, fail_under=101)
+        gate(assess(r), fail_under=101)
 
 
 def test_fail_under_with_nothing_judged_fails_rather_than_vouching() -> None:
     r = _results(_case("consent::a", _check("c1", Outcome.UNTESTABLE)))
-    d = gate(r, fail_under=50)
+    d = gate(assess(r), fail_under=50)
     assert d.exit_code is ExitCode.NONCONFORMANT
     assert "no REQUIRED check could be judged" in d.reasons[0]
 
 
 def test_fail_under_and_fail_on_recommended_combine() -> None:
     r = _results(_case("consent::a", _check("c1", P), _check("r", F, Level.RECOMMENDED)))
-    assert gate(r, fail_under=90).exit_code is ExitCode.OK
-    assert gate(r, fail_under=90, fail_on="recommended").exit_code is ExitCode.NONCONFORMANT
+    assert gate(assess(r), fail_under=90).exit_code is ExitCode.OK
+    assert gate(assess(r), fail_under=90, fail_on="recommended").exit_code is ExitCode.NONCONFORMANT
 
 
 def test_baseline_tolerates_known_failures_and_fails_new_ones() -> None:
     before = _results(_case("consent::a", _check("status", F)), _case("consent::b", _check("schema", P)))
-    same = gate(before, baseline=before)
+    same = gate(assess(before), baseline=assess(before))
     assert same.exit_code is ExitCode.OK
     assert same.tolerated == ("consent::a: status (known in the baseline)",)
     after = _results(
@@ -113,29 +114,29 @@ def test_baseline_tolerates_known_failures_and_fails_new_ones() -> None:
         _case("consent::b", _check("schema", F)),  # new: passed in the baseline
         _case("consent::c", _check("status", F)),  # new: case not in the baseline
     )
-    d = gate(after, baseline=before)
+    d = gate(assess(after), baseline=assess(before))
     assert d.exit_code is ExitCode.NONCONFORMANT
     assert d.reasons == ("2 new REQUIRED failures: consent::b: schema; consent::c: status",)
     assert d.tolerated == ("consent::a: status (known in the baseline)",)
     # same case, another check failing: new
     other = _results(_case("consent::a", _check("status", F), _check("schema", F)))
-    assert gate(other, baseline=before).reasons == ("1 new REQUIRED failures: consent::a: schema",)
-    assert known_failures(before) == {("consent::a", "status")}
+    assert gate(assess(other), baseline=assess(before)).reasons == ("1 new REQUIRED failures: consent::a: schema",)
+    assert known_failures(assess(before)) == {("consent::a", "status")}
 
 
 def test_unreachable_target_is_exit_3_and_interrupted_is_130() -> None:
     down = Exchange("request", RecordedRequest("GET", "http://t/x", ()), None, "connection refused")
     r = _results(_case("consent::a", exchanges=(down,)))
-    d = gate(r)
+    d = gate(assess(r))
     assert d.exit_code is ExitCode.UNUSABLE
-    assert gate(r, fail_under=80).exit_code is ExitCode.UNUSABLE
+    assert gate(assess(r), fail_under=80).exit_code is ExitCode.UNUSABLE
     partial = dataclasses.replace(_results(_case("consent::a", _check("c", P))), complete=False)
-    assert gate(partial).exit_code is ExitCode.INTERRUPTED
+    assert gate(assess(partial)).exit_code is ExitCode.INTERRUPTED
 
 
 def test_many_failures_are_counted_not_all_listed() -> None:
     r = _results(*[_case(f"consent::c{i:02}", _check("status", F)) for i in range(25)])
-    (reason,) = gate(r).reasons
+    (reason,) = gate(assess(r)).reasons
     assert reason.startswith("25 REQUIRED failures: consent::c00: status;")
     assert reason.endswith("; and 15 more")
 
@@ -169,22 +170,20 @@ def mock_runs(corpus_dir: Path) -> tuple[RunResults, RunResults, RunResults]:
 
 
 def test_real_runs_gate_as_the_engine_judges(mock_runs: tuple[RunResults, RunResults, RunResults]) -> None:
-    from govstack_conform.engine.run.judge import exit_code
 
     good, lax, open_ = mock_runs
-    for r in (good, lax, open_):
-        assert gate(r).exit_code is exit_code(r)
-    assert gate(good).exit_code is ExitCode.OK
-    assert gate(lax).exit_code is ExitCode.NONCONFORMANT
+    assert gate(assess(open_)).exit_code is ExitCode.NONCONFORMANT
+    assert gate(assess(good)).exit_code is ExitCode.OK
+    assert gate(assess(lax)).exit_code is ExitCode.NONCONFORMANT
 
 
 def test_baseline_on_real_runs_fails_only_on_the_new_sabotage(
     mock_runs: tuple[RunResults, RunResults, RunResults],
 ) -> None:
     _good, lax, open_ = mock_runs
-    assert gate(lax, baseline=lax).exit_code is ExitCode.OK
-    assert gate(lax, baseline=lax).tolerated
-    d = gate(open_, baseline=lax)
+    assert gate(assess(lax), baseline=assess(lax)).exit_code is ExitCode.OK
+    assert gate(assess(lax), baseline=assess(lax)).tolerated
+    d = gate(assess(open_), baseline=assess(lax))
     assert d.exit_code is ExitCode.NONCONFORMANT
     # only the security cases are new: accepting any input was already known
     security = {c.case_id for c in open_.results[0].cases if c.kind is CaseKind.SECURITY}
@@ -199,4 +198,4 @@ def test_baseline_on_real_runs_fails_only_on_the_new_sabotage(
         for k in c.checks
         if k.outcome is Outcome.FAILED and k.level is Level.REQUIRED
     }
-    assert len(d.tolerated) == len(failed_now & known_failures(lax)) > 0
+    assert len(d.tolerated) == len(failed_now & known_failures(assess(lax))) > 0

@@ -89,7 +89,7 @@ def test_merged_shards_equal_an_unsharded_run(contract: Contract, cases: tuple[C
     assert {o.key: o.verdict for o in bb_merged.operations} == {o.key: o.verdict for o in bb_whole.operations}
     a, b = assess(whole).bbs[0], assess(merged).bbs[0]
     assert (a.compliance_pct, a.level, a.case_counts) == (b.compliance_pct, b.level, b.case_counts)
-    assert gate(merged).exit_code is gate(whole).exit_code
+    assert gate(assess(merged)).exit_code is gate(assess(whole)).exit_code
     checks_whole = {(c.case_id, k.check, k.outcome) for c in bb_whole.cases for k in c.checks}
     checks_merged = {(c.case_id, k.check, k.outcome) for c in bb_merged.cases for k in c.checks}
     assert checks_merged == checks_whole

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from govstack_conform.assessment.compliance import assess
+from govstack_conform.assessment.gate import gate
 from govstack_conform.contracts.catalog import load_catalog
 from govstack_conform.contracts.load import load_contract
 from govstack_conform.engine.credentials import Credentials
 from govstack_conform.engine.options import RunOptions
 from govstack_conform.engine.results import Outcome, RunResults, Verdict
-from govstack_conform.engine.run.judge import exit_code
 from govstack_conform.engine.run.session import Target, run
 from govstack_conform.exitcodes import ExitCode
 from govstack_conform.mock import MockOptions, serve_in_thread
@@ -56,7 +57,7 @@ def test_real_contract_against_conformant_mock(selector: str) -> None:
     results = _run(selector)
     bb = results.results[0]
     assert required_failures(results) == set()
-    assert exit_code(results) is ExitCode.OK
+    assert gate(assess(results)).exit_code is ExitCode.OK
     assert bb.platform_id.startswith("bb-")
     assert {o.verdict for o in bb.operations} == {Verdict.PASSED}
     assert len(bb.cases) > 100
@@ -75,7 +76,7 @@ def test_real_contract_against_conformant_mock(selector: str) -> None:
 def test_mock_without_auth_is_caught_by_auth_required() -> None:
     results = _run("consent@23Q4", enforce_auth=False)
     assert required_failures(results) == {"auth_required"}
-    assert exit_code(results) is ExitCode.NONCONFORMANT
+    assert gate(assess(results)).exit_code is ExitCode.NONCONFORMANT
 
 
 def test_mock_without_validation_is_caught_by_invalid_input_rejected() -> None:

@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 from servers import BREAKS, PETS_SPEC, TOKEN, pets_app, serve
 
+from govstack_conform.assessment.compliance import assess
+from govstack_conform.assessment.gate import gate
 from govstack_conform.contracts.load import load_spec_files
 from govstack_conform.contracts.model import Contract
 from govstack_conform.engine.cases import CaseKind
 from govstack_conform.engine.credentials import Credentials
 from govstack_conform.engine.options import RunOptions
 from govstack_conform.engine.results import Outcome, RunResults, Verdict, to_dict, write_json
-from govstack_conform.engine.run.judge import exit_code
 from govstack_conform.engine.run.session import Target, run
 from govstack_conform.engine.testdata import load_testdata
 from govstack_conform.exitcodes import ExitCode
@@ -54,7 +55,7 @@ def test_conformant_product_passes_every_check(contract: Contract, conformant_ur
     assert failed_checks(results) == set()
     assert {c.verdict for c in bb.cases} == {Verdict.PASSED}
     assert {o.verdict for o in bb.operations} == {Verdict.PASSED}
-    assert exit_code(results) is ExitCode.OK
+    assert gate(assess(results)).exit_code is ExitCode.OK
     ran = {k.check for c in bb.cases for k in c.checks}
     # every check had something to judge on this contract (so "no failure" means something)
     assert {
@@ -92,7 +93,7 @@ def test_each_broken_rule_is_caught_by_exactly_its_check(contract: Contract, bro
         assert exchange.response is not None and exchange.response.status >= 100
         assert ("Authorization", REDACTED) in exchange.request.headers or case.kind is CaseKind.SECURITY
     required = failures[0][1].level.value == "required"
-    assert exit_code(results) is (ExitCode.NONCONFORMANT if required else ExitCode.OK)
+    assert gate(assess(results)).exit_code is (ExitCode.NONCONFORMANT if required else ExitCode.OK)
     if required:
         assert Verdict.FAILED in {o.verdict for o in bb.operations}
 
@@ -121,7 +122,7 @@ def test_without_credentials_secured_positive_cases_are_untestable_not_failed(
     assert positive and all(c.verdict is Verdict.UNTESTABLE for c in positive)
     assert all("credentials needed" in (c.reason or "") for c in positive)
     assert {o.verdict for o in bb.operations} == {Verdict.UNTESTABLE}
-    assert exit_code(results) is ExitCode.OK
+    assert gate(assess(results)).exit_code is ExitCode.OK
 
 
 def test_a_fixture_id_that_is_missing_is_blamed(contract: Contract, conformant_url: str, tmp_path: Path) -> None:

@@ -13,6 +13,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+from govstack_conform.assessment.compliance import Compliance, assess
+from govstack_conform.assessment.gate import GateDecision, gate
 from govstack_conform.contracts.catalog import BuildingBlock, Release, load_catalog
 from govstack_conform.contracts.load import load_release
 from govstack_conform.contracts.model import Contract
@@ -31,6 +33,8 @@ DEMO_FORMATS = ("json", "junit", "html", "md", "cucumber", "form")
 @dataclass(frozen=True)
 class DemoOutcome:
     results: RunResults
+    compliance: Compliance
+    decision: GateDecision
     written: tuple[Path, ...]  # results.json first, then the other reports
     pulled: int  # contract files fetched into the cache before the run
 
@@ -97,4 +101,5 @@ def run_demo(
         results = run(targets, options, progress=progress)
     contracts = [t.contract for t in targets]
     written = write_outputs(results, out_dir, formats=formats, secrets=(token, api_key), contracts=contracts)
-    return DemoOutcome(results=results, written=tuple(written), pulled=pulled)
+    compliance = assess(results)
+    return DemoOutcome(results, compliance, gate(compliance), tuple(written), pulled)

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from govstack_conform.assessment.compliance import Compliance, assess
 from govstack_conform.assessment.gate import GateDecision, gate
 from govstack_conform.config.file import CUSTOM_BB, Config, load_config
 from govstack_conform.config.merge import merged, run_options
@@ -36,6 +37,7 @@ Warn = Callable[[str], None]
 @dataclass(frozen=True)
 class JobResult:
     results: RunResults
+    compliance: Compliance  # every figure the terminal states, as the reports state them
     written: tuple[Path, ...]  # results.json first
     decision: GateDecision
 
@@ -103,6 +105,8 @@ def run_job(request: RunRequest, *, progress: Progress | None = None, warn: Warn
     overall = merged(cli, config, None)
     formats = list(overall.outputs.formats) or ["json"]
     get_formats(formats)  # an unknown format is a usage error before anything is sent
+    gates = overall.gates
+    baseline = read_json(gates.baseline) if gates.baseline else None  # unreadable: said before anything is sent
     sels = config_selectors(list(request.selectors), config)
     if not sels and not spec:
         raise UsageError("name a building block (e.g. consent@main), give --spec FILE, or list BBs in a config file")
@@ -166,14 +170,14 @@ def run_job(request: RunRequest, *, progress: Progress | None = None, warn: Warn
         evidence_dir=evidence,
         sign_key=sign,
     )
-    gates = overall.gates
+    compliance = assess(results)
     decision = gate(
-        results,
+        compliance,
         fail_under=gates.fail_under,
         fail_on=gates.fail_on or "required",
-        baseline=read_json(gates.baseline) if gates.baseline else None,
+        baseline=assess(baseline) if baseline is not None else None,
     )
-    return JobResult(results=results, written=tuple(written), decision=decision)
+    return JobResult(results=results, compliance=compliance, written=tuple(written), decision=decision)
 
 
 def _out_dir(configured: Path | None, resume: Path | None) -> Path:

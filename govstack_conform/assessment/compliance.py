@@ -1,6 +1,7 @@
-"""The compliance model: what the results mean for each BB release, computed the same for every format.
+"""The assessment: every figure a verdict states, computed here once for the terminal, the gate and every format.
 
-Waived failures count as met here (and only here); the results keep them as failures.
+Operations and cases per verdict, failed checks, REQUIRED compliance %, API level, requirements and
+waivers applied. Waived failures count as met here (and only here); the results keep them as failures.
 """
 
 from __future__ import annotations
@@ -73,6 +74,22 @@ class CaseView:
 
 
 @dataclass(frozen=True)
+class Failure:
+    """One failed check of one case (counted once per case, however many steps failed it)."""
+
+    bb: str  # "consent@main"
+    case_id: str
+    check: str
+    level: Level
+    waived: bool
+
+    @property
+    def label(self) -> str:
+        """The check as the terminal and the gate name it: "check", or "check (recommended)"."""
+        return self.check if self.level is Level.REQUIRED else f"{self.check} ({self.level.value})"
+
+
+@dataclass(frozen=True)
 class OperationCompliance:
     key: str
     method: str
@@ -130,10 +147,25 @@ class BBCompliance:
     requirements: tuple[Requirement, ...]
     case_pass_rate: float | None
     conformant: bool
+    failures: tuple[Failure, ...] = ()  # waived ones included, marked
 
     @property
     def label(self) -> str:
         return f"{self.result.bb}@{self.result.ref}"
+
+    @property
+    def cases_passed(self) -> int:
+        return self.case_counts["passed"]
+
+    @property
+    def cases_total(self) -> int:
+        return sum(self.case_counts.values())
+
+    @property
+    def failed_checks(self) -> dict[str, int]:
+        """Unwaived failed checks by label, as the number of cases that failed them."""
+        out: Counter[str] = Counter(f.label for f in self.failures if not f.waived)
+        return dict(sorted(out.items()))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -158,6 +190,8 @@ class BBCompliance:
 class Compliance:
     bbs: tuple[BBCompliance, ...]
     expired_waivers: tuple[Mapping[str, Any], ...]
+    complete: bool = True  # False when the run was interrupted
+    unanswered: bool = False  # requests were sent and every one ended in a transport error
     level_rule: str = LEVEL_RULE
     compliance_rule: str = COMPLIANCE_RULE
     platform_rule: str = PLATFORM_RULE
@@ -165,6 +199,10 @@ class Compliance:
     @property
     def conformant(self) -> bool:
         return all(b.conformant for b in self.bbs)
+
+    @property
+    def failures(self) -> tuple[Failure, ...]:
+        return tuple(f for b in self.bbs for f in b.failures)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -315,6 +353,7 @@ def assess_bb(bb: BBResult) -> BBCompliance:
     pass_rate = 100.0 * case_counts["passed"] / sent if sent else None
     conformant = req.not_met == 0 and not any(o.verdict in (Verdict.FAILED, Verdict.NOT_IMPLEMENTED) for o in ops)
     return BBCompliance(
+        failures=_failures(bb),
         result=bb,
         operations=tuple(ops),
         operation_counts=_count(o.verdict for o in ops),
@@ -330,6 +369,30 @@ def assess_bb(bb: BBResult) -> BBCompliance:
     )
 
 
+def _failures(bb: BBResult) -> tuple[Failure, ...]:
+    label = f"{bb.bb}@{bb.ref}"
+    out: dict[tuple[str, str], Failure] = {}
+    for case in bb.cases:
+        for c in case.checks:
+            if c.outcome is Outcome.FAILED:
+                key = (case.case_id, c.check)
+                known = out.get(key)
+                if known is None or (known.waived and not c.waived):
+                    out[key] = Failure(label, case.case_id, c.check, c.level, bool(c.waived))
+    return tuple(out.values())
+
+
+def _unanswered(results: RunResults) -> bool:
+    answered = errored = False
+    for bb in results.results:
+        for case in bb.cases:
+            for x in case.exchanges:
+                answered = answered or x.response is not None
+                errored = errored or x.error is not None
+    return errored and not answered
+
+
 def assess(results: RunResults) -> Compliance:
-    """The compliance verdicts of every BB release in `results`."""
-    return Compliance(tuple(assess_bb(b) for b in results.results), tuple(expired(results)))
+    """Every figure of every BB release in `results`: the one place they are computed."""
+    bbs = tuple(assess_bb(b) for b in results.results)
+    return Compliance(bbs, tuple(expired(results)), results.complete, _unanswered(results))

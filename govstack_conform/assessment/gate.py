@@ -1,7 +1,8 @@
-"""CI gating: the exit code a pipeline sees (--fail-under, --fail-on, --baseline).
+"""CI gating: the exit code a pipeline sees (--fail-under, --fail-on, --baseline), read from the assessment.
 
-The gate reads results only, so `run` and a later look at a merged results.json decide the same way.
-Without options it agrees with engine.judge.exit_code: any unwaived REQUIRED failure fails.
+The gate reads the assessment only (compliance.assess), so the terminal, the reports and the exit code
+count the same failures, and `run` and a later look at a merged results.json decide the same way.
+Without options any unwaived REQUIRED failure fails.
 """
 
 from __future__ import annotations
@@ -9,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from govstack_conform.assessment.compliance import assess
+from govstack_conform.assessment.compliance import Compliance, Failure
 from govstack_conform.engine.cases import Level
-from govstack_conform.engine.results import Outcome, RunResults
 from govstack_conform.errors import ConfigError
 from govstack_conform.exitcodes import ExitCode
 
@@ -30,60 +30,40 @@ class GateDecision:
         return self.exit_code is ExitCode.OK
 
 
-@dataclass(frozen=True)
-class _Failure:
-    label: str  # "consent@main"
-    case_id: str
-    check: str
-    level: Level
-
-    def __str__(self) -> str:
-        extra = "" if self.level is Level.REQUIRED else f" ({self.level.value})"
-        return f"{self.case_id}: {self.check}{extra}"
+def _named(f: Failure) -> str:
+    extra = "" if f.level is Level.REQUIRED else f" ({f.level.value})"
+    return f"{f.case_id}: {f.check}{extra}"
 
 
-def _failures(results: RunResults, levels: Iterable[Level]) -> list[_Failure]:
+def _failures(compliance: Compliance, levels: Iterable[Level]) -> list[Failure]:
     wanted = set(levels)
-    out: dict[tuple[str, str, str], _Failure] = {}
-    for bb in results.results:
-        for case in bb.cases:
-            for c in case.checks:
-                if c.outcome is Outcome.FAILED and not c.waived and c.level in wanted:
-                    key = (case.case_id, c.check, bb.ref)
-                    out.setdefault(key, _Failure(f"{bb.bb}@{bb.ref}", case.case_id, c.check, c.level))
-    return list(out.values())
+    return [f for f in compliance.failures if not f.waived and f.level in wanted]
 
 
-def known_failures(baseline: RunResults) -> frozenset[tuple[str, str]]:
+def known_failures(baseline: Compliance) -> frozenset[tuple[str, str]]:
     """(case_id, check) of every failed check in the baseline, waived or not, of any level."""
-    return frozenset(
-        (case.case_id, c.check)
-        for bb in baseline.results
-        for case in bb.cases
-        for c in case.checks
-        if c.outcome is Outcome.FAILED
-    )
+    return frozenset((f.case_id, f.check) for f in baseline.failures)
 
 
-def _listed(what: str, failures: Sequence[_Failure]) -> str:
-    names = "; ".join(str(f) for f in failures[:_SHOWN])
+def _listed(what: str, failures: Sequence[Failure]) -> str:
+    names = "; ".join(_named(f) for f in failures[:_SHOWN])
     more = f"; and {len(failures) - _SHOWN} more" if len(failures) > _SHOWN else ""
     return f"{len(failures)} {what}: {names}{more}"
 
 
 def gate(
-    results: RunResults,
+    compliance: Compliance,
     *,
     fail_under: float | None = None,
     fail_on: str = "required",
-    baseline: RunResults | None = None,
+    baseline: Compliance | None = None,
 ) -> GateDecision:
     """Decide the exit code.
 
     - no option: every unwaived REQUIRED failure fails (exit 1);
     - fail_on="recommended": unwaived RECOMMENDED failures fail too;
-    - fail_under=P: instead of "every REQUIRED failure", each BB's REQUIRED compliance % (report.compliance)
-      must be at least P; a BB with no REQUIRED check judged cannot show P and fails;
+    - fail_under=P: instead of "every REQUIRED failure", each BB's REQUIRED compliance % must be at
+      least P; a BB with no REQUIRED check judged cannot show P and fails;
     - baseline: a failure (case id + check) already failed in the baseline is tolerated, never fails.
     Exit 3 when the target answered nothing at all (nothing to judge), 130 when the run was interrupted.
     """
@@ -95,17 +75,17 @@ def gate(
     reasons: list[str] = []
     tolerated: list[str] = []
     levels = [Level.REQUIRED] + ([Level.RECOMMENDED] if fail_on == "recommended" else [])
-    failures = _failures(results, levels)
+    failures = _failures(compliance, levels)
     old = [f for f in failures if (f.case_id, f.check) in known]
     new = [f for f in failures if (f.case_id, f.check) not in known]
-    tolerated += [f"{f} (known in the baseline)" for f in old]
+    tolerated += [f"{_named(f)} (known in the baseline)" for f in old]
     required_new = [f for f in new if f.level is Level.REQUIRED]
     other_new = [f for f in new if f.level is not Level.REQUIRED]
     if fail_under is None:
         if required_new:
             reasons.append(_listed("new REQUIRED failures" if baseline else "REQUIRED failures", required_new))
     else:
-        for bbc in assess(results).bbs:
+        for bbc in compliance.bbs:
             pct = bbc.compliance_pct
             if pct is None:
                 reasons.append(
@@ -113,22 +93,11 @@ def gate(
                 )
             elif pct < fail_under:
                 reasons.append(f"{bbc.label}: REQUIRED compliance {pct:.1f}% is below --fail-under {fail_under:g}%")
-        tolerated += [f"{f} (within --fail-under {fail_under:g}%)" for f in required_new]
+        tolerated += [f"{_named(f)} (within --fail-under {fail_under:g}%)" for f in required_new]
     if other_new:
         reasons.append(_listed("RECOMMENDED failures (--fail-on recommended)", other_new))
-    if not results.complete:
+    if not compliance.complete:
         return GateDecision(ExitCode.INTERRUPTED, ("the run was interrupted", *reasons), tuple(tolerated))
-    if not failures and _unanswered(results):
+    if not failures and compliance.unanswered:
         return GateDecision(ExitCode.UNUSABLE, ("the target answered no request", *reasons), tuple(tolerated))
     return GateDecision(ExitCode.NONCONFORMANT if reasons else ExitCode.OK, tuple(reasons), tuple(tolerated))
-
-
-def _unanswered(results: RunResults) -> bool:
-    """Requests were sent, every one ended in a transport error (as engine.judge.exit_code's 3)."""
-    answered = errored = False
-    for bb in results.results:
-        for case in bb.cases:
-            for x in case.exchanges:
-                answered = answered or x.response is not None
-                errored = errored or x.error is not None
-    return errored and not answered

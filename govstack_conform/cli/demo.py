@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from govstack_conform.cli.common import err, guarded, out
-from govstack_conform.exitcodes import ExitCode
 
 
 @guarded
@@ -29,7 +28,6 @@ def demo(
     """
     from govstack_conform.app.demo import run_demo
     from govstack_conform.cli.run import print_summary
-    from govstack_conform.engine.run.judge import exit_code
 
     progress = None
     pull_progress = None
@@ -57,10 +55,8 @@ def demo(
             bar.stop()
     if outcome.pulled:
         err.print(f"pulled {outcome.pulled} contract files into the spec cache", markup=False)
-    print_summary(outcome.results, quiet=quiet)
+    print_summary(outcome.compliance, quiet=quiet)
     out.print(f"reports in {out_dir}/:", markup=False)
     for path in outcome.written:
         out.print(f"  {path}", markup=False)
-    if not outcome.results.complete:
-        raise typer.Exit(int(ExitCode.INTERRUPTED))
-    raise typer.Exit(int(exit_code(outcome.results)))
+    raise typer.Exit(int(outcome.decision.exit_code))

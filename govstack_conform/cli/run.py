@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,50 +9,42 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from govstack_conform.assessment.compliance import VERDICT_ORDER
 from govstack_conform.cli.common import err, guarded, out
-from govstack_conform.engine.results import BBResult, Outcome, RunResults, Verdict
 from govstack_conform.errors import UsageError
 
 if TYPE_CHECKING:
+    from govstack_conform.assessment.compliance import Compliance
     from govstack_conform.engine.run.session import Progress
 
 _OUT_HELP = "Folder for results.json (and reports)."
 
 
-def _summary_counts(bb: BBResult) -> tuple[Counter[str], Counter[str], int, int]:
-    ops = Counter(o.verdict.value for o in bb.operations)
-    failed: Counter[str] = Counter()
-    for case in bb.cases:
-        for c in {(k.check, k.level.value) for k in case.checks if k.outcome is Outcome.FAILED and not k.waived}:
-            failed[c[0] if c[1] == "required" else f"{c[0]} (recommended)"] += 1
-    passed = sum(1 for c in bb.cases if c.verdict is Verdict.PASSED)
-    return ops, failed, passed, len(bb.cases)
-
-
-def print_summary(results: RunResults, *, quiet: bool) -> None:
-    """One table per BB (or one line per BB with --quiet)."""
-    for bb in results.results:
-        ops, failed, passed, total = _summary_counts(bb)
-        checks = ", ".join(f"{name} ({n})" for name, n in sorted(failed.items())) or "none"
-        verdicts = [v.value for v in Verdict]
+def print_summary(compliance: Compliance, *, quiet: bool) -> None:
+    """One table per BB (or one line per BB with --quiet): the assessment's figures, as the reports state them."""
+    verdicts = [v.value for v in VERDICT_ORDER]
+    for bb in compliance.bbs:
+        ops = bb.operation_counts
+        checks = ", ".join(f"{name} ({n})" for name, n in bb.failed_checks.items()) or "none"
+        passed, total = bb.cases_passed, bb.cases_total
         if quiet:
             parts = ", ".join(f"{ops[v]} {v}" for v in verdicts if ops[v])
             out.print(
-                f"{bb.bb}@{bb.ref}: operations {parts or 'none'}; cases passed {passed}/{total}; "
-                f"failed checks: {checks}",
+                f"{bb.label}: operations {parts or 'none'}; cases passed {passed}/{total}; failed checks: {checks}",
                 markup=False,
             )
             continue
         from rich.table import Table
 
-        table = Table(title=f"{bb.title} ({bb.bb}@{bb.ref}) at {bb.target}", title_justify="left")
+        r = bb.result
+        table = Table(title=f"{r.title} ({bb.label}) at {r.target}", title_justify="left")
         for v in verdicts:
             table.add_column(v.replace("-", " "), justify="right")
         table.add_column("cases passed", justify="right")
         table.add_row(*[str(ops[v]) for v in verdicts], f"{passed}/{total}")
         out.print(table)
         out.print(f"failed checks (cases): {checks}", markup=False)
-    if not results.complete:
+    if not compliance.complete:
         out.print("interrupted: the results hold what finished", markup=False)
 
 
@@ -211,7 +202,7 @@ def run(
 
     with _progress(quiet) as progress:
         outcome = run_job(request, progress=progress, warn=warn)
-    print_summary(outcome.results, quiet=quiet)
+    print_summary(outcome.compliance, quiet=quiet)
     err.print(f"results: {outcome.written[0]}", markup=False)
     for extra in outcome.written[1:]:
         err.print(f"  wrote {extra}", markup=False)

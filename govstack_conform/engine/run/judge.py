@@ -1,4 +1,4 @@
-"""Verdicts: a case's from its checks, an operation's from its cases, the run's exit code from all.
+"""Verdicts: a case's from its checks, an operation's from its cases (the run's exit code is assessment.gate's).
 
 The order of precedence is chosen so that a candidate is blamed only on evidence: a REQUIRED check
 that failed; a spec defect or missing credentials make things untestable, network trouble an error.
@@ -10,8 +10,7 @@ from collections.abc import Iterable
 
 from govstack_conform.contracts.model import Operation
 from govstack_conform.engine.cases import CaseKind, Level
-from govstack_conform.engine.results import CaseResult, CheckResult, Exchange, Outcome, RunResults, Verdict
-from govstack_conform.exitcodes import ExitCode
+from govstack_conform.engine.results import CaseResult, CheckResult, Exchange, Outcome, Verdict
 
 
 def blames(check: CheckResult) -> bool:
@@ -77,19 +76,3 @@ def operation_verdict(op: Operation, cases: Iterable[CaseResult]) -> tuple[Verdi
     if untestable:
         return Verdict.PASSED, f"{len(untestable)} of {len(ran)} cases untestable: {untestable[0].reason}"
     return Verdict.PASSED, None
-
-
-def exit_code(results: RunResults) -> ExitCode:
-    """0 every REQUIRED check passed; 1 some failed; 3 nothing could be sent to the target at all."""
-    answered = False
-    errored = False
-    for bb in results.results:
-        for case in bb.cases:
-            if any(blames(c) for c in case.checks):
-                return ExitCode.NONCONFORMANT
-            for x in case.exchanges:
-                answered = answered or x.response is not None
-                errored = errored or x.error is not None
-    if errored and not answered:
-        return ExitCode.UNUSABLE
-    return ExitCode.OK
