@@ -1,4 +1,7 @@
-"""The command line: parses options and calls the core; nothing else lives here."""
+"""CLI layer: the typer app; each command parses its options, calls the core and prints what it returns.
+
+May import every layer below; the only place that prints, imports typer or rich, or turns errors into exit codes.
+"""
 
 from __future__ import annotations
 

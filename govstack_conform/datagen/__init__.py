@@ -1,9 +1,9 @@
-"""Deterministic schema-valid test data, and invalid variants of it, for the engine and the mock.
+"""Datagen layer: deterministic schema-valid test data, and invalid variants of it, for the engine and the mock.
 
-`generate` gives the same value for the same (contract, schema, seed, direction): the random stream
-is seeded from a stable hash of those, never from global state. Every generated value is checked
-once against the schema (and cached), so a case built from it never blames a candidate for our
-own mistake; what cannot be satisfied raises GenerationError, which callers report as untestable.
+May import contracts only. `generate` gives the same value for the same (contract, schema, seed, direction):
+the random stream is seeded from a stable hash of those, never from global state. Every generated value is
+checked once against the schema (and cached), so a case built from it never blames a candidate for our own
+mistake; what cannot be satisfied raises GenerationError, which callers report as untestable.
 """
 
 from __future__ import annotations

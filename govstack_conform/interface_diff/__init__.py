@@ -1,4 +1,7 @@
-"""Static interface check: a product's own OpenAPI compared with a BB's contract (`govstack-conform diff`)."""
+"""Interface-diff layer: a product's own OpenAPI compared with a BB's contract (`govstack-conform diff`).
+
+May import contracts only; nothing is sent to a candidate.
+"""
 
 from __future__ import annotations
 

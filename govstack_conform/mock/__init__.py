@@ -1,7 +1,8 @@
-"""A contract-driven mock of a building block: a correct product to develop and test against.
+"""Mock layer: a contract-driven reference product of a building block, to develop and test against.
 
-`build_app(contract, options)` gives the Starlette app; `serve_in_thread(contract, options)` runs it
-on 127.0.0.1 for in-process use; `serve_forever` is what `govstack-conform mock` runs.
+May import datagen and contracts; never engine, report, app or cli. `build_app(contract, options)` gives
+the Starlette app; `serve_in_thread(contract, options)` runs it on 127.0.0.1 for in-process use;
+`serve_forever` is what `govstack-conform mock` runs.
 """
 
 from __future__ import annotations

@@ -1,12 +1,6 @@
-"""Compliance reports: the compliance model, every report format, merge/diff, publishing and evidence.
+"""Report layer: every report format, merge/diff, evidence bundles, publishing, all rendered from results.
 
-Everything here renders from `RunResults` (results.py) and nothing else, so a report can be
-re-rendered, merged or diffed long after the run, from `results.json` alone.
+May import assessment (every figure comes from there), engine.results and contracts; never config, app or cli.
+A report is rendered from `RunResults` and nothing else, so it can be re-rendered, merged or diffed long after
+the run, from `results.json` alone.
 """
-
-from __future__ import annotations
-
-from govstack_conform.assessment.compliance import Compliance, assess
-from govstack_conform.assessment.waivers import Waiver, apply_waivers
-
-__all__ = ["Compliance", "Waiver", "apply_waivers", "assess"]

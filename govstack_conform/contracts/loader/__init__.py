@@ -1,7 +1,8 @@
 """The contract loader: spec files → the normalized model, with every spec defect reported, never raised.
 
-Modules: parse (bytes → data, safely), refs ($ref policy), build (data → Operations), checks (defect
-detection), document (one file, cached), contract (merge files into a Contract with a registry).
+Part of the contracts layer (imports nothing above it). Modules: parse (bytes → data, safely), refs ($ref
+policy), build (data → Operations), checks (defect detection), document (one file, cached), contract
+(merge files into a Contract with a registry).
 """
 
 from __future__ import annotations
