@@ -332,8 +332,12 @@ def serve_routes(
 
     def main() -> None:
         asyncio.set_event_loop(loop)
-        loop.run_until_complete(start())
-        loop.run_forever()
+        try:
+            loop.run_until_complete(start())
+            loop.run_forever()
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()  # its self-pipe sockets too: nothing left for the garbage collector to warn about
 
     thread = threading.Thread(target=main, name="hostile-server", daemon=True)
     thread.start()

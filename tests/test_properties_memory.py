@@ -42,6 +42,7 @@ def product() -> Iterator[str]:
     yield url
     proc.stdin.close()
     proc.wait(10)
+    proc.stdout.close()
 
 
 @pytest.fixture(scope="module")

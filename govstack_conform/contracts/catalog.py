@@ -178,7 +178,8 @@ def _mapping(value: Any, where: str, required: Sequence[str], optional: Sequence
     _expect(not missing, where, f"missing {', '.join(missing)}")
     unknown = sorted(str(k) for k in value if k not in required and k not in optional)
     _expect(not unknown, where, f"unknown key {', '.join(unknown)}")
-    return value
+    checked: Mapping[str, Any] = value
+    return checked
 
 
 def _text(value: Any, where: str, *, pattern: re.Pattern[str] | None = None, empty: bool = False) -> str:

@@ -43,17 +43,18 @@ def _formats(base: FormatChecker) -> FormatChecker:
     checker = FormatChecker(formats=())
     checker.checkers = dict(base.checkers)
 
-    @checker.checks("uri")
     def _uri(value: object) -> bool:
         return not isinstance(value, str) or bool(_URI.match(value))
 
-    @checker.checks("uri-reference")
     def _uri_ref(value: object) -> bool:
         return not isinstance(value, str) or bool(_URI_REF.match(value))
 
-    @checker.checks("time")
     def _time(value: object) -> bool:
         return not isinstance(value, str) or bool(_TIME.match(value))
+
+    checker.checks("uri")(_uri)
+    checker.checks("uri-reference")(_uri_ref)
+    checker.checks("time")(_time)
 
     return checker
 

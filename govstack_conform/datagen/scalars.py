@@ -77,9 +77,9 @@ def number(f: Facts, rng: random.Random, integer: bool) -> int | float:
         v = round(rng.uniform(fa, fb), 2)
         if in_range(f, v, lo, hi):
             return v
-    v = (fa + fb) / 2
-    if in_range(f, v, lo, hi) and fa <= fb:
-        return v
+    mid: float = (fa + fb) / 2
+    if in_range(f, mid, lo, hi) and fa <= fb:
+        return mid
     raise GenerationError(f"no number found between {lo} and {hi}")
 
 

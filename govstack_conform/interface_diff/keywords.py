@@ -138,7 +138,8 @@ def tightest(conj: list[Schema], kw: str, is_max: bool) -> float | None:
     values = [m.node[kw] for m in conj if isinstance(m.node, dict) and num(m.node.get(kw))]
     if not values:
         return None
-    return min(values) if is_max else max(values)
+    found: float = min(values) if is_max else max(values)
+    return found
 
 
 def props(conj: list[Schema]) -> dict[str, list[Schema]]:

@@ -51,7 +51,7 @@ def _yaml_key(key: Any) -> Any:
     return key  # unhashable/odd keys are caught by construct_mapping
 
 
-class _Loader(_BaseLoader):
+class _Loader(_BaseLoader):  # type: ignore[misc]  # the C loader when PyYAML has it, typed Any
     """Safe loader with string keys, string dates and duplicate-key bookkeeping."""
 
     yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {
