@@ -8,18 +8,18 @@ is not the product's fault.
 from __future__ import annotations
 
 import json
-import re
+from collections.abc import Mapping
 from typing import Any
 
 from govstack_conform.contracts.model import Contract, MediaType, Operation, Response
 from govstack_conform.engine.cases import Case, Level, Step
+from govstack_conform.engine.checks.refusal import ID_NAME, KNOWN, Unknowns
 from govstack_conform.engine.results import CheckResult, Outcome
 from govstack_conform.engine.run.runner import Reply
 
 REQ = Level.REQUIRED
 REC = Level.RECOMMENDED
 MAX_VIOLATIONS = 20
-_ID_NAME = re.compile(r"(^id$|_id$|Id$|ID$|^uuid$|Uuid$|_uuid$)")
 _NO_BODY_STATUSES = (204, 205, 304)
 # Refusals HTTP servers give before the application sees the request (wrong media type, too large...):
 # acceptable for invalid input even where the spec lists other 4xx codes.
@@ -41,13 +41,14 @@ class StepContext:
         "_json",
         "case",
         "contract",
+        "filled",
         "has_credentials",
         "json_problem",
-        "known_valid",
         "latency_ms",
         "op",
         "reply",
         "step",
+        "unknowns",
     )
 
     def __init__(
@@ -60,7 +61,8 @@ class StepContext:
         *,
         has_credentials: bool,
         latency_ms: float,
-        known_valid: bool,
+        unknowns: Unknowns = KNOWN,
+        filled: Mapping[str, str] | None = None,
     ) -> None:
         self.contract = contract
         self.op = op
@@ -69,9 +71,15 @@ class StepContext:
         self.reply = reply
         self.has_credentials = has_credentials
         self.latency_ms = latency_ms
-        self.known_valid = known_valid
+        self.unknowns = unknowns  # what in the request the product may not know (generated values)
+        self.filled = filled or {}  # values captured by earlier steps of the sequence, by variable
         self._json: Any = _UNSET
         self.json_problem: str | None = None  # why json() is _INVALID, in words
+
+    @property
+    def known_valid(self) -> bool:
+        """Whether every record the request names is known to the product, so that a refusal is its fault."""
+        return not self.unknowns.any
 
     @property
     def status(self) -> int:
@@ -191,8 +199,9 @@ def _excused_refusal(ctx: StepContext) -> str | None:
         )
     if status in (404, 410) and not ctx.known_valid:
         return (
-            f"{status} for an identifier the product need not know (generated test data); "
-            "supply a fixtures file with real identifiers to test this operation on existing records"
+            f"{status} for an identifier the product need not know (generated test data in "
+            f"{ctx.unknowns.where()}); supply a fixtures file with real identifiers to test this operation on "
+            "existing records"
         )
     return None
 
@@ -241,7 +250,7 @@ def mentions_id(value: Any) -> bool:
     """Whether a generated body names identifiers (which the product may not know)."""
     if isinstance(value, dict):
         return any(
-            (_ID_NAME.search(str(k)) and not (isinstance(v, str) and "${" in v)) or mentions_id(v)
+            (ID_NAME.search(str(k)) and not (isinstance(v, str) and "${" in v)) or mentions_id(v)
             for k, v in value.items()
         )
     if isinstance(value, list):

@@ -18,6 +18,7 @@ from typing import Any
 from govstack_conform.contracts.model import Contract, Operation
 from govstack_conform.engine.cases import Case, CaseKind, Expect, RequestPlan, Step
 from govstack_conform.engine.checks import registry as C
+from govstack_conform.engine.checks.refusal import unknowns
 from govstack_conform.engine.options import DEFAULT_LATENCY_MS, RunOptions
 from govstack_conform.engine.results import (
     BBResult,
@@ -90,16 +91,7 @@ def _met(expect: Expect, status: int) -> bool:
 
 def known_valid(case: Case, step: Step) -> bool:
     """Whether the step's input is known to be valid for the product, so that a 4xx is its fault."""
-    if "fixture" in case.tags:
-        return True
-    req = step.request
-    if any("${" not in v for _, v in req.path_params):
-        return False
-    if any(C.mentions_id({k: v}) and "${" not in v for k, v in req.query):
-        return False
-    if req.has_body and C.mentions_id(req.body):
-        return False
-    return not ("generated-id" in case.tags and not req.path_params)
+    return not unknowns(case, step).any
 
 
 class BBRun:
@@ -216,7 +208,8 @@ class BBRun:
                 break
             ctx = C.StepContext(
                 self.contract, op, case, step, reply,
-                has_credentials=self.has_credentials, latency_ms=self.latency, known_valid=known_valid(case, step),
+                has_credentials=self.has_credentials, latency_ms=self.latency,
+                unknowns=unknowns(case, step), filled=values,
             )  # fmt: skip
             try:
                 results.extend(C.run_checks(ctx))
