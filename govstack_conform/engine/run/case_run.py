@@ -33,7 +33,7 @@ from govstack_conform.engine.results import (
     Verdict,
 )
 from govstack_conform.engine.run.auth import Authenticator, OAuth2Token, Redactor, is_secret_name
-from govstack_conform.engine.run.judge import case_verdict, operation_verdict
+from govstack_conform.engine.run.judge import attempts, case_verdict, inconclusive_negatives, operation_verdict
 from govstack_conform.engine.run.runner import Reply, Sent, Transport, UrlBuilder
 
 _VAR = re.compile(r"\$\{([^{}]+)\}")
@@ -284,13 +284,25 @@ class BBRun:
         )  # fmt: skip
         return Exchange(step, request, response)
 
-    def bb_result(self, target: Target, cases: Sequence[CaseResult], started: str, t0: float) -> BBResult:
+    def bb_result(
+        self, target: Target, cases: Sequence[CaseResult], started: str, t0: float, plan: Sequence[Case] = ()
+    ) -> BBResult:
+        """The BB's result; verdicts that need the whole run are settled here: a negative case counts only
+        where its operation accepted a valid request (a positive case or any step of a sequence, whose
+        operations `plan` tells), and an operation is judged by every valid request sent to it."""
+        step_ops = {
+            c.case_id: {s.name: s.operation for s in c.steps if s.expect is Expect.SUCCESS}
+            for c in plan
+            if c.kind is CaseKind.STATEFUL
+        }
+        tried = attempts(cases, step_ops)
+        cases = inconclusive_negatives(cases, tried)  # built from messages already redacted
         by_op: dict[str, list[CaseResult]] = {}
         for case in cases:
             by_op.setdefault(case.operation, []).append(case)
         operations = []
         for op in self.contract.operations:
-            verdict, reason = operation_verdict(op, by_op.get(op.key, ()))
+            verdict, reason = operation_verdict(op, by_op.get(op.key, ()), tried)
             operations.append(
                 OperationResult(op.key, op.method, op.path, op.operation_id, op.source_file, verdict, reason)
             )
