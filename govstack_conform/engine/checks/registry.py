@@ -31,6 +31,7 @@ from govstack_conform.engine.checks.input import (
     valid_input_accepted,
 )
 from govstack_conform.engine.checks.response import (
+    answered_within_timeout,
     content_type_documented,
     latency_within_budget,
     no_server_error,
@@ -77,6 +78,7 @@ ALL_CHECKS = (
     "method_not_allowed",
     "latency_within_budget",
     "response_within_size_cap",
+    "answered_within_timeout",
 )
 
 
@@ -113,6 +115,7 @@ __all__ = [
     "_UNSET",
     "StepContext",
     "_at",
+    "answered_within_timeout",
     "checks_for",
     "echoes",
     "match_media",

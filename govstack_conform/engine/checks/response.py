@@ -376,3 +376,16 @@ def response_within_size_cap(ctx: StepContext) -> list[CheckResult]:
             ctx,
         )
     ]
+
+
+def answered_within_timeout(step: str, error: str, timeout_s: float) -> CheckResult:
+    """The product took the request but gave no whole answer within --timeout: its failure, not ours
+    (judged where the transport gives up, so there is no answer for a StepContext)."""
+    return CheckResult(
+        "answered_within_timeout",
+        REQ,
+        Outcome.FAILED,
+        f"{error} (--timeout {timeout_s:g}); a product must answer every request within the deadline "
+        "(the GovStack harnesses wait 15000 ms): the request is the evidence",
+        step,
+    )

@@ -205,6 +205,8 @@ class BBRun:
                 sent, reply = await self.transport.send(pool, dest, method, url, headers, content)
             answered.append((step.name, sent, reply))
             if reply.error is not None:
+                if reply.timed_out:
+                    results.append(C.answered_within_timeout(step.name, reply.error, self.options.timeout_s))
                 break
             ctx = C.StepContext(
                 self.contract, op, case, step, reply,
