@@ -22,6 +22,7 @@ from govstack_conform.engine.checks.base import (
     _documented_4xx,
     _excused_refusal,
     _result,
+    filled_param_problem,
     passed,
 )
 from govstack_conform.engine.checks.refusal import excerpt, refusal_kind
@@ -93,7 +94,7 @@ def valid_input_accepted(ctx: StepContext) -> list[CheckResult]:
     if excuse is not None:
         outcome = Outcome.UNTESTABLE if excuse.startswith("untestable") else Outcome.SKIPPED
         return [_result(name, REQ, outcome, excuse, ctx)]
-    return [_refused(ctx, name)]
+    return [filled_param_problem(ctx, name) or _refused(ctx, name)]
 
 
 def _refused(ctx: StepContext, name: str) -> CheckResult:
@@ -237,6 +238,8 @@ def created_resource_readable(ctx: StepContext) -> list[CheckResult]:
         return []
     if s in (401, 403, RATE_LIMITED):
         return [_result(name, REQ, Outcome.UNTESTABLE, _excused_refusal(ctx) or "", ctx)]
+    if s >= 300 and (spec_at_odds := filled_param_problem(ctx, name)) is not None:
+        return [spec_at_odds]
     if s >= 300:
         return [
             _result(

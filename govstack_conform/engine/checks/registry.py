@@ -14,6 +14,7 @@ from govstack_conform.engine.cases import Case, CaseKind, Expect, Step
 from govstack_conform.engine.checks.base import (
     _INVALID,
     _UNSET,
+    PLACEHOLDER,
     StepContext,
     _at,
     match_media,
@@ -111,6 +112,7 @@ def run_checks(ctx: StepContext) -> list[CheckResult]:
 
 __all__ = [
     "ALL_CHECKS",
+    "PLACEHOLDER",
     "_INVALID",
     "_UNSET",
     "StepContext",

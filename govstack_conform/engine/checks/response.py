@@ -21,6 +21,7 @@ from govstack_conform.engine.checks.base import (
     match_media,
     media_type,
     passed,
+    wire_value,
 )
 from govstack_conform.engine.results import CheckResult, Outcome
 
@@ -54,6 +55,20 @@ def status_code_documented(ctx: StepContext) -> list[CheckResult]:
     resp = op.response_for(s)
     if resp is not None:
         return [passed("status_code_documented", REQ, f"{s} is documented ({resp.status})", ctx.step.name)]
+    defect = op.blocked(f"response:{s}")
+    if defect is not None or not op.responses:  # OpenAPI 3.1 lets an operation document none: nothing to hold to
+        why = defect.message if defect is not None else "the operation documents no responses"
+        return [
+            _result(
+                "status_code_documented",
+                REQ,
+                Outcome.UNTESTABLE,
+                f"untestable: whether {s} is documented cannot be told: {why}",
+                ctx,
+                schema_file=defect.file if defect is not None else op.source_file,
+                schema_pointer=defect.pointer if defect is not None else op.pointer,
+            )
+        ]
     return [
         _result(
             "status_code_documented",
@@ -251,7 +266,7 @@ def response_schema_valid(ctx: StepContext) -> list[CheckResult]:
 
 def _not_json(ctx: StepContext, media: MediaType) -> CheckResult:
     ctx.json()
-    if ctx.too_deep:  # valid JSON may nest that deep (RFC 8259 §9): a limit of ours, not the product's fault
+    if ctx.past_our_limits:  # valid JSON may nest that deep, or hold such numbers (RFC 8259 §6, §9): our limit
         return _result(
             "response_schema_valid",
             REQ,
@@ -270,33 +285,6 @@ def _not_json(ctx: StepContext, media: MediaType) -> CheckResult:
         schema_file=media.schema.doc if media.schema else (ctx.op.source_file if ctx.op else None),
         schema_pointer=media.schema.pointer if media.schema else media.pointer,
     )
-
-
-def _header_value(contract: Any, text: str, schema: Any, *, item: bool = False) -> Any:
-    """A header's text as the value its schema expects (integer, number, boolean, an array of those),
-    else the text: header values are strings on the wire (RFC 9110 §5.5), arrays comma-separated (OAS
-    `simple` style)."""
-    found = schemas.resolve(contract, schema)
-    node = found.node
-    kind = node.get("type") if isinstance(node, dict) else None
-    if isinstance(kind, list):  # OAS 3.1 `type: [integer, "null"]`: the type a header can carry
-        kind = next((k for k in kind if k != "null"), None)
-    try:
-        if kind == "integer":
-            return int(text)
-        if kind == "number":
-            return float(text)
-    except ValueError:
-        return text
-    if kind == "boolean" and text.strip().lower() in ("true", "false"):
-        return text.strip().lower() == "true"
-    if kind == "array" and not item:
-        parts = [p.strip() for p in text.split(",")]
-        if isinstance(node.get("items"), dict):
-            items = schemas.child(found, "items")
-            return [_header_value(contract, p, items, item=True) for p in parts]
-        return parts
-    return text
 
 
 def required_headers_present(ctx: StepContext) -> list[CheckResult]:
@@ -326,7 +314,7 @@ def required_headers_present(ctx: StepContext) -> list[CheckResult]:
             out.append(passed(name, REQ, f"header {h.name} present", ctx.step.name))
             continue
         try:
-            wire = _header_value(ctx.contract, value, h.schema)
+            wire = wire_value(ctx.contract, value, h.schema)
             violations = schemas.validate(ctx.contract, h.schema, wire, direction="response")
         except schemas.SchemaUnusable as exc:
             out.append(_result(name, REQ, Outcome.UNTESTABLE, f"untestable: header {h.name}'s schema: {exc}", ctx))

@@ -36,7 +36,7 @@ from govstack_conform.engine.run.auth import Authenticator, OAuth2Token, Redacto
 from govstack_conform.engine.run.judge import attempts, case_verdict, inconclusive_negatives, operation_verdict
 from govstack_conform.engine.run.runner import Reply, Sent, Transport, UrlBuilder
 
-_VAR = re.compile(r"\$\{([^{}]+)\}")
+_VAR = C.PLACEHOLDER
 
 
 @dataclass(frozen=True)
