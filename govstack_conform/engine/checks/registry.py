@@ -32,6 +32,7 @@ from govstack_conform.engine.checks.input import (
     valid_input_accepted,
 )
 from govstack_conform.engine.checks.response import (
+    allow_header_present,
     answered_within_timeout,
     content_type_documented,
     latency_within_budget,
@@ -54,6 +55,7 @@ COMMON: tuple[Check, ...] = (
     required_headers_present,
     latency_within_budget,
     response_within_size_cap,
+    allow_header_present,
 )
 
 
@@ -80,6 +82,7 @@ ALL_CHECKS = (
     "latency_within_budget",
     "response_within_size_cap",
     "answered_within_timeout",
+    "allow_header_present",
 )
 
 

@@ -23,6 +23,7 @@ from govstack_conform.engine.checks.base import (
     passed,
     wire_value,
 )
+from govstack_conform.engine.checks.media import non_json_body
 from govstack_conform.engine.results import CheckResult, Outcome
 
 
@@ -194,8 +195,10 @@ def response_schema_valid(ctx: StepContext) -> list[CheckResult]:
         ]
     actual = media_type(ctx.reply.header("content-type"))
     media = match_media(actual, resp.content) if actual else None
-    if media is None or not (is_json(actual) or is_json(media_type(media.media_type))):
+    if media is None:
         return []
+    if not (is_json(actual) or is_json(media_type(media.media_type))):
+        return non_json_body(ctx, media, actual)
     if ctx.reply.truncated:
         return [
             _result(
@@ -377,3 +380,21 @@ def answered_within_timeout(step: str, error: str, timeout_s: float) -> CheckRes
         "(the GovStack harnesses wait 15000 ms): the request is the evidence",
         step,
     )
+
+
+def allow_header_present(ctx: StepContext) -> list[CheckResult]:
+    """RFC 9110 §15.5.6: a 405 answer must say, in Allow, which methods the resource supports."""
+    if ctx.status != 405:
+        return []
+    if ctx.reply.header("allow") is not None:
+        return [passed("allow_header_present", REC, "the 405 answer lists the allowed methods", ctx.step.name)]
+    return [
+        _result(
+            "allow_header_present",
+            REC,
+            Outcome.FAILED,
+            f"the 405 answer to {ctx.step.request.method} has no Allow header; RFC 9110 §15.5.6 requires one "
+            "listing the methods the resource supports",
+            ctx,
+        )
+    ]
