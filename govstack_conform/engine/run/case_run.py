@@ -33,7 +33,13 @@ from govstack_conform.engine.results import (
     Verdict,
 )
 from govstack_conform.engine.run.auth import Authenticator, OAuth2Token, Redactor, is_secret_name
-from govstack_conform.engine.run.judge import attempts, case_verdict, inconclusive_negatives, operation_verdict
+from govstack_conform.engine.run.judge import (
+    attempts,
+    case_verdict,
+    inconclusive_negatives,
+    operation_verdict,
+    success_steps,
+)
 from govstack_conform.engine.run.runner import Reply, Sent, Transport, UrlBuilder
 
 _VAR = C.PLACEHOLDER
@@ -50,6 +56,9 @@ class Target:
     latency_ms: float | None = None  # the BB profile's budget
     cases: tuple[Case, ...] | None = None  # already planned; else planned here
     testdata: Any = None  # handed to the planner
+    # Operations seen accepting a valid request by an earlier run of the same session (the pytest plugin runs
+    # case by case): a negative case of theirs is conclusive though its run holds no valid request.
+    accepted: frozenset[str] = frozenset()
 
 
 class _Missing(Exception):
@@ -292,13 +301,8 @@ class BBRun:
         """The BB's result; verdicts that need the whole run are settled here: a negative case counts only
         where its operation accepted a valid request (a positive case or any step of a sequence, whose
         operations `plan` tells), and an operation is judged by every valid request sent to it."""
-        step_ops = {
-            c.case_id: {s.name: s.operation for s in c.steps if s.expect is Expect.SUCCESS}
-            for c in plan
-            if c.kind is CaseKind.STATEFUL
-        }
-        tried = attempts(cases, step_ops)
-        cases = inconclusive_negatives(cases, tried)  # built from messages already redacted
+        tried = attempts(cases, success_steps(plan))
+        cases = inconclusive_negatives(cases, tried, target.accepted)  # from messages already redacted
         by_op: dict[str, list[CaseResult]] = {}
         for case in cases:
             by_op.setdefault(case.operation, []).append(case)

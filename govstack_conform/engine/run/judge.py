@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from govstack_conform.contracts.model import Operation
-from govstack_conform.engine.cases import CaseKind, Level
+from govstack_conform.engine.cases import Case, CaseKind, Expect, Level
 from govstack_conform.engine.results import CaseResult, CheckResult, Exchange, Outcome, RunResults, Verdict
 from govstack_conform.exitcodes import ExitCode
 
@@ -62,6 +62,15 @@ class Attempt:
         return self.status is not None and 200 <= self.status < 400
 
 
+def success_steps(plan: Iterable[Case]) -> dict[str, dict[str, str]]:
+    """By sequence case id, the operation of each step that expects success (for `attempts`)."""
+    return {
+        c.case_id: {s.name: s.operation for s in c.steps if s.expect is Expect.SUCCESS}
+        for c in plan
+        if c.kind is CaseKind.STATEFUL
+    }
+
+
 def attempts(cases: Iterable[CaseResult], step_ops: Mapping[str, Mapping[str, str]]) -> list[Attempt]:
     """Every valid request of the run: positive cases and the steps of sequences expecting success.
 
@@ -108,15 +117,18 @@ def unaccepted(key: str, tried: Sequence[Attempt], cases: Iterable[CaseResult]) 
     return "no valid request of it was sent"
 
 
-def inconclusive_negatives(cases: Sequence[CaseResult], tried: Sequence[Attempt]) -> list[CaseResult]:
+def inconclusive_negatives(
+    cases: Sequence[CaseResult], tried: Sequence[Attempt], known: Iterable[str] = ()
+) -> list[CaseResult]:
     """Negative cases of operations that accepted no valid request: their refusal proves nothing.
 
     A rejection counts only when the same operation accepted valid input in the same run; else the
     refusal may have nothing to do with what is invalid (an unknown record, a route not there), so the
     case is untestable with a reason starting "inconclusive:", never passed. Accepting invalid input
-    (2xx) or failing with a 5xx is conclusive either way.
+    (2xx) or failing with a 5xx is conclusive either way. `known`: operations that accepted valid input
+    in an earlier run of the same session.
     """
-    accepted = {a.operation for a in tried if a.accepted}
+    accepted = {a.operation for a in tried if a.accepted} | set(known)
     out: list[CaseResult] = []
     for c in cases:
         status = next((x.response.status for x in reversed(c.exchanges) if x.response is not None), None)
