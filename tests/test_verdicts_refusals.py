@@ -287,5 +287,6 @@ def test_what_a_refusal_says() -> None:
     assert refusal_kind(b'{"message": "must have required property \'name\'"}') == "missing"
     assert refusal_kind(b'{"detail": [{"msg": "Input should be a valid integer"}]}') == "malformed"
     assert refusal_kind(b'{"message": "individual ind-9 not found"}') == "record"
+    assert refusal_kind(b'{"error": "missing record for individualId"}') == "record"
     assert refusal_kind(b'{"error": "a valid dataAgreementId is required"}') is None
     assert refusal_kind(b"Bad Request") is None

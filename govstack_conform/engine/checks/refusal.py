@@ -114,7 +114,8 @@ def unknowns(case: Case, step: Step) -> Unknowns:
 # the request's shape; one saying a record is not found is about what the request names.
 _RECORD = re.compile(
     r"not found|does ?n[o']t exist|do(?:es)? not exist|\bno such\b|non-?existent|"
-    r"\bunknown (?:id|identifier|reference|record)\b|\bunknown \w*id\b",
+    r"\bunknown (?:id|identifier|reference|record)\b|\bunknown \w*id\b|"
+    r"\bmissing (?:record|resource|entity)\b|\b(?:record|resource|entity) (?:is |was )?missing\b",
     re.IGNORECASE,
 )
 _MISSING = re.compile(
