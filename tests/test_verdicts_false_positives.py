@@ -15,21 +15,11 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from test_false_positives import INTEGER_SPEC, Handler, answer
 from verdict_helpers import checks_named, required_failures, run_app
 
 from govstack_conform.engine.cases import CaseKind
 from govstack_conform.engine.results import Outcome, Verdict
-
-
-def _send(h: http.server.BaseHTTPRequestHandler, status: int, body: bytes, *headers: tuple[str, str]) -> None:
-    h.send_response(status)
-    for k, v in headers:
-        h.send_header(k, v)
-    h.send_header("Content-Length", str(len(body)))
-    h.end_headers()
-    if h.command != "HEAD":
-        h.wfile.write(body)
-
 
 NO_RESPONSES_SPEC = """\
 openapi: 3.1.0
@@ -42,7 +32,7 @@ paths:
 
 def test_an_operation_documenting_no_responses_makes_its_status_untestable(tmp_path: Path) -> None:
     def handler(h: http.server.BaseHTTPRequestHandler) -> None:
-        _send(h, 200, b"{}", ("Content-Type", "application/json"))
+        answer(h, 200, b"{}")
 
     bb = run_app(tmp_path, NO_RESPONSES_SPEC, None, raw=handler, defects=True)
     assert required_failures(bb) == []
@@ -132,51 +122,32 @@ def test_a_created_id_the_read_parameter_cannot_hold_is_a_spec_inconsistency(tmp
     assert re.search(r"returned \(100\d\)", read[0].message) and "orderId" in read[0].message, read[0].message
 
 
-COUNT_SPEC = """\
-openapi: 3.0.3
-info: {title: Count, version: "1"}
-paths:
-  /count:
-    get:
-      responses:
-        '200':
-          description: ok
-          content:
-            application/json:
-              schema:
-                type: object
-                required: [n]
-                properties:
-                  n: {type: integer}
-"""
-
-
-def _count_server(body: bytes, *headers: tuple[str, str]) -> http.server.BaseHTTPRequestHandler:  # type: ignore[misc]
+def _count_server(body: bytes, *headers: tuple[str, str]) -> Handler:
     def handler(h: http.server.BaseHTTPRequestHandler) -> None:
         if h.path.split("?")[0] == "/count" and h.command == "GET":
-            _send(h, 200, body, ("Content-Type", "application/json"), *headers)
+            answer(h, 200, body, headers=headers)
         else:
-            _send(h, 405, b"", ("Allow", "GET"))
+            answer(h, 405, b"", None, (("Allow", "GET"),))
 
-    return handler  # type: ignore[return-value]
+    return handler
 
 
 def test_a_gzip_body_in_several_members_is_read_whole(tmp_path: Path) -> None:
     """RFC 1952 §2.2: a gzip file is a series of members; Node and Python's gzip read them all."""
     body = gzip.compress(b'{"n": ') + gzip.compress(b"1}")
-    bb = run_app(tmp_path, COUNT_SPEC, None, raw=_count_server(body, ("Content-Encoding", "gzip")))
+    bb = run_app(tmp_path, INTEGER_SPEC, None, raw=_count_server(body, ("Content-Encoding", "gzip")))
     assert required_failures(bb) == []
     (positive,) = [c for c in bb.cases if c.kind is CaseKind.POSITIVE]
     assert positive.verdict is Verdict.PASSED, (positive.reason, positive.checks)
     # and a member that breaks the schema is still caught: the whole body was read
     bad = gzip.compress(b'{"n": ') + gzip.compress(b'"one"}')
-    bb = run_app(tmp_path, COUNT_SPEC, None, raw=_count_server(bad, ("Content-Encoding", "gzip")))
+    bb = run_app(tmp_path, INTEGER_SPEC, None, raw=_count_server(bad, ("Content-Encoding", "gzip")))
     assert {k.check for _, k in required_failures(bb)} == {"response_schema_valid"}
 
 
 def test_an_integer_beyond_our_parser_is_untestable_not_invalid(tmp_path: Path) -> None:
     """JSON sets no limit on a number's digits (RFC 8259 §6); Python's int conversion stops at 4300."""
-    bb = run_app(tmp_path, COUNT_SPEC, None, raw=_count_server(b'{"n": ' + b"7" * 5000 + b"}"))
+    bb = run_app(tmp_path, INTEGER_SPEC, None, raw=_count_server(b'{"n": ' + b"7" * 5000 + b"}"))
     assert required_failures(bb) == []
     (positive,) = [c for c in bb.cases if c.kind is CaseKind.POSITIVE]
     schema = [k for k in positive.checks if k.check == "response_schema_valid"]

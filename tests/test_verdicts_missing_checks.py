@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.server
 from pathlib import Path
 
+from test_false_positives import Handler, answer
 from verdict_helpers import checks_named, failed_names, run_app
 
 from govstack_conform.engine.cases import Level
@@ -41,28 +42,21 @@ paths:
 JWT = b"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
 
 
-def product(*, note: bytes = b"remember the milk\n", token: bytes = JWT, allow: bool = True) -> object:
+def product(*, note: bytes = b"remember the milk\n", token: bytes = JWT, allow: bool = True) -> Handler:
     def handler(h: http.server.BaseHTTPRequestHandler) -> None:
         path = h.path.split("?")[0]
         if h.command not in ("GET", "HEAD") or path not in ("/note", "/token"):
-            status, body, headers = (405, b"", [("Allow", "GET, HEAD")] if allow else [])
+            answer(h, 405, b"", None, (("Allow", "GET, HEAD"),) if allow else ())
         elif path == "/note":
-            status, body, headers = 200, note, [("Content-Type", "text/plain; charset=utf-8")]
+            answer(h, 200, note, "text/plain; charset=utf-8")
         else:
-            status, body, headers = 200, token, [("Content-Type", "application/jwt")]
-        h.send_response(status)
-        for k, v in headers:
-            h.send_header(k, v)
-        h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
-        if h.command != "HEAD":
-            h.wfile.write(body)
+            answer(h, 200, token, "application/jwt")
 
     return handler
 
 
 def test_the_conformant_product_fails_nothing(tmp_path: Path) -> None:
-    bb = run_app(tmp_path, SPEC, None, raw=product())  # type: ignore[arg-type]
+    bb = run_app(tmp_path, SPEC, None, raw=product())
     assert failed_names(bb) == set() and failed_names(bb, Level.RECOMMENDED) == set()
     schema = [k for _, k in checks_named(bb, "response_schema_valid")]
     assert len(schema) >= 2 and all(k.outcome is Outcome.PASSED for k in schema), schema
@@ -71,29 +65,29 @@ def test_the_conformant_product_fails_nothing(tmp_path: Path) -> None:
 
 
 def test_a_405_without_allow_is_a_recommended_finding(tmp_path: Path) -> None:
-    bb = run_app(tmp_path, SPEC, None, raw=product(allow=False))  # type: ignore[arg-type]
+    bb = run_app(tmp_path, SPEC, None, raw=product(allow=False))
     assert failed_names(bb) == set()
     assert failed_names(bb, Level.RECOMMENDED) == {"allow_header_present"}
     assert "allow_header_present" in ALL_CHECKS
 
 
 def test_an_empty_text_body_where_a_non_empty_string_is_required_fails(tmp_path: Path) -> None:
-    bb = run_app(tmp_path, SPEC, None, raw=product(note=b""))  # type: ignore[arg-type]
+    bb = run_app(tmp_path, SPEC, None, raw=product(note=b""))
     assert failed_names(bb) == {"response_schema_valid"}
     (found,) = {k.message for _, k in checks_named(bb, "response_schema_valid") if k.outcome is Outcome.FAILED}
     assert "empty" in found
 
 
 def test_a_text_body_breaking_its_string_schema_fails(tmp_path: Path) -> None:
-    bb = run_app(tmp_path, SPEC, None, raw=product(note=b"a note far longer than twenty characters"))  # type: ignore[arg-type]
+    bb = run_app(tmp_path, SPEC, None, raw=product(note=b"a note far longer than twenty characters"))
     assert failed_names(bb) == {"response_schema_valid"}
 
 
 def test_a_jwt_body_that_is_no_jwt_fails(tmp_path: Path) -> None:
     for bad in (b"not-a-token", b"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0", b"e30.e30.c2ln", b"!!.e30.c2ln"):
-        bb = run_app(tmp_path, SPEC, None, raw=product(token=bad))  # type: ignore[arg-type]
+        bb = run_app(tmp_path, SPEC, None, raw=product(token=bad))
         assert failed_names(bb) == {"response_schema_valid"}, bad
         assert any("JWT" in k.message for _, k in checks_named(bb, "response_schema_valid")), bad
     # a nested (signed, then encrypted) JWT is in the five-part JWE form: as good as a signed one
     jwe = b"eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ.a2V5.aXY.Y2lwaGVy.dGFn"
-    assert failed_names(run_app(tmp_path, SPEC, None, raw=product(token=jwe))) == set()  # type: ignore[arg-type]
+    assert failed_names(run_app(tmp_path, SPEC, None, raw=product(token=jwe))) == set()

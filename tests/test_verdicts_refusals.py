@@ -55,15 +55,17 @@ components:
       content:
         application/json:
           schema: {$ref: '#/components/schemas/IndividualBody'}
+  requestBodies:
+    Individual:
+      required: true
+      content:
+        application/json:
+          schema: {$ref: '#/components/schemas/IndividualBody'}
 paths:
   /individuals:
     post:
       operationId: createIndividual
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: {$ref: '#/components/schemas/IndividualBody'}
+      requestBody: {$ref: '#/components/requestBodies/Individual'}
       responses:
         '201': {$ref: '#/components/responses/One'}
         '422': {$ref: '#/components/responses/Invalid'}
@@ -78,11 +80,7 @@ paths:
         '422': {$ref: '#/components/responses/Invalid'}
     put:
       operationId: updateIndividual
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: {$ref: '#/components/schemas/IndividualBody'}
+      requestBody: {$ref: '#/components/requestBodies/Individual'}
       responses:
         '200': {$ref: '#/components/responses/One'}
         '404': {$ref: '#/components/responses/NotFound'}

@@ -11,6 +11,7 @@ import socket
 import time
 from pathlib import Path
 
+from test_false_positives import answer
 from verdict_helpers import failed_names, run_app
 
 from govstack_conform.engine.cases import CaseKind, Level
@@ -47,25 +48,17 @@ paths:
 
 def handler(h: http.server.BaseHTTPRequestHandler) -> None:
     path = h.path.split("?")[0]
-    if h.command not in ("GET", "HEAD"):
-        status, body = 405, b""
-    elif path == "/reset":
+    if path == "/reset" and h.command == "GET":
         h.close_connection = True
         h.connection.shutdown(socket.SHUT_RDWR)
         return
-    else:
-        if path == "/slow":
-            time.sleep(2.5)  # past the run's 1 s deadline
-        status, body = 200, b"{}"
+    if path == "/slow":
+        time.sleep(2.5)  # past the run's 1 s deadline
     try:
-        h.send_response(status)
-        if status == 405:
-            h.send_header("Allow", "GET")
-        h.send_header("Content-Type", "application/json")
-        h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
-        if h.command != "HEAD":
-            h.wfile.write(body)
+        if h.command not in ("GET", "HEAD"):
+            answer(h, 405, b"", None, (("Allow", "GET"),))
+        else:
+            answer(h, 200, b"{}")
     except (BrokenPipeError, ConnectionResetError):
         h.close_connection = True  # the run gave up on /slow before its late answer: expected
 
