@@ -148,22 +148,57 @@ def _collect(parent: pytest.Collector, config: pytest.Config) -> list[GovstackIt
         except CatalogError:
             headers, latency, platform = (), None, ""
         target = Target(contract, url, platform, headers, latency, testdata=testdata)
-        for case in plan_target(target, options):
+        plan = plan_target(target, options)
+        for case in plan:
             item = GovstackItem.from_parent(
-                parent, name=case.case_id, nodeid=case.case_id, target=target, case=case, options=options
+                parent, name=case.case_id, nodeid=case.case_id, target=target, case=case, options=options, plan=plan
             )
             items.append(item)
     return items
 
 
+# (BB, release, target URL, operation) -> whether a valid request of the operation was accepted, in this process
+_ACCEPTED: dict[tuple[str, str, str, str], bool] = {}
+
+
+def _accepted(target: Target, plan: tuple[Case, ...], operation: str, options: RunOptions) -> frozenset[str]:
+    """{operation} when one of its valid requests (its positive cases, the sequence steps on it) is accepted.
+
+    A negative case is conclusive only then, as in `govstack-conform run`; an item runs one case, so the
+    valid ones of its operation run once per process first (under xdist, once per worker).
+    """
+    import dataclasses
+
+    from govstack_conform.engine.cases import CaseKind, Expect
+    from govstack_conform.engine.run.judge import attempts, success_steps
+    from govstack_conform.engine.run.session import run
+
+    c = target.contract
+    key = (c.bb, c.ref, target.url, operation)
+    if key not in _ACCEPTED:
+        valid = tuple(
+            case
+            for case in plan
+            if (case.kind is CaseKind.POSITIVE and case.operation == operation)
+            or (
+                case.kind is CaseKind.STATEFUL
+                and any(s.operation == operation and s.expect is Expect.SUCCESS for s in case.steps)
+            )
+        )
+        bb = run([dataclasses.replace(target, cases=valid)], options, check_target=False).results[0]
+        _ACCEPTED[key] = any(a.accepted for a in attempts(bb.cases, success_steps(valid)) if a.operation == operation)
+    return frozenset({operation}) if _ACCEPTED[key] else frozenset()
+
+
 class GovstackItem(pytest.Item):
     """One generated case."""
 
-    def __init__(self, *, target: Target, case: Case, options: RunOptions, **kw: Any) -> None:
+    def __init__(self, *, target: Target, case: Case, options: RunOptions, plan: tuple[Case, ...], **kw: Any) -> None:
         super().__init__(**kw)
         self.target = target
         self.case = case
         self.options = options
+        self.plan = plan
         self.extra_keyword_matches.update({case.kind.value, case.bb, *(t for t in case.tags)})
         if case.operation_id:
             self.extra_keyword_matches.add(case.operation_id)
@@ -171,10 +206,14 @@ class GovstackItem(pytest.Item):
     def run_case(self) -> CaseResult:
         import dataclasses
 
+        from govstack_conform.engine.cases import CaseKind
         from govstack_conform.engine.run.session import run
         from govstack_conform.report.redact import redact_results
 
-        one = dataclasses.replace(self.target, cases=(self.case,))
+        accepted = frozenset[str]()
+        if self.case.kind is CaseKind.NEGATIVE:
+            accepted = _accepted(self.target, self.plan, self.case.operation, self.options)
+        one = dataclasses.replace(self.target, cases=(self.case,), accepted=accepted)
         results = run([one], self.options, check_target=False)
         safe = redact_results(results, self.options.credentials.secrets())
         return safe.results[0].cases[0]

@@ -83,13 +83,15 @@ def test_a_body_over_the_cap_is_a_finding_not_a_crash(contract: Contract) -> Non
     assert response is not None and response.body_truncated and len(response.body or "") <= 4096
 
 
-def test_a_slow_answer_is_an_error_not_a_failure(contract: Contract) -> None:
+def test_an_answer_later_than_the_timeout_is_the_candidates_failure(contract: Contract) -> None:
+    """Issue 17 item 4: a product that takes the request and does not answer in time is not conformant."""
     handler, _ = answer(200, b"{}", delay=2.0)
     with raw_server(handler) as url:
         results = run([Target(contract, url, cases=(case(),))], RunOptions(timeout_s=0.3))
     result = results.results[0].cases[0]
-    assert result.verdict is Verdict.ERROR and "0.3 s" in (result.reason or "")
-    assert results.results[0].operations[0].verdict is Verdict.ERROR
+    assert result.verdict is Verdict.FAILED and result.reason == "failed: answered_within_timeout"
+    assert any(k.check == "answered_within_timeout" and "0.3 s" in k.message for k in result.checks)
+    assert results.results[0].operations[0].verdict is Verdict.FAILED
 
 
 def test_a_dropped_connection_is_an_error(contract: Contract) -> None:

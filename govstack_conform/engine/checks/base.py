@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+from collections.abc import Mapping
 from typing import Any
 
+from govstack_conform.contracts import schemas
 from govstack_conform.contracts.model import Contract, MediaType, Operation, Response
 from govstack_conform.engine.cases import Case, Level, Step
+from govstack_conform.engine.checks.refusal import ID_NAME, KNOWN, Unknowns
 from govstack_conform.engine.results import CheckResult, Outcome
 from govstack_conform.engine.run.runner import Reply
 
 REQ = Level.REQUIRED
 REC = Level.RECOMMENDED
 MAX_VIOLATIONS = 20
-_ID_NAME = re.compile(r"(^id$|_id$|Id$|ID$|^uuid$|Uuid$|_uuid$)")
 _NO_BODY_STATUSES = (204, 205, 304)
 # Refusals HTTP servers give before the application sees the request (wrong media type, too large...):
 # acceptable for invalid input even where the spec lists other 4xx codes.
@@ -41,13 +44,14 @@ class StepContext:
         "_json",
         "case",
         "contract",
+        "filled",
         "has_credentials",
         "json_problem",
-        "known_valid",
         "latency_ms",
         "op",
         "reply",
         "step",
+        "unknowns",
     )
 
     def __init__(
@@ -60,7 +64,8 @@ class StepContext:
         *,
         has_credentials: bool,
         latency_ms: float,
-        known_valid: bool,
+        unknowns: Unknowns = KNOWN,
+        filled: Mapping[str, str] | None = None,
     ) -> None:
         self.contract = contract
         self.op = op
@@ -69,9 +74,15 @@ class StepContext:
         self.reply = reply
         self.has_credentials = has_credentials
         self.latency_ms = latency_ms
-        self.known_valid = known_valid
+        self.unknowns = unknowns  # what in the request the product may not know (generated values)
+        self.filled = filled or {}  # values captured by earlier steps of the sequence, by variable
         self._json: Any = _UNSET
         self.json_problem: str | None = None  # why json() is _INVALID, in words
+
+    @property
+    def known_valid(self) -> bool:
+        """Whether every record the request names is known to the product, so that a refusal is its fault."""
+        return not self.unknowns.any
 
     @property
     def status(self) -> int:
@@ -94,14 +105,18 @@ class StepContext:
         return self._json
 
     @property
-    def too_deep(self) -> bool:
-        """Whether the body is JSON nested beyond what the tool reads (a limit of ours, not a fault)."""
-        return self.json() is _INVALID and (self.json_problem or "").startswith(TOO_DEEP)
+    def past_our_limits(self) -> bool:
+        """Whether the body is JSON that the tool cannot read (nested too deep, an integer too long): a limit
+        of ours, not a fault of the product's."""
+        return self.json() is _INVALID and (self.json_problem or "").startswith((TOO_DEEP, TOO_LONG_INT))
 
 
 # RFC 8259 §9 lets a parser limit nesting; real API payloads nest a few levels, validators recurse per level.
 MAX_JSON_DEPTH = 128
 TOO_DEEP = "nested deeper than"
+# Python converts at most sys.get_int_max_str_digits() digits to an int (a guard against slow conversion);
+# JSON sets no limit on a number's digits (RFC 8259 §6).
+TOO_LONG_INT = "holding an integer longer than"
 
 
 def parse_json(body: bytes) -> tuple[Any, str | None]:
@@ -117,6 +132,8 @@ def parse_json(body: bytes) -> tuple[Any, str | None]:
     except UnicodeDecodeError as exc:
         return _INVALID, f"not UTF-8 (byte 0x{body[exc.start]:02x} at offset {exc.start})"
     except ValueError as exc:
+        if "integer string conversion" in str(exc):
+            return _INVALID, f"{TOO_LONG_INT} {sys.get_int_max_str_digits()} digits"
         return _INVALID, f"not valid JSON ({' '.join(str(exc).split())[:120]})"
     if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and _deeper_than(value, MAX_JSON_DEPTH):
         return _INVALID, f"{TOO_DEEP} {MAX_JSON_DEPTH} levels"
@@ -191,9 +208,71 @@ def _excused_refusal(ctx: StepContext) -> str | None:
         )
     if status in (404, 410) and not ctx.known_valid:
         return (
-            f"{status} for an identifier the product need not know (generated test data); "
-            "supply a fixtures file with real identifiers to test this operation on existing records"
+            f"{status} for an identifier the product need not know (generated test data in "
+            f"{ctx.unknowns.where()}); supply a fixtures file with real identifiers to test this operation on "
+            "existing records"
         )
+    return None
+
+
+def wire_value(contract: Any, text: str, schema: Any, *, item: bool = False) -> Any:
+    """A header's or path parameter's text as the value its schema expects (integer, number, boolean, an
+    array of those), else the text: such values are strings on the wire (RFC 9110 §5.5), arrays
+    comma-separated (OAS `simple` style)."""
+    found = schemas.resolve(contract, schema)
+    node = found.node
+    kind = node.get("type") if isinstance(node, dict) else None
+    if isinstance(kind, list):  # OAS 3.1 `type: [integer, "null"]`: the type a header can carry
+        kind = next((k for k in kind if k != "null"), None)
+    try:
+        if kind == "integer":
+            return int(text)
+        if kind == "number":
+            return float(text)
+    except ValueError:
+        return text
+    if kind == "boolean" and text.strip().lower() in ("true", "false"):
+        return text.strip().lower() == "true"
+    if kind == "array" and not item:
+        parts = [p.strip() for p in text.split(",")]
+        if isinstance(node.get("items"), dict):
+            items = schemas.child(found, "items")
+            return [wire_value(contract, p, items, item=True) for p in parts]
+        return parts
+    return text
+
+
+# A value an earlier step of a sequence captured, in a later step's request: `${name}`.
+PLACEHOLDER = re.compile(r"\$\{([^{}]+)\}")
+
+
+def filled_param_problem(ctx: StepContext, check: str) -> CheckResult | None:
+    """UNTESTABLE for `check` when a value captured from an earlier answer cannot be a valid value
+    of this step's parameter (a created id 1004 where the read's parameter allows 1-10): the spec's
+    operations disagree, so the product's refusal of it says nothing."""
+    op = ctx.op
+    if op is None or not ctx.filled:
+        return None
+    declared = {(p.location, p.name): p for p in op.parameters}
+    req = ctx.step.request
+    for location, pairs in (("path", req.path_params), ("query", req.query)):
+        for name, template in pairs:
+            p = declared.get((location, name))
+            if "${" not in template or p is None or p.schema is None:
+                continue
+            text = PLACEHOLDER.sub(lambda m: ctx.filled.get(m.group(1), m.group(0)), template)
+            try:
+                found = schemas.validate(ctx.contract, p.schema, wire_value(ctx.contract, text, p.schema))
+            except schemas.SchemaUnusable:
+                continue
+            if found:
+                return CheckResult(
+                    check, REQ, Outcome.UNTESTABLE,
+                    f"untestable: the id the product returned ({text[:80]}) cannot be a valid {location} parameter "
+                    f"{name} of {op.key} ({found[0].message}): the spec's operations disagree, so the answer "
+                    f"({ctx.status}) says nothing about the product",
+                    ctx.step.name, schema_file=found[0].schema_file, schema_pointer=found[0].schema_pointer,
+                )  # fmt: skip
     return None
 
 
@@ -241,7 +320,7 @@ def mentions_id(value: Any) -> bool:
     """Whether a generated body names identifiers (which the product may not know)."""
     if isinstance(value, dict):
         return any(
-            (_ID_NAME.search(str(k)) and not (isinstance(v, str) and "${" in v)) or mentions_id(v)
+            (ID_NAME.search(str(k)) and not (isinstance(v, str) and "${" in v)) or mentions_id(v)
             for k, v in value.items()
         )
     if isinstance(value, list):

@@ -22,8 +22,10 @@ from govstack_conform.engine.checks.base import (
     _documented_4xx,
     _excused_refusal,
     _result,
+    filled_param_problem,
     passed,
 )
+from govstack_conform.engine.checks.refusal import excerpt, refusal_kind
 from govstack_conform.engine.results import CheckResult, Outcome
 
 # Tag of negative cases whose input breaks only a `format` (plan_negative.FORMAT_ONLY): JSON Schema makes
@@ -92,27 +94,50 @@ def valid_input_accepted(ctx: StepContext) -> list[CheckResult]:
     if excuse is not None:
         outcome = Outcome.UNTESTABLE if excuse.startswith("untestable") else Outcome.SKIPPED
         return [_result(name, REQ, outcome, excuse, ctx)]
-    if ctx.known_valid:
-        return [
-            _result(
-                name,
-                REQ,
-                Outcome.FAILED,
-                f"refused valid input with {s} ({ctx.case.description or ctx.case.name}); "
-                "a request that follows the spec must be accepted",
-                ctx,
-            )
-        ]
-    return [
-        _result(
-            name,
-            REC,
-            Outcome.FAILED,
-            f"refused generated input with {s}; the request follows the spec, but it may name records the "
-            "product does not have: supply a fixtures file if so",
+    return [filled_param_problem(ctx, name) or _refused(ctx, name)]
+
+
+def _refused(ctx: StepContext, name: str) -> CheckResult:
+    """A 4xx to a request that follows the spec, not excused by credentials or throttling: whose fault it is."""
+    s, u, op = ctx.status, ctx.unknowns, ctx.op
+    what = ctx.case.description or ctx.case.name
+    said = excerpt(ctx.reply.body)
+    quoted = f" (the answer says: {said})" if said else ""
+    kind = refusal_kind(ctx.reply.body)
+    if s == 409:
+        return _result(
+            name, REC, Outcome.FAILED,
+            f"refused valid input with 409 Conflict{quoted}: the product holds state the request conflicts with, "
+            "perhaps left by an earlier run with the same data (try another --seed)",
             ctx,
-        )
-    ]
+        )  # fmt: skip
+    if s in (404, 410) and not u.names_identifier and op is not None and any(r.status == str(s) for r in op.responses):
+        return _result(
+            name, REC, Outcome.FAILED,
+            f"answered {s}{quoted}, which the spec documents for {op.key}; the request names no identifier, "
+            "so a valid request is expected to succeed",
+            ctx,
+        )  # fmt: skip
+    if s in (400, 422) and kind in ("missing", "malformed"):
+        return _result(
+            name, REQ, Outcome.FAILED,
+            f"refused valid input with {s}, naming a {kind} field{quoted} ({what}); the request follows the spec, "
+            "so the product expects another shape than the contract documents",
+            ctx,
+        )  # fmt: skip
+    if u.any:
+        return _result(
+            name, REC, Outcome.FAILED,
+            f"refused generated input with {s}{quoted}; the request follows the spec, but it may name records "
+            f"the product does not have ({u.where()}): supply a fixtures file with real identifiers if so",
+            ctx,
+        )  # fmt: skip
+    return _result(
+        name, REQ, Outcome.FAILED,
+        f"refused valid input with {s}{quoted} ({what}); a request that follows the spec, naming only records "
+        "from the fixtures or created earlier in this run, must be accepted",
+        ctx,
+    )  # fmt: skip
 
 
 def _security_unjudgeable(ctx: StepContext) -> str | None:
@@ -213,6 +238,8 @@ def created_resource_readable(ctx: StepContext) -> list[CheckResult]:
         return []
     if s in (401, 403, RATE_LIMITED):
         return [_result(name, REQ, Outcome.UNTESTABLE, _excused_refusal(ctx) or "", ctx)]
+    if s >= 300 and (spec_at_odds := filled_param_problem(ctx, name)) is not None:
+        return [spec_at_odds]
     if s >= 300:
         return [
             _result(

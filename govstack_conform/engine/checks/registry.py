@@ -14,6 +14,7 @@ from govstack_conform.engine.cases import Case, CaseKind, Expect, Step
 from govstack_conform.engine.checks.base import (
     _INVALID,
     _UNSET,
+    PLACEHOLDER,
     StepContext,
     _at,
     match_media,
@@ -31,6 +32,8 @@ from govstack_conform.engine.checks.input import (
     valid_input_accepted,
 )
 from govstack_conform.engine.checks.response import (
+    allow_header_present,
+    answered_within_timeout,
     content_type_documented,
     latency_within_budget,
     no_server_error,
@@ -52,6 +55,7 @@ COMMON: tuple[Check, ...] = (
     required_headers_present,
     latency_within_budget,
     response_within_size_cap,
+    allow_header_present,
 )
 
 
@@ -77,6 +81,8 @@ ALL_CHECKS = (
     "method_not_allowed",
     "latency_within_budget",
     "response_within_size_cap",
+    "answered_within_timeout",
+    "allow_header_present",
 )
 
 
@@ -109,10 +115,12 @@ def run_checks(ctx: StepContext) -> list[CheckResult]:
 
 __all__ = [
     "ALL_CHECKS",
+    "PLACEHOLDER",
     "_INVALID",
     "_UNSET",
     "StepContext",
     "_at",
+    "answered_within_timeout",
     "checks_for",
     "echoes",
     "match_media",

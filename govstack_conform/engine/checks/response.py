@@ -21,7 +21,9 @@ from govstack_conform.engine.checks.base import (
     match_media,
     media_type,
     passed,
+    wire_value,
 )
+from govstack_conform.engine.checks.media import non_json_body
 from govstack_conform.engine.results import CheckResult, Outcome
 
 
@@ -54,6 +56,20 @@ def status_code_documented(ctx: StepContext) -> list[CheckResult]:
     resp = op.response_for(s)
     if resp is not None:
         return [passed("status_code_documented", REQ, f"{s} is documented ({resp.status})", ctx.step.name)]
+    defect = op.blocked(f"response:{s}")
+    if defect is not None or not op.responses:  # OpenAPI 3.1 lets an operation document none: nothing to hold to
+        why = defect.message if defect is not None else "the operation documents no responses"
+        return [
+            _result(
+                "status_code_documented",
+                REQ,
+                Outcome.UNTESTABLE,
+                f"untestable: whether {s} is documented cannot be told: {why}",
+                ctx,
+                schema_file=defect.file if defect is not None else op.source_file,
+                schema_pointer=defect.pointer if defect is not None else op.pointer,
+            )
+        ]
     return [
         _result(
             "status_code_documented",
@@ -179,8 +195,10 @@ def response_schema_valid(ctx: StepContext) -> list[CheckResult]:
         ]
     actual = media_type(ctx.reply.header("content-type"))
     media = match_media(actual, resp.content) if actual else None
-    if media is None or not (is_json(actual) or is_json(media_type(media.media_type))):
+    if media is None:
         return []
+    if not (is_json(actual) or is_json(media_type(media.media_type))):
+        return non_json_body(ctx, media, actual)
     if ctx.reply.truncated:
         return [
             _result(
@@ -251,7 +269,7 @@ def response_schema_valid(ctx: StepContext) -> list[CheckResult]:
 
 def _not_json(ctx: StepContext, media: MediaType) -> CheckResult:
     ctx.json()
-    if ctx.too_deep:  # valid JSON may nest that deep (RFC 8259 §9): a limit of ours, not the product's fault
+    if ctx.past_our_limits:  # valid JSON may nest that deep, or hold such numbers (RFC 8259 §6, §9): our limit
         return _result(
             "response_schema_valid",
             REQ,
@@ -270,33 +288,6 @@ def _not_json(ctx: StepContext, media: MediaType) -> CheckResult:
         schema_file=media.schema.doc if media.schema else (ctx.op.source_file if ctx.op else None),
         schema_pointer=media.schema.pointer if media.schema else media.pointer,
     )
-
-
-def _header_value(contract: Any, text: str, schema: Any, *, item: bool = False) -> Any:
-    """A header's text as the value its schema expects (integer, number, boolean, an array of those),
-    else the text: header values are strings on the wire (RFC 9110 §5.5), arrays comma-separated (OAS
-    `simple` style)."""
-    found = schemas.resolve(contract, schema)
-    node = found.node
-    kind = node.get("type") if isinstance(node, dict) else None
-    if isinstance(kind, list):  # OAS 3.1 `type: [integer, "null"]`: the type a header can carry
-        kind = next((k for k in kind if k != "null"), None)
-    try:
-        if kind == "integer":
-            return int(text)
-        if kind == "number":
-            return float(text)
-    except ValueError:
-        return text
-    if kind == "boolean" and text.strip().lower() in ("true", "false"):
-        return text.strip().lower() == "true"
-    if kind == "array" and not item:
-        parts = [p.strip() for p in text.split(",")]
-        if isinstance(node.get("items"), dict):
-            items = schemas.child(found, "items")
-            return [_header_value(contract, p, items, item=True) for p in parts]
-        return parts
-    return text
 
 
 def required_headers_present(ctx: StepContext) -> list[CheckResult]:
@@ -326,7 +317,7 @@ def required_headers_present(ctx: StepContext) -> list[CheckResult]:
             out.append(passed(name, REQ, f"header {h.name} present", ctx.step.name))
             continue
         try:
-            wire = _header_value(ctx.contract, value, h.schema)
+            wire = wire_value(ctx.contract, value, h.schema)
             violations = schemas.validate(ctx.contract, h.schema, wire, direction="response")
         except schemas.SchemaUnusable as exc:
             out.append(_result(name, REQ, Outcome.UNTESTABLE, f"untestable: header {h.name}'s schema: {exc}", ctx))
@@ -373,6 +364,37 @@ def response_within_size_cap(ctx: StepContext) -> list[CheckResult]:
             REC,
             Outcome.FAILED,
             f"response exceeds size cap: the body is larger than {len(ctx.reply.body)} bytes and was cut off",
+            ctx,
+        )
+    ]
+
+
+def answered_within_timeout(step: str, error: str, timeout_s: float) -> CheckResult:
+    """The product took the request but gave no whole answer within --timeout: its failure, not ours
+    (judged where the transport gives up, so there is no answer for a StepContext)."""
+    return CheckResult(
+        "answered_within_timeout",
+        REQ,
+        Outcome.FAILED,
+        f"{error} (--timeout {timeout_s:g}); a product must answer every request within the deadline "
+        "(the GovStack harnesses wait 15000 ms): the request is the evidence",
+        step,
+    )
+
+
+def allow_header_present(ctx: StepContext) -> list[CheckResult]:
+    """RFC 9110 §15.5.6: a 405 answer must say, in Allow, which methods the resource supports."""
+    if ctx.status != 405:
+        return []
+    if ctx.reply.header("allow") is not None:
+        return [passed("allow_header_present", REC, "the 405 answer lists the allowed methods", ctx.step.name)]
+    return [
+        _result(
+            "allow_header_present",
+            REC,
+            Outcome.FAILED,
+            f"the 405 answer to {ctx.step.request.method} has no Allow header; RFC 9110 §15.5.6 requires one "
+            "listing the methods the resource supports",
             ctx,
         )
     ]

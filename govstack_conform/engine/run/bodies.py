@@ -19,40 +19,61 @@ class BodyError(Exception):
     """The body cannot be read as sent (an unknown or corrupt content coding)."""
 
 
-def _inflate(decoder: Any, data: bytes, room: int) -> list[bytes]:
+def _inflate(decoder: _Inflater, data: bytes, room: int) -> list[bytes]:
     """Inflate `data` (and what an earlier step left unconsumed) into at most `room` + 1 bytes."""
-    out: list[bytes] = []
     try:
-        data = decoder.unconsumed_tail + data
-        while data and room > 0 and not decoder.eof:
-            chunk = decoder.decompress(data, room)
-            out.append(chunk)
-            room -= len(chunk)
-            data = decoder.unconsumed_tail
+        return decoder.feed(data, room)
     except zlib.error as exc:
         raise BodyError(f"the body is not valid {'gzip' if decoder.wbits_gzip else 'deflate'} data ({exc})") from None
-    return out
+
+
+_GZIP_MAGIC = b"\x1f\x8b"
 
 
 class _Inflater:
-    """zlib's decompressor with what it was made for (zlib objects take no attributes)."""
+    """zlib's decompressor for one coding, reading every member of a gzip body.
 
-    __slots__ = ("_z", "wbits_gzip")
+    RFC 1952 §2.2: a gzip file is a series of members, and Node's and Python's readers inflate them all;
+    bytes after a member that do not start another (zero padding, say) are ignored, as before.
+    """
+
+    __slots__ = ("_ignore", "_pending", "_z", "wbits_gzip")
 
     def __init__(self, gzip: bool) -> None:
-        self._z = zlib.decompressobj(16 + zlib.MAX_WBITS if gzip else zlib.MAX_WBITS)
         self.wbits_gzip = gzip
+        self._z = self._new()
+        self._pending = b""  # input not inflated yet (cut by `room`, or a next member's first byte)
+        self._ignore = False  # what follows the last member is no gzip member: dropped
 
-    def decompress(self, data: bytes, room: int) -> bytes:
-        return self._z.decompress(data, room)
+    def _new(self) -> Any:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS if self.wbits_gzip else zlib.MAX_WBITS)
 
-    @property
-    def unconsumed_tail(self) -> bytes:
-        return self._z.unconsumed_tail
+    def feed(self, data: bytes, room: int) -> list[bytes]:
+        out: list[bytes] = []
+        data = self._pending + data
+        self._pending = b""
+        while data and room > 0:
+            if self._z.eof:
+                if self._ignore or not self.wbits_gzip:
+                    return out
+                if len(data) < len(_GZIP_MAGIC):
+                    self._pending = data  # the next chunk tells whether a member starts here
+                    return out
+                if not data.startswith(_GZIP_MAGIC):
+                    self._ignore = True
+                    return out
+                self._z = self._new()
+            chunk = self._z.decompress(data, room)
+            out.append(chunk)
+            room -= len(chunk)
+            data = self._z.unused_data if self._z.eof else self._z.unconsumed_tail
+        self._pending = data
+        return out
 
     @property
     def eof(self) -> bool:
-        return self._z.eof
+        """Whether the stream read so far ends where a member (the last one) ends."""
+        return bool(self._z.eof)
 
 
 def _decoder(headers: list[tuple[bytes, bytes]]) -> _Inflater | None:

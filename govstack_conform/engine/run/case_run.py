@@ -18,6 +18,7 @@ from typing import Any
 from govstack_conform.contracts.model import Contract, Operation
 from govstack_conform.engine.cases import Case, CaseKind, Expect, RequestPlan, Step
 from govstack_conform.engine.checks import registry as C
+from govstack_conform.engine.checks.refusal import unknowns
 from govstack_conform.engine.options import DEFAULT_LATENCY_MS, RunOptions
 from govstack_conform.engine.results import (
     BBResult,
@@ -32,12 +33,18 @@ from govstack_conform.engine.results import (
     Verdict,
 )
 from govstack_conform.engine.run.auth import Authenticator, OAuth2Token
-from govstack_conform.engine.run.judge import case_verdict, operation_verdict
+from govstack_conform.engine.run.judge import (
+    attempts,
+    case_verdict,
+    inconclusive_negatives,
+    operation_verdict,
+    success_steps,
+)
 from govstack_conform.engine.run.runner import Reply, Sent, Transport, UrlBuilder
 from govstack_conform.engine.testdata import TestData
 from govstack_conform.redact import Redactor, is_secret_name
 
-_VAR = re.compile(r"\$\{([^{}]+)\}")
+_VAR = C.PLACEHOLDER
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,9 @@ class Target:
     latency_ms: float | None = None  # the BB profile's budget
     cases: tuple[Case, ...] | None = None  # already planned; else planned here
     testdata: TestData | None = None  # handed to the planner
+    # Operations seen accepting a valid request by an earlier run of the same session (the pytest plugin runs
+    # case by case): a negative case of theirs is conclusive though its run holds no valid request.
+    accepted: frozenset[str] = frozenset()
 
 
 class _Missing(Exception):
@@ -92,16 +102,7 @@ def _met(expect: Expect, status: int) -> bool:
 
 def known_valid(case: Case, step: Step) -> bool:
     """Whether the step's input is known to be valid for the product, so that a 4xx is its fault."""
-    if "fixture" in case.tags:
-        return True
-    req = step.request
-    if any("${" not in v for _, v in req.path_params):
-        return False
-    if any(C.mentions_id({k: v}) and "${" not in v for k, v in req.query):
-        return False
-    if req.has_body and C.mentions_id(req.body):
-        return False
-    return not ("generated-id" in case.tags and not req.path_params)
+    return not unknowns(case, step).any
 
 
 class BBRun:
@@ -215,10 +216,13 @@ class BBRun:
                 sent, reply = await self.transport.send(pool, dest, method, url, headers, content)
             answered.append((step.name, sent, reply))
             if reply.error is not None:
+                if reply.timed_out:
+                    results.append(C.answered_within_timeout(step.name, reply.error, self.options.timeout_s))
                 break
             ctx = C.StepContext(
                 self.contract, op, case, step, reply,
-                has_credentials=self.has_credentials, latency_ms=self.latency, known_valid=known_valid(case, step),
+                has_credentials=self.has_credentials, latency_ms=self.latency,
+                unknowns=unknowns(case, step), filled=values,
             )  # fmt: skip
             try:
                 results.extend(C.run_checks(ctx))
@@ -293,13 +297,20 @@ class BBRun:
         )  # fmt: skip
         return Exchange(step, request, response)
 
-    def bb_result(self, target: Target, cases: Sequence[CaseResult], started: str, t0: float) -> BBResult:
+    def bb_result(
+        self, target: Target, cases: Sequence[CaseResult], started: str, t0: float, plan: Sequence[Case] = ()
+    ) -> BBResult:
+        """The BB's result; verdicts that need the whole run are settled here: a negative case counts only
+        where its operation accepted a valid request (a positive case or any step of a sequence, whose
+        operations `plan` tells), and an operation is judged by every valid request sent to it."""
+        tried = attempts(cases, success_steps(plan))
+        cases = inconclusive_negatives(cases, tried, target.accepted)  # from messages already redacted
         by_op: dict[str, list[CaseResult]] = {}
         for case in cases:
             by_op.setdefault(case.operation, []).append(case)
         operations = []
         for op in self.contract.operations:
-            verdict, reason = operation_verdict(op, by_op.get(op.key, ()))
+            verdict, reason = operation_verdict(op, by_op.get(op.key, ()), tried)
             operations.append(
                 OperationResult(op.key, op.method, op.path, op.operation_id, op.source_file, verdict, reason)
             )

@@ -72,7 +72,7 @@ def _new_ssl_context(options: RunOptions) -> ssl.SSLContext:
 class Reply:
     """What came back for one request: a response, or a transport error."""
 
-    __slots__ = ("body", "elapsed_ms", "error", "headers", "http_version", "status", "truncated")
+    __slots__ = ("body", "elapsed_ms", "error", "headers", "http_version", "status", "timed_out", "truncated")
 
     def __init__(
         self,
@@ -84,6 +84,7 @@ class Reply:
         elapsed_ms: float = 0.0,
         http_version: str = "HTTP/1.1",
         error: str | None = None,
+        timed_out: bool = False,
     ) -> None:
         self.status = status
         self.headers = headers or []
@@ -92,6 +93,8 @@ class Reply:
         self.elapsed_ms = elapsed_ms
         self.http_version = http_version
         self.error = error
+        # The product took the request (connected, TLS done) but did not answer in time: its failure.
+        self.timed_out = timed_out
 
     def header(self, name: str) -> str | None:
         low = name.lower()
@@ -262,13 +265,16 @@ class Transport:
                     continue
                 return sent, Reply(error=f"connection failed: {_why(exc)}", elapsed_ms=_ms(start))
             except (TimeoutError, httpcore.TimeoutException):
+                connected = getattr(conn, "_connection", None) is not None  # httpcore's, once connect and TLS are done
                 await self._drop(worker, dest, conn)
                 t = self.options.timeout_s
-                if response is None:
+                if response is not None:
+                    why = f"the {response.status} answer was still arriving after {t:g} s (the limit is for all of it)"
+                elif connected:
                     why = f"no answer within {t:g} s"
                 else:
-                    why = f"the {response.status} answer was still arriving after {t:g} s (the limit is for all of it)"
-                return sent, Reply(error=why, elapsed_ms=_ms(start))
+                    why = f"no connection within {t:g} s"
+                return sent, Reply(error=why, elapsed_ms=_ms(start), timed_out=connected or response is not None)
             except _STALE_ERRORS as exc:
                 await self._drop(worker, dest, conn)
                 if response is None and reused and not stale_retried:

@@ -116,7 +116,7 @@ async def run_async(
                     task.uncancel()  # handled here: later timeouts (closing connections) must work normally
             done = counter[0]
             finished = [s if s is not None else _interrupted(c) for s, c in zip(slots, cases, strict=True)]
-            bbs.append(bb.bb_result(target, finished, bb_started, t0))
+            bbs.append(bb.bb_result(target, finished, bb_started, t0, cases))
             if not complete:
                 for rest, rest_cases in planned[len(bbs) :]:
                     rb = BBRun(rest, options, transport, redactor, oauth)
