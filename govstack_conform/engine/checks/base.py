@@ -17,8 +17,8 @@ from govstack_conform.contracts import schemas
 from govstack_conform.contracts.model import Contract, MediaType, Operation, Response
 from govstack_conform.engine.cases import Case, Level, Step
 from govstack_conform.engine.checks.refusal import ID_NAME, KNOWN, Unknowns
+from govstack_conform.engine.exchange import Reply
 from govstack_conform.engine.results import CheckResult, Outcome
-from govstack_conform.engine.run.runner import Reply
 
 REQ = Level.REQUIRED
 REC = Level.RECOMMENDED

@@ -19,6 +19,7 @@ from govstack_conform.contracts.model import Contract, Operation
 from govstack_conform.engine.cases import Case, CaseKind, Expect, RequestPlan, Step
 from govstack_conform.engine.checks import registry as C
 from govstack_conform.engine.checks.refusal import unknowns
+from govstack_conform.engine.exchange import Reply, Sent
 from govstack_conform.engine.options import DEFAULT_LATENCY_MS, RunOptions
 from govstack_conform.engine.results import (
     BBResult,
@@ -40,7 +41,7 @@ from govstack_conform.engine.run.judge import (
     operation_verdict,
     success_steps,
 )
-from govstack_conform.engine.run.runner import Reply, Sent, Transport, UrlBuilder
+from govstack_conform.engine.run.runner import Transport, UrlBuilder
 from govstack_conform.engine.testdata import TestData
 from govstack_conform.redact import Redactor, is_secret_name
 
