@@ -14,6 +14,7 @@ import pytest
 
 from govstack_conform.app.declarations import PREFIX, apply_config_waivers, apply_declared, split_declared
 from govstack_conform.assessment.compliance import ApiLevel, assess
+from govstack_conform.assessment.coverage import BBVerdict
 from govstack_conform.assessment.gate import gate
 from govstack_conform.config.file import CONFIG_NAME, Config, NotImplementedDecl, load_config
 from govstack_conform.contracts import load as contracts
@@ -98,7 +99,8 @@ def test_a_declared_operation_is_skipped_not_failed_and_does_not_reach_level_2(
     assert op.verdict is Verdict.SKIPPED and op.reason == f"{PREFIX}: webhooks are never deleted"
     assert gate(assess(results)).exit_code is ExitCode.OK
     c = assess(results).bbs[0]
-    assert c.conformant
+    assert c.verdict is BBVerdict.PARTIAL and not c.conformant  # the declared operation was not checked
+    assert [(u.operation, u.verdict) for u in c.coverage.unchecked] == [(DELETE, Verdict.SKIPPED)]
     assert c.level is ApiLevel.LEVEL_1  # a left-out operation keeps the product from Level 2
     req = next(r for r in c.requirements if r.operation == DELETE)
     assert req.fulfillment.name == "NA" and req.blocks_level_2

@@ -88,7 +88,8 @@ def test_terminal_states_the_assessment(run: tuple[int, str, Path]) -> None:
     _, output, out = run
     bb = _bb(out)
     line = next(x for x in output.splitlines() if "cases passed" in x)
-    ops = dict((v, int(n)) for n, v in re.findall(r"(\d+) ([a-z-]+)", line.split(";")[0]))
+    assert line.startswith(f"custom@local: {bb['verdict_text']}; operations ")
+    ops = dict((v, int(n)) for n, v in re.findall(r"(\d+) ([a-z-]+)", line.split(";")[1]))
     assert ops == {k: n for k, n in bb["operations"].items() if n}
     passed, total = map(int, re.search(r"cases passed (\d+)/(\d+)", line).groups())  # type: ignore[union-attr]
     assert (passed, total) == (bb["cases"]["passed"], sum(bb["cases"].values()))
@@ -101,7 +102,8 @@ def test_summary_md_states_the_assessment(run: tuple[int, str, Path]) -> None:
     bb = _bb(out)
     row = next(x for x in (out / "summary.md").read_text().splitlines() if x.startswith("| Pets"))
     cells = [c.strip() for c in row.strip("|").split("|")]
-    pct, ops, rate = cells[4], cells[5], cells[6]
+    assert cells[3] == bb["verdict_text"]
+    pct, ops, rate = cells[5], cells[6], cells[7]
     assert pct.startswith(f"{bb['compliance_pct']:.1f}%")
     order = ["passed", "failed", "not-implemented", "untestable", "error", "skipped"]
     assert [int(n) for n in ops.split(" / ")] == [bb["operations"][v] for v in order]

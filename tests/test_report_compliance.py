@@ -9,6 +9,7 @@ import pytest
 import report_fixture as fx
 
 from govstack_conform.assessment.compliance import ApiLevel, Fulfillment, assess
+from govstack_conform.assessment.coverage import BBVerdict
 from govstack_conform.assessment.waivers import Waiver, apply_waivers
 from govstack_conform.engine.cases import Level
 from govstack_conform.engine.results import BBResult, Outcome, RunResults, SpecFileRef, Verdict
@@ -45,8 +46,12 @@ def test_counts_percentages_and_levels() -> None:
     assert reg.level is ApiLevel.LEVEL_1 and not reg.conformant
     # A skipped (read-only) operation keeps the mediator from Level 2; the untestable one does not count.
     assert im.level is ApiLevel.LEVEL_1 and "1 not run or errored, 1 untestable" in im.level_reason
-    assert im.conformant and im.compliance_pct == 100.0
-    assert not c.conformant
+    # no failure, but two operations were not checked: never plainly "conformant"
+    assert not im.conformant and im.compliance_pct == 100.0
+    assert im.verdict is BBVerdict.PARTIAL and im.verdict_text == "partially checked (checked 1 of 3 operations)"
+    assert im.level_text == "Level 1 (partial: checked 1 of 3 operations)"
+    assert {u.verdict for u in im.coverage.unchecked} == {Verdict.SKIPPED, Verdict.UNTESTABLE}
+    assert not c.conformant and c.verdict is BBVerdict.NOT_CONFORMANT
 
 
 def test_waiver_marks_only_active_and_keeps_failure_visible() -> None:

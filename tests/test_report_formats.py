@@ -125,7 +125,10 @@ def test_markdown_escapes_candidate_content(rendered: Path) -> None:
     assert "<script" not in md and "&lt;script&gt;" in md
     assert "<b>Suite" not in md  # the product name is data, not markup
     assert "\x1b" not in md
-    assert "| Digital Registries | 23Q4 | http://127.0.0.1:8002/registries | Level 1 | 37.5% |" in md
+    assert (
+        "| Digital Registries | 23Q4 | http://127.0.0.1:8002/registries | not conformant (checked 4 of 4 operations) "
+        "| Level 1 | 37.5% |"
+    ) in md
     assert "expired waiver (not applied)" in md
 
 

@@ -57,7 +57,7 @@ def test_non_conformant_exits_1_and_secrets_stay_out(spec: Path, tmp_path: Path)
     for secret in (TOKEN, "hdr-SECRET-555"):
         assert secret not in result.output
         assert secret not in written
-    assert "custom@local: operations" in result.output  # --quiet: one line per BB
+    assert "custom@local: not conformant (checked 2 of 5 operations); operations" in result.output  # --quiet
 
 
 def test_usage_errors_exit_2(spec: Path, product: str) -> None:

@@ -176,6 +176,7 @@ def run_job(request: RunRequest, *, progress: Progress | None = None, warn: Warn
         fail_under=gates.fail_under,
         fail_on=gates.fail_on or "required",
         baseline=assess(baseline) if baseline is not None else None,
+        allow_incomplete=bool(gates.allow_incomplete),
     )
     return JobResult(results=results, compliance=compliance, written=tuple(written), decision=decision)
 

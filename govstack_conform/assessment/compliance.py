@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
+from govstack_conform.assessment.coverage import BBVerdict, Coverage, bb_verdict, coverage, level_text, verdict_text
 from govstack_conform.assessment.waivers import expired
 from govstack_conform.engine.cases import Level
 from govstack_conform.engine.results import BBResult, CaseResult, Outcome, RunResults, Verdict
@@ -146,8 +147,27 @@ class BBCompliance:
     level_reason: str
     requirements: tuple[Requirement, ...]
     case_pass_rate: float | None
-    conformant: bool
+    verdict: BBVerdict
+    coverage: Coverage
     failures: tuple[Failure, ...] = ()  # waived ones included, marked
+
+    @property
+    def conformant(self) -> bool:
+        """Only when every operation was checked and none failed: a partial check is never "conformant"."""
+        return self.verdict is BBVerdict.CONFORMANT
+
+    @property
+    def verdict_text(self) -> str:
+        return verdict_text(self.verdict, self.coverage)
+
+    @property
+    def level_text(self) -> str:
+        return level_text(int(self.level), self.coverage)
+
+    @property
+    def errors(self) -> int:
+        """Cases that could not be judged (no answer to judge): what makes a BB incomplete."""
+        return self.case_counts["error"]
 
     @property
     def label(self) -> str:
@@ -182,6 +202,10 @@ class BBCompliance:
             "api_level_reason": self.level_reason,
             "case_pass_rate": None if self.case_pass_rate is None else round(self.case_pass_rate, 2),
             "conformant": self.conformant,
+            "verdict": self.verdict.value,
+            "verdict_text": self.verdict_text,
+            "api_level_text": self.level_text,
+            "coverage": self.coverage.to_dict(),
             "operation_verdicts": {o.key: o.verdict.value for o in self.operations},
         }
 
@@ -201,12 +225,19 @@ class Compliance:
         return all(b.conformant for b in self.bbs)
 
     @property
+    def verdict(self) -> BBVerdict:
+        """The worst BB verdict: not conformant, then incomplete, then partially checked."""
+        order = (BBVerdict.NOT_CONFORMANT, BBVerdict.INCOMPLETE, BBVerdict.PARTIAL)
+        return next((v for v in order if any(b.verdict is v for b in self.bbs)), BBVerdict.CONFORMANT)
+
+    @property
     def failures(self) -> tuple[Failure, ...]:
         return tuple(f for b in self.bbs for f in b.failures)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "conformant": self.conformant,
+            "verdict": self.verdict.value,
             "level_rule": self.level_rule,
             "compliance_rule": self.compliance_rule,
             "platform_rule": self.platform_rule,
@@ -301,7 +332,7 @@ def _level(reqs: list[Requirement]) -> tuple[ApiLevel, str]:
     return ApiLevel.NONE, f"none: no service API requirement met ({facts})"
 
 
-def assess_bb(bb: BBResult) -> BBCompliance:
+def assess_bb(bb: BBResult, complete: bool = True) -> BBCompliance:
     views = [case_view(c) for c in bb.cases]
     by_op: dict[str, list[CaseView]] = {}
     for v in views:
@@ -351,7 +382,9 @@ def assess_bb(bb: BBResult) -> BBCompliance:
     case_counts = _count(v.verdict for v in views)
     sent = sum(case_counts[v.value] for v in VERDICT_ORDER if v not in NOT_RUN)
     pass_rate = 100.0 * case_counts["passed"] / sent if sent else None
-    conformant = req.not_met == 0 and not any(o.verdict in (Verdict.FAILED, Verdict.NOT_IMPLEMENTED) for o in ops)
+    failed = req.not_met > 0 or any(o.verdict in (Verdict.FAILED, Verdict.NOT_IMPLEMENTED) for o in ops)
+    cover = coverage([(o.key, o.verdict, o.reason) for o in ops])
+    incomplete = not complete or case_counts["error"] > 0
     return BBCompliance(
         failures=_failures(bb),
         result=bb,
@@ -365,7 +398,8 @@ def assess_bb(bb: BBResult) -> BBCompliance:
         level_reason=reason,
         requirements=tuple(reqs),
         case_pass_rate=pass_rate,
-        conformant=conformant,
+        verdict=bb_verdict(failed, incomplete, cover),
+        coverage=cover,
     )
 
 
@@ -394,5 +428,5 @@ def _unanswered(results: RunResults) -> bool:
 
 def assess(results: RunResults) -> Compliance:
     """Every figure of every BB release in `results`: the one place they are computed."""
-    bbs = tuple(assess_bb(b) for b in results.results)
+    bbs = tuple(assess_bb(b, results.complete) for b in results.results)
     return Compliance(bbs, tuple(expired(results)), results.complete, _unanswered(results))

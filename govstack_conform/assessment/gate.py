@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from govstack_conform.assessment.compliance import Compliance, Failure
+from govstack_conform.assessment.compliance import BBCompliance, Compliance, Failure
 from govstack_conform.engine.cases import Level
+from govstack_conform.engine.results import Verdict
 from govstack_conform.errors import ConfigError
 from govstack_conform.exitcodes import ExitCode
 
@@ -57,6 +58,7 @@ def gate(
     fail_under: float | None = None,
     fail_on: str = "required",
     baseline: Compliance | None = None,
+    allow_incomplete: bool = False,
 ) -> GateDecision:
     """Decide the exit code.
 
@@ -64,7 +66,9 @@ def gate(
     - fail_on="recommended": unwaived RECOMMENDED failures fail too;
     - fail_under=P: instead of "every REQUIRED failure", each BB's REQUIRED compliance % must be at
       least P; a BB with no REQUIRED check judged cannot show P and fails;
-    - baseline: a failure (case id + check) already failed in the baseline is tolerated, never fails.
+    - baseline: a failure (case id + check) already failed in the baseline is tolerated, never fails;
+    - a BB with cases that could not be judged (the connection broke, TLS failed mid-run) is incomplete:
+      exit 4 unless a failure already gives 1, or allow_incomplete tolerates it.
     Exit 3 when the target answered nothing at all (nothing to judge), 130 when the run was interrupted.
     """
     if fail_on not in FAIL_ON:
@@ -100,4 +104,16 @@ def gate(
         return GateDecision(ExitCode.INTERRUPTED, ("the run was interrupted", *reasons), tuple(tolerated))
     if not failures and compliance.unanswered:
         return GateDecision(ExitCode.UNUSABLE, ("the target answered no request", *reasons), tuple(tolerated))
-    return GateDecision(ExitCode.NONCONFORMANT if reasons else ExitCode.OK, tuple(reasons), tuple(tolerated))
+    if reasons:
+        return GateDecision(ExitCode.NONCONFORMANT, tuple(reasons), tuple(tolerated))
+    incomplete = [_incomplete(b) for b in compliance.bbs if b.errors]
+    if incomplete and not allow_incomplete:
+        return GateDecision(ExitCode.INCOMPLETE, tuple(incomplete), tuple(tolerated))
+    tolerated += [f"{line} (--allow-incomplete)" for line in incomplete]
+    return GateDecision(ExitCode.OK, (), tuple(tolerated))
+
+
+def _incomplete(b: BBCompliance) -> str:
+    first = next((v.case for op in b.operations for v in op.cases if v.verdict is Verdict.ERROR), None)
+    why = f"; e.g. {first.case_id}: {first.reason}" if first is not None and first.reason else ""
+    return f"{b.label}: incomplete: {b.errors} cases could not be judged (no answer to judge){why}"

@@ -12,12 +12,14 @@ import typer
 from govstack_conform.assessment.compliance import VERDICT_ORDER
 from govstack_conform.cli.common import err, guarded, out
 from govstack_conform.errors import UsageError
+from govstack_conform.text import one_line
 
 if TYPE_CHECKING:
     from govstack_conform.assessment.compliance import Compliance
     from govstack_conform.engine.run.session import Progress
 
 _OUT_HELP = "Folder for results.json (and reports)."
+_UNCHECKED_SHOWN = 10
 
 
 def print_summary(compliance: Compliance, *, quiet: bool) -> None:
@@ -30,7 +32,8 @@ def print_summary(compliance: Compliance, *, quiet: bool) -> None:
         if quiet:
             parts = ", ".join(f"{ops[v]} {v}" for v in verdicts if ops[v])
             out.print(
-                f"{bb.label}: operations {parts or 'none'}; cases passed {passed}/{total}; failed checks: {checks}",
+                f"{bb.label}: {bb.verdict_text}; operations {parts or 'none'}; cases passed {passed}/{total}; "
+                f"failed checks: {checks}",
                 markup=False,
             )
             continue
@@ -43,7 +46,13 @@ def print_summary(compliance: Compliance, *, quiet: bool) -> None:
         table.add_column("cases passed", justify="right")
         table.add_row(*[str(ops[v]) for v in verdicts], f"{passed}/{total}")
         out.print(table)
+        out.print(f"{bb.label}: {bb.verdict_text}; API level: {bb.level_text}", markup=False)
         out.print(f"failed checks (cases): {checks}", markup=False)
+        for u in bb.coverage.unchecked[:_UNCHECKED_SHOWN]:
+            out.print(f"  not checked: {u.operation}: {u.verdict.value}: {one_line(u.reason, 160)}", markup=False)
+        if len(bb.coverage.unchecked) > _UNCHECKED_SHOWN:
+            more = len(bb.coverage.unchecked) - _UNCHECKED_SHOWN
+            out.print(f"  and {more} more operations not checked (see the reports)", markup=False)
     if not compliance.complete:
         out.print("interrupted: the results hold what finished", markup=False)
 
@@ -138,6 +147,12 @@ def run(
         str | None,
         typer.Option("--fail-on", metavar="LEVEL", help="Fail on failures of: required (default) or recommended."),
     ] = None,
+    allow_incomplete: Annotated[
+        bool,
+        typer.Option(
+            "--allow-incomplete", help="Exit 0, not 4, when some cases could not be judged (connection lost)."
+        ),
+    ] = False,
     shard: Annotated[
         str | None, typer.Option("--shard", metavar="I/N", help="Run only shard I of N (join with `report merge`).")
     ] = None,
@@ -190,7 +205,9 @@ def run(
         seed=seed,
         read_only=flag(read_only),
         outputs=Outputs(out_dir=out_dir, formats=(report,) if report else (), evidence=evidence, sign_key=sign),
-        gates=Gates(fail_under=fail_under, fail_on=fail_on, baseline=baseline),
+        gates=Gates(
+            fail_under=fail_under, fail_on=fail_on, baseline=baseline, allow_incomplete=flag(allow_incomplete)
+        ),
     )  # fmt: skip
     request = RunRequest(
         selectors=tuple(selectors or ()), spec=tuple(spec or ()), settings=settings, specs_dir=specs,

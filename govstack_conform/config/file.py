@@ -119,7 +119,12 @@ def _settings(s: Mapping[str, Any]) -> Settings:
         seed=s.get("seed"),
         read_only=s.get("read_only"),
         outputs=Outputs(out_dir=path("out"), formats=tuple(s.get("report", ()))),
-        gates=Gates(fail_under=s.get("fail_under"), fail_on=s.get("fail_on"), baseline=path("baseline")),
+        gates=Gates(
+            fail_under=s.get("fail_under"),
+            fail_on=s.get("fail_on"),
+            baseline=path("baseline"),
+            allow_incomplete=s.get("allow_incomplete"),
+        ),
     )
 
 

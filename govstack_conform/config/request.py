@@ -73,6 +73,7 @@ class Gates:
     fail_under: float | None = None
     fail_on: str | None = None  # required | recommended
     baseline: Path | None = None
+    allow_incomplete: bool | None = None  # cases that could not be judged do not fail the run (exit 4)
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ DEFAULTS_ONLY: dict[str, Field] = {
     "out": Field("str", "Folder for results.json and reports, relative to this file."),
     "fail_under": Field("float", "Fail when a BB's REQUIRED compliance % is below this.", minimum=0, maximum=100),
     "fail_on": Field("str", "Lowest failed check level that fails the run.", choices=("required", "recommended")),
+    "allow_incomplete": Field("bool", "Do not fail (exit 4) when some cases could not be judged."),
     "baseline": Field("str", "results.json of known failures that do not fail the run, relative to this file."),
 }
 

@@ -46,6 +46,7 @@ from govstack_conform.engine.testdata import TestData
 from govstack_conform.redact import Redactor, is_secret_name
 
 _VAR = C.PLACEHOLDER
+READS = ("GET", "HEAD", "OPTIONS")
 
 
 @dataclass(frozen=True)
@@ -312,6 +313,13 @@ class BBRun:
         operations = []
         for op in self.contract.operations:
             verdict, reason = operation_verdict(op, by_op.get(op.key, ()), tried)
+            if (
+                verdict is Verdict.SKIPPED
+                and not by_op.get(op.key)
+                and self.options.read_only
+                and op.method not in READS
+            ):
+                reason = f"not sent: --read-only sends only {', '.join(READS)} requests"
             operations.append(
                 OperationResult(op.key, op.method, op.path, op.operation_id, op.source_file, verdict, reason)
             )

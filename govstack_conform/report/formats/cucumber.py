@@ -103,6 +103,7 @@ def _feature(
         [
             f"{bb.title} {bb.ref} ({bb.platform_id}) tested by govstack-conform {facts.tool_version}",
             f"target {bb.target}; seed {facts.seed}; date {facts.started}",
+            f"verdict: {bbc.verdict_text}; API level: {bbc.level_text}",
         ]
         + [f"spec {f.path} sha256 {f.sha256}" for f in bb.spec_files]
         + facts.option_lines()

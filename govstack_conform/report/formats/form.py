@@ -13,7 +13,7 @@ from govstack_conform.assessment.compliance import BBCompliance, Compliance
 from govstack_conform.engine.results import RunResults
 from govstack_conform.report.facts import run_facts
 from govstack_conform.report.formats.json import dumps
-from govstack_conform.text import clean, pct
+from govstack_conform.text import clean, one_line, pct
 
 
 def _harness(bbc: BBCompliance, results: RunResults) -> str:
@@ -27,8 +27,16 @@ def _harness(bbc: BBCompliance, results: RunResults) -> str:
         f" (seed {f.seed}, {bb.duration_s:.1f} s). Cases: {n['passed']} passed, {n['failed']} failed, "
         f"{n['not-implemented']} not implemented, {n['error']} errors, {n['untestable']} untestable, "
         f"{n['skipped']} skipped ({bbc.waived_cases} passed through waivers). Compliance over REQUIRED checks: "
-        f"{pct(bbc.compliance_pct)}. {bbc.level_reason}. Specs: {specs}. Options: {options}."
+        f"{pct(bbc.compliance_pct)}. Verdict: {bbc.verdict_text}. {bbc.level_reason}.{_unchecked(bbc)} "
+        f"Specs: {specs}. Options: {options}."
     )
+
+
+def _unchecked(bbc: BBCompliance) -> str:
+    if not bbc.coverage.unchecked:
+        return ""
+    listed = "; ".join(f"{u.operation} ({u.verdict.value}: {one_line(u.reason, 200)})" for u in bbc.coverage.unchecked)
+    return f" Not checked: {listed}."
 
 
 def form(results: RunResults, compliance: Compliance) -> dict[str, Any]:
@@ -42,6 +50,8 @@ def form(results: RunResults, compliance: Compliance) -> dict[str, Any]:
             "bbVersion": bb.ref,
             "interfaceCompliance": {
                 "level": int(bbc.level),
+                "levelText": bbc.level_text,
+                "operationsChecked": {"checked": bbc.coverage.checked, "of": bbc.coverage.total},
                 "testHarnessResult": _harness(bbc, results),
                 "requirements": [r.to_form() for r in bbc.requirements],
             },

@@ -11,6 +11,7 @@ import html as _html
 from collections.abc import Mapping
 
 from govstack_conform.assessment.compliance import PLATFORM_FAILED, VERDICT_ORDER, BBCompliance, CaseView, Compliance
+from govstack_conform.assessment.coverage import BBVerdict
 from govstack_conform.engine.results import CheckResult, Exchange, Outcome, RunResults, Verdict
 from govstack_conform.report.facts import run_facts
 from govstack_conform.text import clean, pct
@@ -37,7 +38,7 @@ header{background:#fff;border-bottom:1px solid #d8dde3}
 section{background:#fff;margin-top:16px;border:1px solid #d8dde3;border-radius:6px}
 h1{font-size:22px;margin:4px 0}h2{font-size:19px;margin:4px 0 8px}h3{font-size:16px;margin:16px 0 6px}
 .banner{display:inline-block;padding:4px 10px;border-radius:4px;color:#fff;font-weight:600}
-.ok{background:#2e7d32}.ko{background:#c62828}
+.ok{background:#2e7d32}.ko{background:#c62828}.partial{background:#9a5b00}
 table{border-collapse:collapse;width:100%;margin:6px 0}
 th,td{border:1px solid #d8dde3;padding:4px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#eef1f4;font-weight:600}
@@ -179,19 +180,37 @@ def matrix(b: BBCompliance) -> str:
     return "".join(rows) + "</table>"
 
 
+def banner(verdict: BBVerdict, text: str) -> str:
+    """The verdict as a coloured banner: green only for a whole, passing check."""
+    tone = {BBVerdict.CONFORMANT: "ok", BBVerdict.NOT_CONFORMANT: "ko"}.get(verdict, "partial")
+    return f'<span class="banner {tone}">{e(text)}</span>'
+
+
+def not_checked(b: BBCompliance) -> str:
+    """The operations the verdict does not cover, each with the reason."""
+    if not b.coverage.unchecked:
+        return ""
+    rows = "".join(
+        f"<tr><td>{e(u.operation)}</td><td>{badge(u.verdict.value)}</td><td>{e(u.reason)}</td></tr>"
+        for u in b.coverage.unchecked
+    )
+    return (
+        f"<h3>Operations not checked ({len(b.coverage.unchecked)} of {b.coverage.total})</h3>"
+        f"<table><tr><th>Operation</th><th>Verdict</th><th>Why</th></tr>{rows}</table>"
+    )
+
+
 def bb_section(i: int, b: BBCompliance, rule: str) -> str:
     r = b.result
-    level = {2: "Level 2", 1: "Level 1"}.get(int(b.level), "none")
     specs = "".join(f"<tr><td>{e(s.path)}</td><td><code>{e(s.sha256)}</code></td></tr>" for s in r.spec_files)
     out = [
-        f'<section id="bb-{i}"><h2>{e(r.title)} {e(r.ref)} '
-        f'<span class="banner {"ok" if b.conformant else "ko"}">{"conformant" if b.conformant else "not conformant"}'
-        "</span></h2>",
+        f'<section id="bb-{i}"><h2>{e(r.title)} {e(r.ref)} {banner(b.verdict, b.verdict_text)}</h2>',
         '<table class="facts">',
         f"<tr><th>Building block</th><td>{e(r.bb)} ({e(r.platform_id)})</td></tr>",
         f"<tr><th>Release</th><td>{e(r.ref)}</td></tr><tr><th>Target</th><td>{e(r.target)}</td></tr>",
         f"<tr><th>Tested</th><td>{e(r.started)} – {e(r.finished)} ({r.duration_s:.1f} s)</td></tr></table>",
-        f'<div class="kpi"><b>{level}</b>API-compliance level</div>',
+        f'<div class="kpi"><b>{e(b.level_text)}</b>API-compliance level</div>',
+        f'<div class="kpi"><b>{b.coverage.checked} of {b.coverage.total}</b>operations checked</div>',
         f'<div class="kpi"><b>{e(pct(b.compliance_pct))}</b>REQUIRED checks met</div>',
         f'<div class="kpi"><b>{e(pct(b.case_pass_rate))}</b>case pass rate</div>',
         f'<div class="kpi"><b>{b.waived_cases}</b>cases passed by waiver</div>',
@@ -200,6 +219,7 @@ def bb_section(i: int, b: BBCompliance, rule: str) -> str:
         f'<p class="muted">{e(rule)}</p>',
         "<h3>Operation matrix</h3>",
         matrix(b),
+        not_checked(b),
     ]
     bad = [v for op in b.operations for v in op.cases if v.verdict in PLATFORM_FAILED or v.waived]
     if bad:
@@ -231,7 +251,6 @@ class HtmlFormat:
 
     def render(self, results: RunResults, compliance: Compliance) -> bytes:
         f = run_facts(results)
-        ok = compliance.conformant
         product = results.product.get("name")
         options = "".join(f"<li>{e(x)}</li>" for x in f.option_lines()) or "<li>none</li>"
         expired = "".join(
@@ -251,7 +270,7 @@ class HtmlFormat:
         header = (
             "<header><h1>GovStack compliance report"
             + (f": {e(product)}" if product else "")
-            + f' <span class="banner {"ok" if ok else "ko"}">{"conformant" if ok else "not conformant"}</span></h1>'
+            + f" {banner(compliance.verdict, compliance.verdict.value)}</h1>"
             '<table class="facts">'
             f"<tr><th>Tool</th><td>govstack-conform {e(f.tool_version)}</td></tr>"
             f"<tr><th>Date</th><td>{e(f.started)} – {e(f.finished)}</td></tr>"

@@ -74,13 +74,17 @@ class JUnitFormat:
                 ("date", facts.started),
                 ("seed", facts.seed),
                 ("duration_s", f"{bb.duration_s:.3f}"),
+                ("verdict", bbc.verdict_text),
+                ("operations_checked", f"{bbc.coverage.checked} of {bbc.coverage.total}"),
                 ("compliance_pct", pct(bbc.compliance_pct)),
                 ("api_level", int(bbc.level)),
+                ("api_level_text", bbc.level_text),
                 ("api_level_reason", bbc.level_reason),
                 ("level_rule", compliance.level_rule),
             ]
             pairs += [(f"spec_file:{f['path']}", f"sha256:{f['sha256']}") for f in info["spec_files"]]
             pairs += [("option", line) for line in facts.option_lines()]
+            pairs += [(f"not_checked:{u.operation}", f"{u.verdict.value}: {u.reason}") for u in bbc.coverage.unchecked]
             for k, val in pairs:
                 _set(ET.SubElement(props, "property"), name=k, value=val)
             n = {"tests": 0, "failure": 0, "error": 0, "skipped": 0}

@@ -10,6 +10,7 @@ import html
 import re
 
 from govstack_conform.assessment.compliance import PLATFORM_FAILED, Compliance
+from govstack_conform.assessment.coverage import BBVerdict
 from govstack_conform.engine.results import Outcome, RunResults
 from govstack_conform.report.evidence.text import rule_line
 from govstack_conform.report.facts import run_facts
@@ -34,7 +35,8 @@ class MarkdownFormat:
 
     def render(self, results: RunResults, compliance: Compliance) -> bytes:
         f = run_facts(results)
-        verdict = "conformant ✅" if compliance.conformant else "not conformant ❌"
+        mark = {BBVerdict.CONFORMANT: "✅", BBVerdict.NOT_CONFORMANT: "❌"}.get(compliance.verdict, "⚠️")
+        verdict = f"{compliance.verdict.value} {mark}"
         product = results.product.get("name")
         title = f"{md(product)}: " if product else ""
         dur = "n/a" if f.duration_s is None else f"{f.duration_s:.1f} s"
@@ -44,17 +46,17 @@ class MarkdownFormat:
             f"Tool {md(f.tool_version)} · date {md(f.started)} · seed {f.seed} · duration {md(dur)}"
             + ("" if f.complete else " · **interrupted: results incomplete**"),
             "",
-            "| Building block | Release | Target | API level | REQUIRED checks met | Operations passed / failed "
-            "/ not impl. / untestable / error / skipped | Case pass rate |",
-            "|---|---|---|---|---|---|---|",
+            "| Building block | Release | Target | Verdict | API level | REQUIRED checks met | Operations passed / "
+            "failed / not impl. / untestable / error / skipped | Case pass rate |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for b in compliance.bbs:
             r = b.result
             o = b.operation_counts
-            level = {2: "Level 2", 1: "Level 1"}.get(int(b.level), "none")
             waived = f" ({b.waived_cases} cases waived)" if b.waived_cases else ""
             out.append(
-                f"| {md(r.title)} | {md(r.ref)} | {md(r.target)} | {level} | {md(pct(b.compliance_pct))}{waived} | "
+                f"| {md(r.title)} | {md(r.ref)} | {md(r.target)} | {md(b.verdict_text)} | {md(b.level_text)} | "
+                f"{md(pct(b.compliance_pct))}{waived} | "
                 f"{o['passed']} / {o['failed']} / {o['not-implemented']} / {o['untestable']} / {o['error']} / "
                 f"{o['skipped']} | {md(pct(b.case_pass_rate))} |"
             )
@@ -66,6 +68,16 @@ class MarkdownFormat:
                 f"- ⚠️ expired waiver (not applied): {md(w.get('check'))} on {md(w.get('operation'))}, "
                 f"expired {md(w.get('expires'))}"
             )
+        for b in compliance.bbs:
+            if b.coverage.unchecked:
+                out += [
+                    "",
+                    f"<details><summary>{md(b.label)}: operations not checked "
+                    f"({len(b.coverage.unchecked)} of {b.coverage.total})</summary>",
+                    "",
+                ]
+                out += [f"- {md(u.operation)}: {md(u.verdict.value)}: {md(u.reason)}" for u in b.coverage.unchecked]
+                out += ["", "</details>"]
         out += ["", "<details><summary>Spec files (sha256)</summary>", ""]
         for b in compliance.bbs:
             for s in b.result.spec_files:
