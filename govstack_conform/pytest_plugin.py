@@ -215,7 +215,7 @@ class GovstackItem(pytest.Item):
             accepted = _accepted(self.target, self.plan, self.case.operation, self.options)
         one = dataclasses.replace(self.target, cases=(self.case,), accepted=accepted)
         results = run([one], self.options, check_target=False)
-        safe = redact_results(results, self.options.credentials.secrets())
+        safe = redact_results(results, self.options.secrets())
         return safe.results[0].cases[0]
 
     def runtest(self) -> None:

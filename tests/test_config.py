@@ -228,6 +228,9 @@ def test_bad_values_are_config_errors_with_line_and_key(tmp_path: Path, body: st
         '[bb.consent.auth]\nbasic = "admin:SECRET-VALUE"\n',
         '[bb.consent]\nheaders = { Authorization = "Bearer SECRET-VALUE" }\n',
         '[bb.consent]\nheaders = { "X-Api-Key" = "SECRET-VALUE" }\n',
+        '[bb.consent]\nheaders = { "X-Password" = "SECRET-VALUE" }\n',
+        '[bb.consent]\nsecret_headers = "X-Tenant"\nheaders = { "X-Tenant" = "SECRET-VALUE" }\n',
+        '[defaults]\nsecret_headers = ["x-tenant"]\n[bb.consent]\nheaders = { "X-Tenant" = "SECRET-VALUE" }\n',
         '[bb.consent.auth]\ntoken = "env:"\n',
     ],
 )

@@ -1,41 +1,77 @@
 """No secret in any byte the tool writes, whatever the candidate echoes back.
 
-One `run` per kind of credential (bearer, API key in a header and in the query, basic, OAuth2 client
-credentials with a local token endpoint, a client certificate's key, a secret-named extra header),
-against a server that repeats every credential it receives in bodies, headers, redirects and errors.
-Every report format and an evidence bundle are written; then every file, stdout, stderr and every log
-record is scanned for the secrets.
+One `run` per kind of credential (bearer, API key in a header and in the query under a secret and a
+plain name, basic, OAuth2 client credentials with a local token endpoint, a client certificate's key,
+secret-named extra headers, an `env:` header of a plain name, a header marked with --secret-header,
+'Authorization: Bearer X' given as a header), against a product that repeats every value it receives,
+and each word of it alone, in every encoding of ENCODINGS, in bodies, headers, redirects and errors.
+Every report format, the journal and an evidence bundle are written; then every file, stdout, stderr
+and every log record is scanned for every secret in every encoding of SCANNED.
 """
 
 from __future__ import annotations
 
 import base64
+import html
 import json
 import logging
 import re
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote, quote_plus
 
 import pytest
 import trustme
-from hostile_servers import Request, Writer, json_answer, serve_routes
+from hostile_servers import Request, Writer, head, json_answer, serve_routes
 from typer.testing import CliRunner
 
 from govstack_conform.cli import app
 
-BEARER = "bearer-SECRET-1111aa"
-API_KEY = "apikey-SECRET-2222bb"
-API_KEY_Q = "apikeyq-SECRET-3333cc"
-PASSWORD = "basic-SECRET-4444dd"
-CLIENT_SECRET = "client-SECRET-5555ee"
+# Secrets with the characters that change under each encoding: / and + (percent, base64), space (%20 vs +),
+# " and \\ (JSON, quoted-string, repr), < > ' & (HTML), = and & (query strings).
+BEARER = "bearer-SECRET/1111+aa"
+API_KEY = 'apikey-SECRET"2222\\bb'
+API_KEY_Q = "keyCANARY2/x+y z&k=v"
+PASSWORD = "basic-SECRET<4444>'dd"
+CLIENT_SECRET = "client-SECRET-5555ee/+"
 ACCESS_TOKEN = "access-SECRET-6666ff"
 HEADER_SECRET = "hdr-SECRET-7777gg"
+X_AUTH = "xauth-SECRET-8888hh"
+X_PASSWORD = "xpass-SECRET-9999ii"
+X_API_PASS = "xapipass-SECRET-1010jj"
+PLAIN_ENV = "plainenv-SECRET-1212kk"
+MARKED = "marked-SECRET-1313ll"
+BEARER_HDR = "bearerhdr-SECRET-1414mm"
 BASIC = base64.b64encode(f"ann:{PASSWORD}".encode()).decode()
 CLIENT_BASIC = base64.b64encode(f"app:{CLIENT_SECRET}".encode()).decode()
 ENV = {"S_BEARER": BEARER, "S_KEY": API_KEY, "S_KEYQ": API_KEY_Q, "S_PW": PASSWORD, "S_CS": CLIENT_SECRET,
-       "S_HDR": HEADER_SECRET}  # fmt: skip
+       "S_HDR": HEADER_SECRET, "S_PLAIN": PLAIN_ENV, "S_MARKED": MARKED, "S_BEARER_HDR": f"Bearer {BEARER_HDR}",
+       "S_CR": "crtoken-SECRET-1515nn\r"}  # fmt: skip
+
+# How a product (or a format) may write a value: each echoed by the product, each looked for in every byte.
+ENCODINGS: dict[str, Callable[[str], str]] = {
+    "raw": lambda s: s,
+    "percent": lambda s: quote(s, safe=""),
+    "percent, lower-case hex": lambda s: re.sub("%[0-9A-F]{2}", lambda m: m.group(0).lower(), quote(s, safe="")),
+    "percent, slash kept": lambda s: quote(s),
+    "form (+ for space)": lambda s: quote_plus(s),
+    "base64": lambda s: base64.b64encode(s.encode()).decode(),
+    "base64url": lambda s: base64.urlsafe_b64encode(s.encode()).decode(),
+    "JSON string": lambda s: json.dumps(s)[1:-1],
+    "JSON string, slash escaped": lambda s: json.dumps(s)[1:-1].replace("/", "\\/"),
+    "HTML": lambda s: html.escape(s),
+    "quoted-string": lambda s: s.replace("\\", "\\\\").replace('"', '\\"'),
+    "Python repr": lambda s: repr(s)[1:-1],
+    "bytes repr": lambda s: repr(s.encode())[2:-1],
+}
+# Only looked for: what a second round of escaping or a careless cleanup leaves of a value.
+SCANNED = {
+    **ENCODINGS,
+    "JSON string twice": lambda s: json.dumps(json.dumps(s)[1:-1])[1:-1],
+    "letters and digits only": lambda s: re.sub(r"[^A-Za-z0-9]", "", s),
+}
+
 
 SPEC = """\
 openapi: 3.0.3
@@ -83,29 +119,42 @@ paths:
 """
 
 
-def _everything(req: Request) -> str:
-    """All the request said, credentials included, as one string."""
-    query = dict(parse_qsl(req.target.partition("?")[2]))
-    return json.dumps({"headers": req.headers, "query": query, "target": req.target, "body": req.body.decode()})
+def _values(req: Request) -> list[str]:
+    """Every value the request carried (headers, query, body), and each word of each on its own
+    (what a product quoting only the credential of 'Bearer X' says)."""
+    target = req.target.partition("?")[2]
+    values = [v for _, v in req.headers] + [v for _, v in parse_qsl(target)] + [target, req.body.decode()]
+    return [x for v in values if v for x in dict.fromkeys([v, *v.split()])]
+
+
+def _echoes(req: Request) -> list[str]:
+    return [encode(v) for v in _values(req) for encode in ENCODINGS.values()]
 
 
 async def echo_app(req: Request, w: Writer) -> bool:
-    said = _everything(req)
+    echoes = _echoes(req)
     auth = next((v for n, v in req.headers if n.lower() == "authorization"), "")
-    echo_headers = [("X-Echo-Auth", auth), ("Set-Cookie", f"session={auth}"), ("X-Echo-All", said[:4000])]
+    credential = auth.partition(" ")[2]
+    headers = [(f"X-Echo-{i}", v) for i, v in enumerate(_values(req)[:40]) if "\n" not in v and "\r" not in v]
+    headers += [
+        ("Set-Cookie", f"session={credential}"),
+        ("WWW-Authenticate", f'Bearer error_description="{credential}"'),
+    ]
     if req.path == "/token":
         ok = auth == f"Basic {CLIENT_BASIC}"
         body = {"access_token": ACCESS_TOKEN, "expires_in": 3600} if ok else {"error": f"bad client {auth}"}
         w.write(json_answer(json.dumps(body).encode(), 200 if ok else 401))
-    elif req.path == "/boom":
-        w.write(json_answer(json.dumps({"error": f"crashed handling {said}"}).encode(), 500, echo_headers))
+    elif req.path == "/boom":  # a plain-text crash report quoting every value raw, one per line
+        text = "\n".join(["crashed handling:", *echoes]).encode("utf-8", "surrogateescape")
+        w.write(head(500, [("Content-Type", "text/plain"), ("Content-Length", str(len(text))), *headers]) + text)
     elif req.path == "/away":
-        location = f"http://127.0.0.1:1/login?token={auth}&all={said[:500]}"
-        w.write(json_answer(b"{}", 302, [("Location", location.replace("\r", "").replace("\n", ""))]))
+        location = "http://127.0.0.1:1/login?" + "&".join(f"v{i}={quote(e, safe='')}" for i, e in enumerate(echoes))
+        w.write(json_answer(b"{}", 302, [("Location", location[:6000])]))
     elif req.method == "POST":
-        w.write(json_answer(json.dumps({"a": said}).encode(), 400, echo_headers))
+        errors = [f"invalid token: {credential}", *echoes]
+        w.write(json_answer(json.dumps({"errors": errors}).encode(), 400, headers))
     else:
-        w.write(json_answer(json.dumps({"a": said}).encode(), 200, echo_headers))
+        w.write(json_answer(json.dumps({"a": echoes}).encode(), 200, headers))
     return True
 
 
@@ -116,9 +165,12 @@ def spec(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+SEEN: list[Request] = []  # every request the plain echo product received
+
+
 @pytest.fixture(scope="module")
 def plain() -> Iterator[str]:
-    with serve_routes({p: echo_app for p in ("/echo", "/boom", "/away", "/things", "/token")}, []) as url:
+    with serve_routes({p: echo_app for p in ("/echo", "/boom", "/away", "/things", "/token")}, SEEN) as url:
         yield url
 
 
@@ -141,15 +193,17 @@ def mtls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, 
         yield url, ca_file, cert_file, key_file, key_marker
 
 
-SECRETS = [BEARER, API_KEY, API_KEY_Q, PASSWORD, CLIENT_SECRET, ACCESS_TOKEN, HEADER_SECRET, BASIC, CLIENT_BASIC]
+SECRETS = [BEARER, API_KEY, API_KEY_Q, PASSWORD, CLIENT_SECRET, ACCESS_TOKEN, HEADER_SECRET, BASIC, CLIENT_BASIC,
+           f"ann:{PASSWORD}", X_AUTH, X_PASSWORD, X_API_PASS, PLAIN_ENV, MARKED, BEARER_HDR, ENV["S_CR"]]  # fmt: skip
 
 
 def _scan(where: str, data: bytes, secrets: list[str]) -> list[str]:
     found = []
     for s in secrets:
-        for form in {s, s.replace("/", "\\/"), re.sub(r"[^A-Za-z0-9]", "", s)}:
+        for how, encode in SCANNED.items():
+            form = encode(s)
             if len(form) >= 8 and form.encode() in data:
-                found.append(f"{s!r} in {where}")
+                found.append(f"{s!r} ({how}) in {where}")
     return found
 
 
@@ -179,8 +233,15 @@ MODES = {
     "api-key-header": ["--api-key", "env:S_KEY", "--api-key-in", "header"],
     "api-key-query": ["--api-key", "env:S_KEYQ", "--api-key-in", "query", "--api-key-name", "api_key"],
     "basic": ["--basic", "ann:env:S_PW"],
+    "api-key-query-plain-name": ["--api-key", "env:S_KEYQ", "--api-key-in", "query", "--api-key-name", "access"],
     "secret-header": ["--header", f"X-Session-Token: {HEADER_SECRET}"],
-}
+    "secret-named-headers": ["--header", f"X-Authorization: {X_AUTH}", "--header", f"X-Password: {X_PASSWORD}",
+                             "--header", f"X-Api-Pass: {X_API_PASS}"],
+    "env-header-plain-name": ["--header", "X-Plain: env:S_PLAIN"],
+    "marked-header": ["--header", f"X-Tenant: {MARKED}", "--secret-header", "x-tenant"],
+    "authorization-header": ["--header", f"Authorization: Bearer {BEARER_HDR}"],
+    "authorization-header-env": ["--header", "Authorization: env:S_BEARER_HDR", "--api-key", "env:S_KEY"],
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("mode", sorted(MODES))
@@ -214,3 +275,25 @@ def test_no_client_key_anywhere(
     args = ["--spec", str(spec), "--target", url, "--ca-bundle", str(ca_file), "--client-cert", str(cert_file),
             "--client-key", str(key_file), "--token", "env:S_BEARER"]  # fmt: skip
     assert run_and_scan(args, tmp_path, caplog, [key_marker]) == 1
+
+
+def test_a_credential_with_a_control_character_is_refused_before_anything_is_sent(
+    spec: Path, plain: str, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for option in (["--token", "env:S_CR"], ["--header", "X-Api-Token: env:S_CR"], ["--basic", "ann:env:S_CR"]):
+        before = len(SEEN)
+        code = run_and_scan(["--spec", str(spec), "--target", plain, *option], tmp_path, caplog, [])
+        assert code == 2, option
+        assert len(SEEN) == before, f"{option}: {len(SEEN) - before} requests sent"
+        assert list(tmp_path.iterdir()) == [], option  # nothing written
+
+
+def test_the_refusal_names_the_character_not_the_value(
+    spec: Path, plain: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["run", "--spec", str(spec), "--target", plain, "--token", "env:S_CR"], env=ENV)
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 2 and len(lines) == 1, result.stderr
+    assert "control character" in lines[0] and "\\r" in lines[0] and "crtoken" not in lines[0], lines[0]

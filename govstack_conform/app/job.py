@@ -159,8 +159,7 @@ def run_job(request: RunRequest, *, progress: Progress | None = None, warn: Warn
     if config is not None:
         results = apply_config_waivers(results, config, date.today())
 
-    secrets = [s for job, _, _ in planned for s in job.options.credentials.secrets()]
-    secrets += [v for job, _, _ in planned for n, v in job.options.headers if _secret_header(n)]
+    secrets = [s for job, _, _ in planned for s in job.options.secrets()]
     written = write_outputs(
         results,
         out_dir,
@@ -188,9 +187,3 @@ def _out_dir(configured: Path | None, resume: Path | None) -> Path:
     if configured and Path(configured).resolve() != resume.resolve():
         raise UsageError(f"--resume {resume} writes into that folder: leave out --out {configured} or give the same")
     return resume
-
-
-def _secret_header(name: str) -> bool:
-    from govstack_conform.redact import is_secret_name
-
-    return is_secret_name(name)

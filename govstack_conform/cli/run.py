@@ -83,6 +83,10 @@ def run(
     rate_limit: Annotated[float | None, typer.Option("--rate-limit", metavar="R", help="Requests/s.")] = None,
     retries: Annotated[int | None, typer.Option("--retries", metavar="N", help="On connection errors only.")] = None,
     header: Annotated[list[str] | None, typer.Option("--header", metavar="'N: V'", help="Extra header.")] = None,
+    secret_header: Annotated[
+        list[str] | None,
+        typer.Option("--secret-header", metavar="NAME", help="Treat this header's value as a secret (redacted)."),
+    ] = None,
     no_profile_headers: Annotated[
         bool, typer.Option("--no-profile-headers", help="Do not send the BB profile's default headers.")
     ] = False,
@@ -189,7 +193,8 @@ def run(
         raise UsageError("--fail-on takes required or recommended")
     settings = Settings(
         target=TargetSettings(
-            url=target, headers=tuple(header or ()), path_map=tuple(path_map or ()),
+            url=target, headers=tuple(header or ()), secret_headers=tuple(secret_header or ()),
+            path_map=tuple(path_map or ()),
             profile_headers=False if no_profile_headers else None, ca_bundle=ca_bundle, insecure=flag(insecure),
         ),
         auth=AuthSettings(

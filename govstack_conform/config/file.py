@@ -108,6 +108,7 @@ def _settings(s: Mapping[str, Any]) -> Settings:
             profile_headers=s.get("profile_headers"),
             ca_bundle=str(s["ca_bundle"]) if "ca_bundle" in s else None,
             insecure=s.get("insecure"),
+            secret_headers=tuple(s.get("secret_headers", ())),
         ),
         limits=Limits(
             concurrency=s.get("concurrency"),
@@ -187,7 +188,8 @@ def parse_config(data: Mapping[str, Any], where: S.Where) -> Config:
     S.check_keys(defaults, tuple(fields), where, ("defaults",))
     settings = {k: _setting(k, defaults[k], fields[k], where, ("defaults", k), base) for k in defaults}
     bbs_raw = _table(data, "bb", where, ())
-    bbs = tuple(_bb(str(key), value, where, base) for key, value in bbs_raw.items())
+    marked = tuple(settings.get("secret_headers", ()))
+    bbs = tuple(_bb(str(key), value, where, base, marked) for key, value in bbs_raw.items())
     waivers = _waivers(data.get("waivers"), where, ("waivers",))
     return Config(where.file, prod, Defaults(MappingProxyType(settings)), bbs, waivers)
 
@@ -199,7 +201,8 @@ def _table(data: Mapping[str, Any], key: str, where: S.Where, path: S.Path_) -> 
     return value
 
 
-def _bb(key: str, raw: Any, where: S.Where, base: Path) -> BBConfig:
+def _bb(key: str, raw: Any, where: S.Where, base: Path, marked: tuple[str, ...] = ()) -> BBConfig:
+    """One [bb.<key>] table; `marked`: the header names [defaults] marks secret."""
     path: S.Path_ = ("bb", key)
     if not isinstance(raw, dict):
         raise where.error(path, f"expected a table, e.g. [bb.{key}]")
@@ -228,7 +231,10 @@ def _bb(key: str, raw: Any, where: S.Where, base: Path) -> BBConfig:
             out[k] = S.check_value(v, S.BB_ONLY[k], where, (*path, k))
     if "release" in out:
         out["release"] = release
-    headers = tuple(_header(n, v, where, (*path, "headers", n)) for n, v in out.get("headers", {}).items())
+    secret = {n.lower() for n in (*marked, *settings.get("secret_headers", ()))}
+    headers = tuple(
+        _header(n, v, where, (*path, "headers", n), n.lower() in secret) for n, v in out.get("headers", {}).items()
+    )
     pmap = tuple(_path_rule(a, b, where, (*path, "path_map", a)) for a, b in out.get("path_map", {}).items())
     fixtures = tuple(_file(f, base) for f in out.get("fixtures", ()))
     return BBConfig(
@@ -248,6 +254,14 @@ def _setting(key: str, value: Any, f: S.Field, where: S.Where, path: S.Path_, ba
     value = S.check_value(value, f, where, path)
     if key == "target":
         _check_url(value, where, path)
+    elif key == "secret_headers":
+        from govstack_conform.engine.options import check_header_name
+
+        for name in value:
+            try:
+                check_header_name(name, "secret_headers")
+            except ConfigError as e:
+                raise where.error(path, str(e)) from None
     elif key in ("ca_bundle", "out", "baseline"):
         value = _file(value, base)
     elif key == "report":
@@ -280,7 +294,7 @@ def _secret(value: str, where: S.Where, path: S.Path_) -> str:
     return value
 
 
-def _header(name: str, value: str, where: S.Where, path: S.Path_) -> tuple[str, str]:
+def _header(name: str, value: str, where: S.Where, path: S.Path_, marked: bool = False) -> tuple[str, str]:
     from govstack_conform.engine.options import parse_header
     from govstack_conform.redact import is_secret_name
 
@@ -288,7 +302,7 @@ def _header(name: str, value: str, where: S.Where, path: S.Path_) -> tuple[str, 
         parse_header(f"{name}: {value}")
     except ConfigError as e:
         raise where.error(path, str(e).replace("--header ", "header ")) from None
-    if is_secret_name(name):
+    if marked or is_secret_name(name):
         _secret(value, where, path)
     return name, value
 

@@ -37,7 +37,8 @@ def merged(cli: Settings, config: Config | None, bb: str | None) -> Settings:
     """One BB's settings: the command line over [bb.<bb>] over [defaults].
 
     A switch given on the command line wins (it can only turn a thing on); a list given there replaces
-    the file's, except headers: the file's are sent first, so a --header of the same name wins. Auth
+    the file's, except headers: the file's are sent first, so a --header of the same name wins; and
+    the header names marked secret, which add up (a name marked secret anywhere stays secret). Auth
     comes whole from one side: any auth option on the command line replaces the file's auth table, so
     two credentials are never mixed.
     """
@@ -47,8 +48,9 @@ def merged(cli: Settings, config: Config | None, bb: str | None) -> Settings:
     layers = [cli, *([mine.to_settings()] if mine is not None else []), config.defaults.to_settings()]
     out = _first(layers)
     headers = tuple(h for layer in reversed(layers) for h in layer.target.headers)
+    secret = tuple(dict.fromkeys(n for layer in reversed(layers) for n in layer.target.secret_headers))
     auth = next((layer.auth for layer in layers if layer.auth.given), cli.auth)
-    return replace(out, target=replace(out.target, headers=headers), auth=auth)
+    return replace(out, target=replace(out.target, headers=headers, secret_headers=secret), auth=auth)
 
 
 def selectors(cli_selectors: Sequence[str], config: Config | None) -> list[str]:
@@ -71,6 +73,7 @@ def run_options(settings: Settings) -> RunOptions:
         DEFAULT_CONCURRENCY,
         DEFAULT_TIMEOUT_S,
         RunOptions,
+        check_header_value,
         parse_header,
         parse_path_maps,
     )
@@ -88,9 +91,14 @@ def run_options(settings: Settings) -> RunOptions:
         oauth2_scope=a.oauth2_scope, client_cert=a.client_cert, client_key=a.client_key,
     )  # fmt: skip
     headers = []
+    secret = {n.strip().lower() for n in target.secret_headers}
     for text in target.headers:
         name, value = parse_header(text)
-        headers.append((name, resolve_secret(value, f"header {name}") or ""))
+        if value.startswith("env:"):  # a value kept out of the command line is a secret, whatever its name
+            secret.add(name.lower())
+            value = resolve_secret(value, f"header {name}") or ""
+            check_header_value(name, value)
+        headers.append((name, value))
 
     def given(value: T | None, default: T) -> T:
         return default if value is None else value  # 0 is a value (and RunOptions refuses a bad one)
@@ -102,6 +110,7 @@ def run_options(settings: Settings) -> RunOptions:
         retries=given(limits.retries, 0),
         latency_budget_ms=limits.latency_budget_ms,
         headers=tuple(headers),
+        secret_headers=frozenset(secret),
         profile_headers=target.profile_headers is not False,
         path_map=parse_path_maps(list(target.path_map)),
         credentials=creds,

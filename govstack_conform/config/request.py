@@ -39,6 +39,7 @@ class TargetSettings:
 
     url: str | None = None
     headers: tuple[str, ...] = ()  # 'Name: value'; values may be env:VAR
+    secret_headers: tuple[str, ...] = ()  # header names whose values are secret whatever the name rule says
     path_map: tuple[str, ...] = ()  # FROM=TO rules or files holding them
     profile_headers: bool | None = None  # False: do not send the BB profile's default headers
     ca_bundle: str | None = None

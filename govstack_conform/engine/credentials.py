@@ -8,10 +8,29 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from govstack_conform.errors import ConfigError
+
+# C0 controls (tab too: no credential holds one), DEL and C1 controls.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def check_no_control(value: str | None, what: str) -> None:
+    """ConfigError when a credential holds a control character (a Windows line end read from a file, say).
+
+    It would be sent mangled or refused by the HTTP library, and quoted in the error where a report could
+    carry it; the message names the character and its place, never the value.
+    """
+    if not value:
+        return
+    found = _CONTROL.search(value)
+    if found is not None:
+        char = found.group(0).encode("unicode_escape").decode("ascii")
+        hint = " (a Windows line end read from a file?)" if char == "\\r" else ""
+        raise ConfigError(f"{what}: the value holds a control character, {char} at position {found.start() + 1}{hint}")
 
 
 def resolve_secret(value: str | None, what: str) -> str | None:
@@ -54,6 +73,13 @@ class Credentials:
             raise ConfigError("--client-key needs --client-cert")
         if self.api_key_in not in (None, "header", "query"):
             raise ConfigError("the API key goes in 'header' or 'query'")
+        for value, what in (
+            (self.bearer, "--token"), (self.api_key, "--api-key"), (self.api_key_name, "--api-key-name"),
+            (self.basic_user, "--basic (user)"), (self.basic_password, "--basic (password)"),
+            (self.client_id, "--client-id"), (self.client_secret, "--client-secret"),
+            (self.oauth2_scope, "--oauth2-scope"), (self.oauth2_token_url, "--oauth2-token-url"),
+        ):  # fmt: skip
+            check_no_control(value, what)
 
     @classmethod
     def from_options(
@@ -104,7 +130,8 @@ class Credentials:
     def secrets(self) -> list[str]:
         out = [s for s in (self.bearer, self.api_key, self.basic_password, self.client_secret) if s]
         if self.basic_user and self.basic_password:
-            out.append(base64.b64encode(f"{self.basic_user}:{self.basic_password}".encode()).decode())
+            pair = f"{self.basic_user}:{self.basic_password}"
+            out += [pair, base64.b64encode(pair.encode()).decode()]
         return out
 
     def describe(self) -> dict[str, Any]:

@@ -6,12 +6,14 @@ The CLI (and later the config file) builds a RunOptions; the engine never reads 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from govstack_conform.engine.credentials import Credentials
+from govstack_conform.engine.credentials import Credentials, check_no_control
 from govstack_conform.errors import ConfigError
+from govstack_conform.redact import REDACTED, credential_parts, is_secret_name
 
 DEFAULT_CONCURRENCY = 8
 DEFAULT_TIMEOUT_S = 30.0
@@ -91,15 +93,38 @@ def _rules_from_text(text: str, where: str) -> list[tuple[str, str]]:
     return out
 
 
+# RFC 9110 §5.1: a field name is a token of visible ASCII characters other than delimiters.
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def check_header_name(name: str, what: str = "--header") -> None:
+    """ConfigError unless `name` is a valid HTTP field name (ASCII letters, digits and !#$%&'*+-.^_`|~)."""
+    bad = next((i for i, c in enumerate(name) if not _TOKEN.fullmatch(c)), None)
+    if bad is not None:  # the character and its place, not the name: a mistyped header may hold a secret
+        char = name[bad].encode("unicode_escape").decode("ascii")
+        raise ConfigError(
+            f"{what} name holds {char!r} at position {bad + 1}; a header name is ASCII letters, "
+            "digits and !#$%&'*+-.^_`|~ only"
+        )
+
+
 def parse_header(text: str) -> tuple[str, str]:
     """'Name: value' -> (name, value); ConfigError when malformed."""
     name, sep, value = text.partition(":")
     name = name.strip()
-    if not sep or not name or any(c in name for c in ' \t\r\n()<>@,;\\"/[]?={}'):
-        raise ConfigError(f"--header {text!r} must look like 'Name: value'")
+    if not sep or not name:  # the text is not quoted: it may be a credential given without its name
+        raise ConfigError("--header must look like 'Name: value' " + ("(no ':' in it)" if not sep else "(no name)"))
+    check_header_name(name)
     if "\n" in value or "\r" in value:
         raise ConfigError(f"--header {name}: the value must be on one line")
-    return name, value.strip()
+    value = value.strip()
+    check_header_value(name, value)
+    return name, value
+
+
+def check_header_value(name: str, value: str) -> None:
+    """A header value as given (or read from env:VAR) holds no control character; the message never shows it."""
+    check_no_control(value.replace("\t", " "), f"--header {name}")
 
 
 @dataclass(frozen=True)
@@ -118,6 +143,9 @@ class RunOptions:
     profile_headers: bool = True
     path_map: PathMap = field(default_factory=PathMap)
     credentials: Credentials = field(default_factory=Credentials)
+    # Lower-case names of headers whose values are secret besides the name rule (govstack_conform.redact):
+    # marked with --secret-header / `secret_headers`, or given as env:VAR.
+    secret_headers: frozenset[str] = frozenset()
     ca_bundle: str | None = None
     insecure: bool = False
     read_only: bool = False
@@ -138,10 +166,20 @@ class RunOptions:
         if self.body_cap < 1024:
             raise ConfigError("the response size cap must be at least 1 KiB")
 
+    def is_secret_header(self, name: str) -> bool:
+        return is_secret_name(name) or name.lower() in self.secret_headers
+
+    def secrets(self) -> list[str]:
+        """Every secret value of the run: the credentials', and each secret header's value with the
+        credential inside it ('Bearer X' -> X too), for the Redactor to replace in every form."""
+        out = self.credentials.secrets()
+        for name, value in self.headers:
+            if value and self.is_secret_header(name):
+                out += [value, *credential_parts(value)]
+        return out
+
     def record(self) -> dict[str, Any]:
         """What goes into results.json `options`: no secret, only what changes results."""
-        from govstack_conform.redact import REDACTED, is_secret_name
-
         return {
             "concurrency": self.concurrency,
             "timeout_s": self.timeout_s,
@@ -149,7 +187,7 @@ class RunOptions:
             "retries": self.retries,
             "body_cap": self.body_cap,
             "latency_budget_ms": self.latency_budget_ms,
-            "headers": [[n, REDACTED if is_secret_name(n) else v] for n, v in self.headers],
+            "headers": [[n, REDACTED if self.is_secret_header(n) else v] for n, v in self.headers],
             "profile_headers": self.profile_headers,
             "path_map": [list(r) for r in self.path_map.rules],
             "auth": self.credentials.describe(),

@@ -31,7 +31,7 @@ from govstack_conform.engine.run.case_run import BBRun, Target, known_valid, utc
 from govstack_conform.engine.run.journal import Journal, PlannedTarget, planned_target, target_key
 from govstack_conform.engine.run.runner import Transport, UrlBuilder, preflight
 from govstack_conform.errors import SpecError
-from govstack_conform.redact import Redactor, is_secret_name
+from govstack_conform.redact import Redactor
 
 Progress = Callable[[int, int, str], None]  # (cases done, cases in total, label of the BB running)
 
@@ -60,7 +60,7 @@ def journal_target(target: Target, options: RunOptions) -> PlannedTarget:
 
 
 def _redacted_url(url: str, options: RunOptions) -> str:
-    return Redactor(options.credentials.secrets()).url(url)
+    return Redactor(options.secrets(), options.secret_headers).url(url)
 
 
 async def run_async(
@@ -86,10 +86,7 @@ async def run_async(
             tls = transport.ssl if url.lower().startswith("https:") else None
             await preflight(url, min(options.timeout_s, 10.0), tls)
     total = sum(len(cases) for _, cases in planned)
-    redactor = Redactor(options.credentials.secrets())
-    for name, value in options.headers:
-        if is_secret_name(name):
-            redactor.add(value)
+    redactor = Redactor(options.secrets(), options.secret_headers)
     token_client = transport.client() if options.credentials.oauth2_token_url else None
     oauth = OAuth2Token(options.credentials, token_client, redactor) if token_client is not None else None
     pools = [transport.pool() for _ in range(options.concurrency)]
@@ -244,7 +241,7 @@ def _interrupted(case: Case) -> CaseResult:
 def not_run(targets: Sequence[Target], options: RunOptions) -> RunResults:
     """Results for targets a stopped run never reached: every case SKIPPED 'interrupted', complete=False."""
     transport = Transport(options)
-    redactor = Redactor(options.credentials.secrets())
+    redactor = Redactor(options.secrets(), options.secret_headers)
     bbs = []
     for target in targets:
         rb = BBRun(target, options, transport, redactor, None)

@@ -217,10 +217,10 @@ def write_evidence(
         "spec-hashes.json": dumps({"spec_files": specs}),
         "config.json": dumps(redactor.value(dict(effective_config))),
     }
+    forms = [f.encode("utf-8", "surrogatepass") for f in redactor.forms]
     for name, data in files.items():
-        for s in secrets:
-            if s.encode("utf-8") in data:
-                raise ReportError(f"refusing to write evidence: a secret survived redaction in {name}")
+        if any(f in data for f in forms):
+            raise ReportError(f"refusing to write evidence: a secret survived redaction in {name}")
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, data in files.items():
