@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import random
 import string
 import time
@@ -19,6 +20,8 @@ from typing import Any
 from govstack_conform.contracts.model import Operation, SecurityScheme
 from govstack_conform.engine.cases import Auth
 from govstack_conform.engine.credentials import Credentials
+from govstack_conform.engine.options import DEFAULT_BODY_CAP, DEFAULT_TIMEOUT_S
+from govstack_conform.engine.run.bodies import ACCEPT_ENCODING, BodyError, read_capped_stream
 from govstack_conform.errors import ConfigError
 from govstack_conform.redact import Redactor
 
@@ -43,12 +46,26 @@ class Applied:
 
 
 class OAuth2Token:
-    """Client-credentials token: fetched once, refreshed when it expires or the product answers 401."""
+    """Client-credentials token: fetched once, refreshed when it expires or the product answers 401.
 
-    def __init__(self, creds: Credentials, client: Any, redactor: Redactor) -> None:
+    The token endpoint is as untrusted as the product: its answer gets the same body cap (decoded, so
+    a gzip bomb is inflated only up to it) and the same deadline for the whole exchange as a case.
+    """
+
+    def __init__(
+        self,
+        creds: Credentials,
+        client: Any,
+        redactor: Redactor,
+        *,
+        body_cap: int = DEFAULT_BODY_CAP,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+    ) -> None:
         self._creds = creds
         self._client = client  # an httpx.AsyncClient
         self._redactor = redactor
+        self._cap = body_cap
+        self._timeout_s = timeout_s
         self._token: str | None = None
         self._expires = 0.0
         self._lock = asyncio.Lock()
@@ -69,23 +86,35 @@ class OAuth2Token:
         import httpx
 
         c = self._creds
+        url, t = c.oauth2_token_url, self._timeout_s
         data = {"grant_type": "client_credentials"}
         if c.oauth2_scope:
             data["scope"] = c.oauth2_scope
         try:
-            resp = await self._client.post(
-                c.oauth2_token_url, data=data, auth=(c.client_id or "", c.client_secret or "")
-            )
+            async with asyncio.timeout(t):
+                request = self._client.stream(
+                    "POST", url, data=data, auth=(c.client_id or "", c.client_secret or ""),
+                    headers={"Accept-Encoding": ACCEPT_ENCODING},
+                )  # fmt: skip
+                async with request as resp:
+                    body, cut = await read_capped_stream(resp.headers.raw, resp.aiter_raw(), self._cap)
+                    status = resp.status_code
+        except TimeoutError:
+            raise ConfigError(f"OAuth2 token request to {url}: no whole answer within {t:g} s (--timeout)") from None
         except httpx.HTTPError as exc:
-            raise ConfigError(f"OAuth2 token request to {c.oauth2_token_url} failed: {type(exc).__name__}") from None
-        if resp.status_code != 200:
-            raise ConfigError(f"OAuth2 token request to {c.oauth2_token_url} was refused: HTTP {resp.status_code}")
+            raise ConfigError(f"OAuth2 token request to {url} failed: {type(exc).__name__}") from None
+        except BodyError as exc:
+            raise ConfigError(f"OAuth2 token answer from {url} is unreadable: {exc}") from None
+        if status != 200:
+            raise ConfigError(f"OAuth2 token request to {url} was refused: HTTP {status}")
+        if cut:
+            raise ConfigError(f"OAuth2 token answer from {url} is larger than the {self._cap // 1024} KiB body cap")
         try:
-            payload = resp.json()
+            payload = json.loads(body)
             token = str(payload["access_token"])
             ttl = float(payload.get("expires_in") or 3600)
-        except (ValueError, KeyError, TypeError):
-            raise ConfigError(f"OAuth2 token response from {c.oauth2_token_url} has no access_token") from None
+        except (ValueError, KeyError, TypeError, RecursionError):
+            raise ConfigError(f"OAuth2 token response from {url} has no access_token") from None
         return token, time.monotonic() + max(ttl - 30, ttl / 2)
 
 

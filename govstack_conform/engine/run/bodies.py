@@ -7,6 +7,7 @@ is a BodyError, which the transport turns into an ERROR for that case only.
 from __future__ import annotations
 
 import zlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpcore
@@ -94,15 +95,22 @@ def _decoder(headers: list[tuple[bytes, bytes]]) -> _Inflater | None:
 
 
 async def read_capped(response: httpcore.Response, cap: int) -> tuple[bytes, bool]:
-    """The body up to `cap` bytes (decoded) and whether it was cut; beyond the cap nothing more is read.
+    """The body up to `cap` bytes (decoded) and whether it was cut; beyond the cap nothing more is read."""
+    return await read_capped_stream(response.headers, response.aiter_stream(), cap)
+
+
+async def read_capped_stream(
+    headers: list[tuple[bytes, bytes]], stream: AsyncIterator[bytes], cap: int
+) -> tuple[bytes, bool]:
+    """The body of a stream of raw (still encoded) bytes, up to `cap` bytes decoded, and whether it was cut.
 
     A compressed body is inflated in steps of at most what is left of the cap, so a gzip bomb
     costs no more memory than a plain body of the cap's size.
     """
-    decoder = _decoder(response.headers)
+    decoder = _decoder(headers)
     chunks: list[bytes] = []
     size = 0
-    async for raw in response.aiter_stream():
+    async for raw in stream:
         for chunk in (raw,) if decoder is None else _inflate(decoder, raw, cap + 1 - size):
             size += len(chunk)
             if size > cap:

@@ -88,7 +88,11 @@ async def run_async(
     total = sum(len(cases) for _, cases in planned)
     redactor = Redactor(options.secrets(), options.secret_headers)
     token_client = transport.client() if options.credentials.oauth2_token_url else None
-    oauth = OAuth2Token(options.credentials, token_client, redactor) if token_client is not None else None
+    oauth = (
+        OAuth2Token(options.credentials, token_client, redactor, body_cap=options.body_cap, timeout_s=options.timeout_s)
+        if token_client is not None
+        else None
+    )
     pools = [transport.pool() for _ in range(options.concurrency)]
     done = 0
     complete = True
