@@ -9,7 +9,6 @@ leaves out by design. Secrets are never written in it: only `env:VAR` names. Eve
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,7 +135,7 @@ def find_config(path: Path | None, cwd: Path) -> tuple[Path, tuple[str, ...]] | 
     """The file to read and the table prefix inside it; None when nothing is configured."""
     if path is not None:
         if not path.is_file():
-            raise ConfigError(f"config file not found: {path}")
+            raise ConfigError(f"{path}: not a regular file" if path.exists() else f"config file not found: {path}")
         return path, (PYPROJECT_TABLE if path.name == "pyproject.toml" else ())
     own = cwd / CONFIG_NAME
     if own.is_file():
@@ -149,17 +148,24 @@ def find_config(path: Path | None, cwd: Path) -> tuple[Path, tuple[str, ...]] | 
     return None
 
 
-def _parse(path: Path) -> dict[str, Any]:
+def _read(path: Path) -> str:
+    """The config file's text, read bounded (a config is hand-written: at most 1 MB)."""
+    from govstack_conform.contracts.bounded import CONFIG_LIMIT, Unreadable, read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: config file is not UTF-8 text") from None
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read config file ({e.strerror or e})") from None
+        return read_text(path, CONFIG_LIMIT, "a config file", "TOML")
+    except Unreadable as e:
+        raise ConfigError(f"{path}: {e}") from None
+
+
+def _parse(path: Path, text: str | None = None) -> dict[str, Any]:
+    from govstack_conform.contracts.bounded import Unreadable, parse_text
+
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: invalid TOML: {e}") from None
+        data: dict[str, Any] = parse_text(_read(path) if text is None else text, "toml")
+    except Unreadable as e:
+        raise ConfigError(f"{path}: {e}") from None
+    return data
 
 
 def load_config(path: Path | None, cwd: Path) -> Config | None:
@@ -168,12 +174,13 @@ def load_config(path: Path | None, cwd: Path) -> Config | None:
     if found is None:
         return None
     file, prefix = found
-    data: Any = _parse(file)
+    text = _read(file)
+    data: Any = _parse(file, text)
     for p in prefix:
         data = data.get(p) if isinstance(data, dict) else None
     if not isinstance(data, dict):
         raise ConfigError(f"{file}: no [{'.'.join(prefix)}] table")
-    where = S.Where(file, S.key_lines(file.read_text(encoding="utf-8")), prefix)
+    where = S.Where(file, S.key_lines(text), prefix)
     return parse_config(data, where)
 
 

@@ -49,6 +49,8 @@ class PathMap:
 
 def parse_path_maps(values: list[str] | tuple[str, ...]) -> PathMap:
     """`FROM=TO` rules, or the name of a file holding such lines (or a YAML/JSON mapping)."""
+    from govstack_conform.contracts.bounded import CONFIG_LIMIT, Unreadable, read_text
+
     rules: list[tuple[str, str]] = []
     for value in values:
         if "=" in value and not Path(value).is_file():
@@ -56,11 +58,9 @@ def parse_path_maps(values: list[str] | tuple[str, ...]) -> PathMap:
             continue
         path = Path(value)
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"--path-map {value!r}: neither FROM=TO nor a readable file ({exc.strerror})") from None
-        except UnicodeDecodeError:
-            raise ConfigError(f"--path-map {value!r}: the file is not UTF-8 text") from None
+            text = read_text(path, CONFIG_LIMIT, "a path map file", "FROM=TO lines, YAML or JSON")
+        except Unreadable as exc:
+            raise ConfigError(f"--path-map {value!r}: neither FROM=TO nor a readable file ({exc})") from None
         rules.extend(_rules_from_text(text, str(path)))
     return PathMap(tuple(rules))
 
@@ -74,13 +74,13 @@ def _rule(text: str, where: str) -> tuple[str, str]:
 
 
 def _rules_from_text(text: str, where: str) -> list[tuple[str, str]]:
-    import yaml
+    from govstack_conform.contracts.bounded import Unreadable, parse_text
 
     stripped = text.strip()
     if stripped.startswith("{") or (stripped and ":" in stripped.splitlines()[0] and "=" not in stripped):
         try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
+            data = parse_text(text, "yaml")
+        except Unreadable as exc:
             raise ConfigError(f"path map file {where} is not valid YAML/JSON: {exc}") from None
         if not isinstance(data, dict):
             raise ConfigError(f"path map file {where} must map BB paths to product paths")

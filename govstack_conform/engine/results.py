@@ -248,11 +248,14 @@ def write_json(results: RunResults, path: Path) -> Path:
 
 
 def read_json(path: Path) -> RunResults:
+    """Results written earlier (for `report`, `--baseline`), read bounded like every file the tool reads."""
+    from govstack_conform.contracts.bounded import RESULTS_LIMIT, Unreadable, load_data
+
+    if not path.exists() and not path.is_symlink():
+        raise ReportError(f"results file not found: {path}")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ReportError(f"results file not found: {path}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = load_data(path, "json", RESULTS_LIMIT, "a results file")
+    except Unreadable as exc:
         raise ReportError(f"cannot read results file {path}: {exc}") from None
     if not isinstance(data, dict):
         raise ReportError(f"results file {path} is not a JSON object")

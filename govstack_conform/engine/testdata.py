@@ -21,7 +21,6 @@ Files are merged in the order given; a later file wins. A bad file is a ConfigEr
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,14 +28,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
 from govstack_conform.contracts.model import Contract, Operation
 from govstack_conform.errors import ConfigError
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
 _STRUCTURED_KEYS = frozenset({"parameters", "operations"})
-_MAX_BYTES = 10 * 1024 * 1024
 
 
 def _norm(name: str) -> str:
@@ -114,29 +110,15 @@ def _find(table: Mapping[str, Any], name: str) -> Any | None:
 
 
 def _read(path: Path) -> Any:
+    """The file's data, read bounded (size, YAML alias bombs, nesting) as every file the tool reads."""
+    from govstack_conform.contracts.bounded import DATA_LIMIT, Unreadable, load_data
+
+    if not path.exists() and not path.is_symlink():
+        raise ConfigError(f"{path}: test data file not found")
     try:
-        if path.stat().st_size > _MAX_BYTES:
-            raise ConfigError(f"{path}: test data file is larger than 10 MB")
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: test data file not found") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, not a test data file") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: test data file is not UTF-8 text") from None
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read test data file ({e.strerror or e})") from None
-    try:
-        if path.suffix.lower() == ".json":
-            return json.loads(text)
-        return yaml.safe_load(text)
-    except json.JSONDecodeError as e:
-        raise ConfigError(f"{path}: invalid JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
-        problem = getattr(e, "problem", None) or "not valid YAML"
-        raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
+        return load_data(path, "json" if path.suffix.lower() == ".json" else "yaml", DATA_LIMIT, "a test data file")
+    except Unreadable as e:
+        raise ConfigError(f"{path}: {e}") from None
 
 
 def _jsonable(value: Any, path: Path, where: str) -> Any:

@@ -148,35 +148,45 @@ def _mark(err: yaml.YAMLError) -> str:
     return str(problem)
 
 
-def _parse_yaml(text: str) -> tuple[Any, list[tuple[str, str, int]]]:
+def parse_yaml(
+    text: str, *, empty_ok: bool = False, invalid: str = "not valid YAML or JSON"
+) -> tuple[Any, list[tuple[str, str, int]]]:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
+            if empty_ok:
+                return None, []
             raise Unreadable("the file is empty")
         if _ALIAS_HINT.search(text):
             _expanded_size(node)
         data = loader.construct_document(node)
         dups = loader.duplicates
     except yaml.YAMLError as e:
-        raise Unreadable(f"not valid YAML or JSON: {_mark(e)}") from None
+        raise Unreadable(f"{invalid}: {_mark(e)}") from None
     finally:
         loader.dispose()
     where: dict[int, str] = _pointer_of(data, {d[0] for d in dups}) if dups else {}
     return data, [(where.get(ident, ""), key, line) for ident, key, line in dups]
 
 
-def _decode(raw: bytes) -> str:
+def decode_text(raw: bytes, what: str = "a spec file", formats: str = "YAML or JSON") -> str:
+    """UTF-8 text (a BOM allowed); Unreadable for binary or undecodable bytes."""
     if b"\x00" in raw[:8192]:
-        raise Unreadable("binary file, not YAML or JSON text")
+        raise Unreadable(f"binary file, not UTF-8 {formats} text")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise Unreadable(f"not UTF-8 text (bad byte at offset {e.start}); a spec must be YAML or JSON") from None
+        raise Unreadable(f"not UTF-8 text (bad byte at offset {e.start}); {what} must be {formats}") from None
 
 
-def read_bytes(path: Path) -> tuple[bytes, tuple[int, int]]:
-    """The file's bytes and (size, mtime_ns), checked by stat before anything is read."""
+def _mb(n: int) -> str:
+    return f"{n // (1024 * 1024)} MB"
+
+
+def read_bytes(path: Path, limit: int = MAX_BYTES, what: str = "a spec file") -> tuple[bytes, tuple[int, int]]:
+    """The file's bytes and (size, mtime_ns), checked by stat before anything is read and never read past
+    `limit` (a FIFO or a file still growing cannot make the tool read forever)."""
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -184,26 +194,25 @@ def read_bytes(path: Path) -> tuple[bytes, tuple[int, int]]:
     except OSError as e:
         raise Unreadable(f"cannot access the file: {e.strerror or e}") from None
     if path.is_dir():
-        raise Unreadable("is a directory, not a spec file")
+        raise Unreadable(f"is a directory, not {what}")
     if not path.is_file():
         raise Unreadable("not a regular file")
-    if st.st_size > MAX_BYTES:
-        raise Unreadable(
-            f"file is {st.st_size / 1e6:.0f} MB, over the {MAX_BYTES // (1024 * 1024)} MB limit for a spec"
-        )
+    if st.st_size > limit:
+        shown = f"{st.st_size / 1e6:.0f} MB" if st.st_size >= 10**6 else f"{st.st_size} bytes"
+        raise Unreadable(f"file is {shown}, over the {_mb(limit)} limit for {what}")
     try:
         with path.open("rb") as fh:
-            raw = fh.read(MAX_BYTES + 1)
+            raw = fh.read(limit + 1)
     except OSError as e:
         raise Unreadable(f"cannot read the file: {e.strerror or e}") from None
-    if len(raw) > MAX_BYTES:
-        raise Unreadable(f"file grew over the {MAX_BYTES // (1024 * 1024)} MB limit while being read")
+    if len(raw) > limit:
+        raise Unreadable(f"file grew over the {_mb(limit)} limit while being read")
     return raw, (st.st_size, st.st_mtime_ns)
 
 
 def parse_bytes(raw: bytes, name: str) -> Parsed:
     """Parse spec text: JSON with the JSON parser when it looks like JSON, else YAML."""
-    text = _decode(raw)
+    text = decode_text(raw)
     if not text.strip():
         raise Unreadable("the file is empty")
     sha = hashlib.sha256(raw).hexdigest()
@@ -215,7 +224,7 @@ def parse_bytes(raw: bytes, name: str) -> Parsed:
             except json.JSONDecodeError as e:
                 if name.lower().endswith(".json"):
                     raise Unreadable(f"not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
-        data, dups = _parse_yaml(text)
+        data, dups = parse_yaml(text)
         return Parsed(data, sha, "yaml", tuple(dups))
     except RecursionError:
         raise Unreadable("nested too deeply to load") from None
