@@ -146,8 +146,8 @@ def verify_cmd(
     """Check every file's sha256 against MANIFEST.sha256, name changed/missing/added files, and check the
     signature (with --public-key: required and pinned). Exit 0 intact, 1 tampered or badly signed."""
     v = ev.verify(bundle, public_key)
-    if as_json:
-        _say(ev.as_json(v))
+    if as_json:  # JSON is plain ASCII (control characters escaped): written whole, not laid out by rich
+        out.file.write(ev.as_json(v) + "\n")
     else:
         for line in v.lines():
             _say(line)

@@ -17,13 +17,14 @@ import base64
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -129,25 +130,43 @@ def build_har(results: RunResults) -> dict[str, Any]:
 # ---- writing -----------------------------------------------------------------------------------------
 
 
-def load_private_key(path: Path) -> Ed25519PrivateKey:
+KEY_LIMIT = 64 * 1024  # a PEM key is a few hundred bytes
+
+
+def _key_bytes(path: Path, what: str) -> bytes:
+    """A key file's bytes, read bounded (a FIFO or /dev/zero named as a key cannot make the tool read forever)."""
+    from govstack_conform.contracts.bounded import Unreadable
+    from govstack_conform.contracts.loader.parse import read_bytes
+
+    if not path.exists() and not path.is_symlink():
+        raise UsageError(f"{what} not found: {path}")
     try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    except FileNotFoundError:
-        raise UsageError(f"signing key not found: {path}") from None
+        return read_bytes(path, KEY_LIMIT, "a key file")[0]
+    except Unreadable as exc:
+        raise UsageError(f"{what} {path}: {exc}") from None
+
+
+def load_private_key(path: Path) -> Ed25519PrivateKey:
+    raw = _key_bytes(path, "signing key")
+    try:
+        key = serialization.load_pem_private_key(raw, password=None)
     except (ValueError, TypeError) as exc:
         raise UsageError(f"{path} is not an unencrypted PEM private key: {exc}") from None
+    except UnsupportedAlgorithm:
+        raise UsageError(f"{path} is not an Ed25519 key") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise UsageError(f"{path} is not an Ed25519 key")
     return key
 
 
 def load_public_key(path: Path) -> Ed25519PublicKey:
+    raw = _key_bytes(path, "public key")
     try:
-        key = serialization.load_pem_public_key(path.read_bytes())
-    except FileNotFoundError:
-        raise UsageError(f"public key not found: {path}") from None
+        key = serialization.load_pem_public_key(raw)
     except (ValueError, TypeError) as exc:
         raise UsageError(f"{path} is not a PEM public key: {exc}") from None
+    except UnsupportedAlgorithm:
+        raise UsageError(f"{path} is not an Ed25519 public key") from None
     if not isinstance(key, Ed25519PublicKey):
         raise UsageError(f"{path} is not an Ed25519 public key")
     return key
@@ -255,9 +274,16 @@ class Verification:
     def ok(self) -> bool:
         return not (self.changed or self.missing or self.added or self.problems) and self.signature != "invalid"
 
-    def lines(self) -> list[str]:
-        out = [f"changed: {p}" for p in self.changed] + [f"missing: {p}" for p in self.missing]
-        out += [f"added: {p}" for p in self.added] + list(self.problems)
+    def lines(self, most: int = 1000) -> list[str]:
+        """What a person reads: at most `most` files of each kind (`--json` lists every one)."""
+        out: list[str] = []
+        for kind, names in (("changed", self.changed), ("missing", self.missing), ("added", self.added)):
+            out += [f"{kind}: {p}" for p in names[:most]]
+            if len(names) > most:
+                out.append(f"{kind}: and {len(names) - most} more (--json lists them all)")
+        out += self.problems[:most]
+        if len(self.problems) > most:
+            out.append(f"and {len(self.problems) - most} more problems (--json lists them all)")
         if self.signature == "valid":
             pin = "pinned key" if self.pinned else "key shipped in the bundle, NOT pinned (use --public-key)"
             out.append(f"signature valid ({self.signer}, {pin})")
@@ -268,44 +294,97 @@ class Verification:
         return out
 
 
-def _listed(root: Path) -> list[str]:
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() or p.is_symlink())
+MANIFEST_LIMIT = 256 * 1024 * 1024
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _files(root: Path) -> dict[str, bool]:
+    """Every file under `root`: relative POSIX path -> whether it is a regular file (not a symlink); one walk."""
+    found: dict[str, bool] = {}
+    stack = [(str(root), "")]
+    while stack:
+        folder, prefix = stack.pop()
+        with os.scandir(folder) as entries:
+            for e in entries:
+                rel = prefix + e.name
+                if e.is_dir(follow_symlinks=False):
+                    stack.append((e.path, rel + "/"))
+                else:
+                    found[rel] = e.is_file(follow_symlinks=False)
+    return found
+
+
+def _entry(line: str) -> tuple[str, str] | None:
+    """(name, digest) of a manifest line; None when malformed or naming a path outside the bundle."""
+    digest, sep, name = line.partition("  ")
+    if not sep or not name or len(digest) != 64 or not _HEX.issuperset(digest):
+        return None
+    if name.startswith("/") or "\x00" in name or "/../" in f"/{name}/":
+        return None
+    return name, digest
+
+
+# A well-formed line, found in the whole text at once (a million lines take a fraction of a second), and
+# what sends a manifest down the line-by-line path that names each malformed line.
+_LINE = re.compile(r"^([0-9a-fA-F]{64})  ([^\n\r]+)$", re.MULTILINE)
+_ODD = ("  /", "/..", "  ..", "\x00", "\r")  # an absolute path, a '..' segment (or a name merely like one)
+
+
+def _entries(text: str, v: Verification) -> dict[str, str]:
+    """name -> sha256 (hex, either case) of every manifest line; each malformed line noted in `v.problems`."""
+    lines = text.splitlines()
+    found = _LINE.findall(text)
+    if len(found) == len(lines) and not any(odd in text for odd in _ODD):
+        return {name: digest for digest, name in found}
+    entries: dict[str, str] = {}
+    for n, line in enumerate(lines, 1):
+        entry = _entry(line)
+        if entry is None:
+            v.problems.append(f"{MANIFEST} line {n} is malformed")
+        else:
+            entries[entry[0]] = entry[1]
+    return entries
+
+
+def _file_sha256(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def verify(bundle: Path, public_key: Path | None = None) -> Verification:
-    """Check every hash in the manifest, look for added files, and check the signature."""
+    """Check every hash in the manifest, look for added files, and check the signature.
+
+    Linear in the manifest's lines and the bundle's files: one walk lists the files, each entry costs
+    a dictionary lookup, and only files that exist are hashed (streamed, never held whole)."""
+    from govstack_conform.contracts.bounded import Unreadable
+    from govstack_conform.contracts.loader.parse import read_bytes
+
     if not bundle.is_dir():
         raise UsageError(f"{bundle} is not a directory")
     pinned = load_public_key(public_key) if public_key else None
     v = Verification()
+    present = _files(bundle)
     mpath = bundle / MANIFEST
-    if not mpath.is_file():
+    if not present.get(MANIFEST):
         v.missing.append(MANIFEST)
-        v.added = [p for p in _listed(bundle) if p not in UNSEALED]
+        v.added = sorted(p for p in present if p not in UNSEALED)
         return v
-    manifest = mpath.read_bytes()
-    entries: dict[str, str] = {}
-    for n, line in enumerate(manifest.decode("utf-8", "replace").splitlines(), 1):
-        digest, sep, name = line.partition("  ")
-        rel = PurePosixPath(name)
-        if not sep or len(digest) != 64 or rel.is_absolute() or ".." in rel.parts or not name:
-            v.problems.append(f"{MANIFEST} line {n} is malformed")
-            continue
-        entries[name] = digest.lower()
-    for name, digest in sorted(entries.items()):
-        path = bundle / name
-        if path.is_symlink() or not path.is_file():
-            v.missing.append(name)
-            continue
+    try:
+        manifest, _stamp = read_bytes(mpath, MANIFEST_LIMIT, "an evidence manifest")
+    except Unreadable as exc:
+        raise ReportError(f"{mpath}: {exc}") from None
+    entries = _entries(manifest.decode("utf-8", "replace"), v)
+    v.missing = sorted(name for name in entries if not present.get(name))
+    for name in sorted(name for name in entries if present.get(name)):
         v.checked += 1
-        if _sha256(path.read_bytes()) != digest:
+        if _file_sha256(bundle / name) != entries[name].lower():
             v.changed.append(name)
-    v.added = [p for p in _listed(bundle) if p not in entries and p not in UNSEALED]
+    v.added = sorted(p for p in present if p not in entries and p not in UNSEALED)
     spath, kpath = bundle / SIGNATURE, bundle / SIGNER
     if spath.exists():
         try:
             key = pinned or load_public_key(kpath)
-            sig = base64.b64decode(spath.read_bytes().strip(), validate=True)
+            sig = base64.b64decode(_key_bytes(spath, "signature").strip(), validate=True)
             key.verify(sig, manifest)
             v.signature, v.signer, v.pinned = "valid", fingerprint(key), pinned is not None
         except (InvalidSignature, ValueError, UsageError):
