@@ -57,7 +57,9 @@ BEHAVIOURS = {
 
 
 def spec_for(paths: list[str] | dict[str, str]) -> str:
-    """An OpenAPI contract with a GET for each of `paths` (each answers 200 application/json Thing)."""
+    """An OpenAPI contract with a GET for each of `paths` (each answers 200 application/json Thing); a dict
+    gives each path's description, a list takes it from BEHAVIOURS."""
+    said = paths if isinstance(paths, dict) else BEHAVIOURS
     ops = "".join(
         f"""\
   {path}:
@@ -65,7 +67,7 @@ def spec_for(paths: list[str] | dict[str, str]) -> str:
       operationId: {path.strip("/").replace("-", "_")}
       responses:
         '200':
-          description: {json.dumps(BEHAVIOURS[path])}
+          description: {json.dumps(said[path])}
           content:
             application/json:
               schema: {{$ref: '#/components/schemas/Thing'}}

@@ -200,7 +200,11 @@ class BBRun:
         stopped: str | None = None
         unjudged: str | None = None
         steps = case.steps
+        ctx: C.StepContext | None = None
         for index, step in enumerate(steps):
+            if answered:  # the step before is judged: of its body only what the record holds stays in memory
+                answered[-1][2].body = answered[-1][2].body[: self.options.record_cap + 1]
+                ctx = None  # and its parsed JSON goes
             op = self.ops.get(step.operation)
             try:
                 url, headers, content, token = await self._prepare(case, step, op, values)
