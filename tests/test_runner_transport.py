@@ -18,7 +18,7 @@ from govstack_conform.engine.options import PathMap, RunOptions
 from govstack_conform.engine.results import Outcome, Verdict
 from govstack_conform.engine.run.runner import UrlBuilder
 from govstack_conform.engine.run.session import Target, run
-from govstack_conform.errors import ConfigError, TargetError
+from govstack_conform.errors import TargetError, UsageError
 
 SPEC = """\
 openapi: 3.0.3
@@ -119,7 +119,7 @@ def test_path_map_prefix_rules_and_literal_query() -> None:
     # a spec that writes a query into its path key: kept, unless it names a declared parameter
     assert urls.url("/b?command=validate", {}, (("x", "1"),)) == "http://127.0.0.1:9/base/b?command=validate&x=1"
     assert urls.url("/e?language=L", {}, (), frozenset({"language"})) == "http://127.0.0.1:9/base/e"
-    with pytest.raises(ConfigError):
+    with pytest.raises(UsageError):
         UrlBuilder("ftp://host/", PathMap())
 
 

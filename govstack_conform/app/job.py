@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from govstack_conform.app.prechecks import check_baseline_bbs, check_job, check_outputs, read_baseline
 from govstack_conform.assessment.compliance import Compliance, assess
 from govstack_conform.assessment.gate import GateDecision, gate
 from govstack_conform.config.file import CUSTOM_BB, Config, load_config
@@ -23,7 +24,7 @@ from govstack_conform.contracts.catalog import load_catalog, parse_selector
 from govstack_conform.contracts.model import Contract
 from govstack_conform.engine.options import RunOptions
 from govstack_conform.engine.plan.shard import parse_shard
-from govstack_conform.engine.results import BBResult, RunResults, read_json
+from govstack_conform.engine.results import BBResult, RunResults
 from govstack_conform.engine.run.session import Progress, Target
 from govstack_conform.errors import CatalogError, UsageError
 
@@ -76,6 +77,7 @@ def _jobs(cli: Settings, sels: Sequence[str], spec: Sequence[str], config: Confi
         if not job.settings.target.url:
             where = "" if config is None else f" (or `target` in [bb.{job.key}] of {config.path})"
             raise UsageError(f"no target URL for {job.selector or 'the --spec contract'}: give --target URL{where}")
+        check_job(job.settings.target.url, job.options)
     return jobs
 
 
@@ -98,15 +100,13 @@ def run_job(request: RunRequest, *, progress: Progress | None = None, warn: Warn
     config = load_config(request.config_file, request.cwd or Path.cwd())
     if shard:
         parse_shard(shard)
-    if sign is not None and evidence is None:
-        raise UsageError("--sign needs --evidence DIR")
-    if evidence is not None and evidence.is_dir() and any(evidence.iterdir()):  # said before anything is sent
-        raise UsageError(f"--evidence {evidence} is not empty (a bundle of an earlier run?): give a new folder")
     overall = merged(cli, config, None)
+    out_dir = _out_dir(overall.outputs.out_dir, resume)
+    check_outputs(out_dir, evidence, sign)  # everything below is said before anything is sent or written
     formats = list(overall.outputs.formats) or ["json"]
-    get_formats(formats)  # an unknown format is a usage error before anything is sent
+    get_formats(formats)
     gates = overall.gates
-    baseline = read_json(gates.baseline) if gates.baseline else None  # unreadable: said before anything is sent
+    baseline = read_baseline(gates)
     sels = config_selectors(list(request.selectors), config)
     if not sels and not spec:
         raise UsageError("name a building block (e.g. consent@main), give --spec FILE, or list BBs in a config file")
@@ -125,6 +125,7 @@ def run_job(request: RunRequest, *, progress: Progress | None = None, warn: Warn
             target, job.options, shard_spec=shard, decl=mine.not_implemented if mine is not None else None
         )
         planned.append((job, target, declared))
+    check_baseline_bbs(baseline, gates.baseline, (t.contract.bb for _, t, _ in planned))
     if any(job.options.insecure for job, _, _ in planned):
         warn("TLS certificates are not verified (--insecure)")
 
@@ -134,7 +135,6 @@ def run_job(request: RunRequest, *, progress: Progress | None = None, warn: Warn
         by_options.setdefault(job.options, []).append(i)
     slots: list[BBResult | None] = [None] * len(planned)
     runs: list[RunResults] = []
-    out_dir = _out_dir(overall.outputs.out_dir, resume)
     journal = open_journal(
         out_dir, [journal_target(t, job.options) for job, t, _ in planned], resume=resume is not None
     )

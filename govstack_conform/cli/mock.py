@@ -39,6 +39,14 @@ def mock(
         raise UsageError("name a building block (e.g. consent@main) or give --spec FILE")
     if not 0 <= port <= 65535:
         raise UsageError(f"--port {port} is not a port number")
+    if bb and spec:
+        raise UsageError("name a building block or give --spec FILE, not both")
+    from govstack_conform.contracts.http_url import check_host
+    from govstack_conform.engine.credentials import check_no_control
+
+    check_host(host, "--host")
+    for value, what in ((token, "--token"), (api_key, "--api-key")):
+        check_no_control(value, what)
     contract = contracts.load_contract(bb) if bb and not spec else contracts.load_spec_files(spec)
     options = MockOptions(token=token or None, api_key=api_key or None, seed=seed)
 

@@ -14,7 +14,7 @@ from govstack_conform.errors import UsageError
 from govstack_conform.exitcodes import EXIT_CODE_HELP, ExitCode
 from govstack_conform.report.compare import diff, merge
 from govstack_conform.report.evidence import bundle as ev
-from govstack_conform.report.formats.base import FORMATS
+from govstack_conform.report.formats.base import FORMATS, get_formats
 from govstack_conform.report.publish import DEFAULT_TEST_SUITE, Upload, publish, resolve_api_key
 from govstack_conform.report.render import render
 
@@ -70,6 +70,8 @@ def merge_cmd(
     --format). Results of the same BB, release and target join. A case present in several inputs keeps the
     result of the LAST input given, with a warning (so a re-run shard given last replaces the flaky one);
     --strict makes that an error. Inputs that used different spec files for the same path are an error."""
+    names = [n for n in formats.split(",") if n.strip() and n.strip() != "json"]
+    get_formats(names)  # an unknown format is said before anything is written
     merged, warnings = merge([read_json(p) for p in inputs])
     if strict and any("appears more than once" in w for w in warnings):
         raise UsageError(next(w for w in warnings if "appears more than once" in w) + " (--strict)")
@@ -77,7 +79,6 @@ def merge_cmd(
         _warn(w)
     write_json(merged, out_dir / "results.json")
     written = [out_dir / "results.json"]
-    names = [n for n in formats.split(",") if n.strip() and n.strip() != "json"]
     if names:
         written += render(merged, names, out_dir)
     for path in written:

@@ -262,7 +262,7 @@ def _setting(key: str, value: Any, f: S.Field, where: S.Where, path: S.Path_, ba
     if key == "target":
         _check_url(value, where, path)
     elif key == "secret_headers":
-        from govstack_conform.engine.options import check_header_name
+        from govstack_conform.engine.credentials import check_header_name
 
         for name in value:
             try:
@@ -283,11 +283,20 @@ def _setting(key: str, value: Any, f: S.Field, where: S.Where, path: S.Path_, ba
 
 
 def _check_url(url: str, where: S.Where, path: S.Path_) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise where.error(path, f"expected an http(s) URL, got {url!r}")
-    if parts.password:
+    from govstack_conform.contracts.http_url import parse_http_url
+    from govstack_conform.errors import UsageError
+
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        password = None
+    if password:
         raise where.error(path, "the URL holds a password: put credentials in [bb.<key>.auth] as env:VAR")
+    try:
+        parse_http_url(url, "expected an http(s) URL:")
+    except UsageError as e:
+        raise where.error(path, str(e)) from None
 
 
 def _file(value: str, base: Path) -> Path:

@@ -7,8 +7,8 @@ from dataclasses import fields, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from govstack_conform.config.file import CUSTOM_BB, Config
-from govstack_conform.config.request import Settings
-from govstack_conform.errors import ConfigError
+from govstack_conform.config.request import Gates, Settings
+from govstack_conform.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
     from govstack_conform.engine.options import RunOptions
@@ -68,7 +68,7 @@ def selectors(cli_selectors: Sequence[str], config: Config | None) -> list[str]:
 
 def run_options(settings: Settings) -> RunOptions:
     """The engine's RunOptions from merged settings (secrets resolved from the environment here)."""
-    from govstack_conform.engine.credentials import Credentials, resolve_secret
+    from govstack_conform.engine.credentials import Credentials, check_header_name, resolve_secret
     from govstack_conform.engine.options import (
         DEFAULT_CONCURRENCY,
         DEFAULT_TIMEOUT_S,
@@ -91,6 +91,8 @@ def run_options(settings: Settings) -> RunOptions:
         oauth2_scope=a.oauth2_scope, client_cert=a.client_cert, client_key=a.client_key,
     )  # fmt: skip
     headers = []
+    for name in target.secret_headers:
+        check_header_name(name.strip(), "--secret-header")
     secret = {n.strip().lower() for n in target.secret_headers}
     for text in target.headers:
         name, value = parse_header(text)
@@ -119,3 +121,14 @@ def run_options(settings: Settings) -> RunOptions:
         read_only=bool(settings.read_only),
         seed=given(settings.seed, 0),
     )
+
+
+def check_gates(gates: Gates) -> None:
+    """UsageError unless the gates can decide an exit code: said before anything is sent."""
+    import math
+
+    fail_under = gates.fail_under
+    if fail_under is not None and not (math.isfinite(fail_under) and 0 <= fail_under <= 100):
+        raise UsageError(f"--fail-under is a percentage between 0 and 100, got {fail_under:g}")
+    if gates.fail_on not in (None, "required", "recommended"):
+        raise UsageError("--fail-on takes required or recommended")

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from govstack_conform.engine import options as O
 from govstack_conform.errors import ConfigError
 
 Path_ = tuple[str | int, ...]
@@ -32,11 +34,13 @@ class Field:
 # Keys allowed both in [defaults] and in a [bb.<key>] table; the BB's value wins.
 SHARED: dict[str, Field] = {
     "target": Field("str", "Base URL of the candidate product (http or https)."),
-    "concurrency": Field("int", "Cases run in parallel.", minimum=1, maximum=256),
-    "timeout": Field("float", "Per request, seconds.", minimum=0.001),
-    "rate_limit": Field("float", "Requests per second over the whole run.", minimum=0.001),
-    "retries": Field("int", "Extra attempts on connection errors only.", minimum=0, maximum=10),
-    "latency_budget": Field("float", "Milliseconds an answer may take (default: the BB profile's).", minimum=1),
+    "concurrency": Field("int", "Cases run in parallel.", minimum=1, maximum=O.MAX_CONCURRENCY),
+    "timeout": Field("float", "Per request, seconds.", minimum=O.MIN_TIMEOUT_S, maximum=O.MAX_TIMEOUT_S),
+    "rate_limit": Field("float", "Requests per second over the whole run.", minimum=O.MIN_RATE_LIMIT),
+    "retries": Field("int", "Extra attempts on connection errors only.", minimum=0, maximum=O.MAX_RETRIES),
+    "latency_budget": Field(
+        "float", "Milliseconds an answer may take (default: the BB profile's).", minimum=O.MIN_LATENCY_MS
+    ),
     "read_only": Field("bool", "Send only GET/HEAD/OPTIONS requests."),
     "profile_headers": Field("bool", "Send the BB profile's default headers (default true)."),
     "insecure": Field("bool", "Do not verify TLS certificates."),
@@ -227,6 +231,8 @@ def check_value(value: Any, f: Field, where: Where, path: Path_) -> Any:
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif kind == "float":
         ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if ok and not math.isfinite(value):  # TOML has inf and nan: no limit, duration or percentage is either
+            raise where.error(path, f"expected a finite number, got {value}")
         value = float(value) if ok else value
     elif kind == "str":
         ok = isinstance(value, str) and bool(value.strip())

@@ -59,6 +59,9 @@ class _Fetcher:
         self.client: httpx.Client | None = None
         if mirror:
             if mirror.startswith(("http://", "https://")):
+                from govstack_conform.contracts.http_url import parse_http_url
+
+                parse_http_url(mirror, "--mirror", path_only=True)
                 self.mirror_url = mirror.rstrip("/")
             else:
                 path = Path(mirror[len("file://") :] if mirror.startswith("file://") else mirror).expanduser()
@@ -142,6 +145,11 @@ def pull(
 ) -> PullResult:
     """Fetch, verify, then write every file into `dest`; on any failure nothing in `dest` changes."""
     files = list(files)
+    for p in (dest, *dest.parents):  # a store that cannot be written is said before anything is fetched
+        if p.exists():
+            if not p.is_dir():
+                raise ConfigError(f"--specs {dest}: {p} is a file, not a folder")
+            break
     total = len(files)
     present: list[str] = []
     verified: list[tuple[CatalogFile, bytes]] = []

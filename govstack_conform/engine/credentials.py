@@ -46,6 +46,21 @@ def resolve_secret(value: str | None, what: str) -> str | None:
     return found
 
 
+# RFC 9110 §5.1: a field name is a token of visible ASCII characters other than delimiters.
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def check_header_name(name: str, what: str = "--header") -> None:
+    """ConfigError unless `name` is a valid HTTP field name (ASCII letters, digits and !#$%&'*+-.^_`|~)."""
+    bad = next((i for i, c in enumerate(name) if not _TOKEN.fullmatch(c)), None)
+    if bad is not None:  # the character and its place, not the name: a mistyped header may hold a secret
+        char = name[bad].encode("unicode_escape").decode("ascii")
+        raise ConfigError(
+            f"{what} name holds {char!r} at position {bad + 1}; a header name is ASCII letters, "
+            "digits and !#$%&'*+-.^_`|~ only"
+        )
+
+
 @dataclass(frozen=True)
 class Credentials:
     """The credentials the user configured (secrets already resolved)."""
@@ -80,6 +95,12 @@ class Credentials:
             (self.oauth2_scope, "--oauth2-scope"), (self.oauth2_token_url, "--oauth2-token-url"),
         ):  # fmt: skip
             check_no_control(value, what)
+        if self.api_key_name and self.api_key_in != "query":  # it may name a header: then it must be one
+            check_header_name(self.api_key_name, "--api-key-name")
+        if self.oauth2_token_url:
+            from govstack_conform.contracts.http_url import parse_http_url
+
+            parse_http_url(self.oauth2_token_url, "--oauth2-token-url")
 
     @classmethod
     def from_options(

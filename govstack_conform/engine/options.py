@@ -6,17 +6,23 @@ The CLI (and later the config file) builds a RunOptions; the engine never reads 
 
 from __future__ import annotations
 
-import re
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from govstack_conform.engine.credentials import Credentials, check_no_control
+from govstack_conform.engine.credentials import Credentials, check_header_name, check_no_control
 from govstack_conform.errors import ConfigError
 from govstack_conform.redact import REDACTED, credential_parts, is_secret_name
 
 DEFAULT_CONCURRENCY = 8
 DEFAULT_TIMEOUT_S = 30.0
+# The one rule for the limits, on the command line and in the config file (config/schema.py reads these).
+MAX_CONCURRENCY = 256
+MIN_TIMEOUT_S, MAX_TIMEOUT_S = 0.001, 86400.0  # a millisecond to a day
+MIN_RATE_LIMIT = 0.001  # requests per second: one in about 17 minutes
+MAX_RETRIES = 10
+MIN_LATENCY_MS = 1.0
 DEFAULT_BODY_CAP = 10 * 1024 * 1024
 DEFAULT_LATENCY_MS = 15000.0
 # How much of a body is kept in results.json for evidence (the check itself sees up to the body cap).
@@ -93,21 +99,6 @@ def _rules_from_text(text: str, where: str) -> list[tuple[str, str]]:
     return out
 
 
-# RFC 9110 §5.1: a field name is a token of visible ASCII characters other than delimiters.
-_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-
-
-def check_header_name(name: str, what: str = "--header") -> None:
-    """ConfigError unless `name` is a valid HTTP field name (ASCII letters, digits and !#$%&'*+-.^_`|~)."""
-    bad = next((i for i, c in enumerate(name) if not _TOKEN.fullmatch(c)), None)
-    if bad is not None:  # the character and its place, not the name: a mistyped header may hold a secret
-        char = name[bad].encode("unicode_escape").decode("ascii")
-        raise ConfigError(
-            f"{what} name holds {char!r} at position {bad + 1}; a header name is ASCII letters, "
-            "digits and !#$%&'*+-.^_`|~ only"
-        )
-
-
 def parse_header(text: str) -> tuple[str, str]:
     """'Name: value' -> (name, value); ConfigError when malformed."""
     name, sep, value = text.partition(":")
@@ -125,6 +116,13 @@ def parse_header(text: str) -> tuple[str, str]:
 def check_header_value(name: str, value: str) -> None:
     """A header value as given (or read from env:VAR) holds no control character; the message never shows it."""
     check_no_control(value.replace("\t", " "), f"--header {name}")
+
+
+def _between(value: float, low: float, high: float | None, what: str, unit: str) -> None:
+    """ConfigError unless `value` is a finite number in [low, high] (nan and inf are no durations or rates)."""
+    if not math.isfinite(value) or value < low or (high is not None and value > high):
+        span = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
+        raise ConfigError(f"{what} must be a number of {unit} {span}, got {value:g}")
 
 
 @dataclass(frozen=True)
@@ -153,16 +151,15 @@ class RunOptions:
     user_agent: str = "govstack-conform"
 
     def __post_init__(self) -> None:
-        if self.concurrency < 1:
-            raise ConfigError("--concurrency must be at least 1")
-        if self.timeout_s <= 0:
-            raise ConfigError("--timeout must be positive")
-        if self.rate_limit is not None and self.rate_limit <= 0:
-            raise ConfigError("--rate-limit must be positive")
-        if self.retries < 0:
-            raise ConfigError("--retries must not be negative")
-        if self.latency_budget_ms is not None and self.latency_budget_ms <= 0:
-            raise ConfigError("--latency-budget must be positive")
+        if not 1 <= self.concurrency <= MAX_CONCURRENCY:
+            raise ConfigError(f"--concurrency must be between 1 and {MAX_CONCURRENCY}, got {self.concurrency}")
+        _between(self.timeout_s, MIN_TIMEOUT_S, MAX_TIMEOUT_S, "--timeout", "seconds")
+        if self.rate_limit is not None:
+            _between(self.rate_limit, MIN_RATE_LIMIT, None, "--rate-limit", "requests per second")
+        if not 0 <= self.retries <= MAX_RETRIES:
+            raise ConfigError(f"--retries must be between 0 and {MAX_RETRIES}, got {self.retries}")
+        if self.latency_budget_ms is not None:
+            _between(self.latency_budget_ms, MIN_LATENCY_MS, None, "--latency-budget", "milliseconds")
         if self.body_cap < 1024:
             raise ConfigError("the response size cap must be at least 1 KiB")
 

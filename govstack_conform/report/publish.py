@@ -16,6 +16,8 @@ import httpx
 import yaml
 
 from govstack_conform.assessment.compliance import assess
+from govstack_conform.contracts.http_url import parse_http_url
+from govstack_conform.engine.credentials import check_no_control
 from govstack_conform.engine.results import RunResults
 from govstack_conform.errors import ReportError, UsageError
 from govstack_conform.redact import REDACTED
@@ -38,6 +40,7 @@ def resolve_api_key(spec: str) -> str:
     value = os.environ.get(name, "")
     if not value:
         raise UsageError(f"--api-key: environment variable {name} is not set or empty")
+    check_no_control(value, "--api-key")
     return value
 
 
@@ -72,11 +75,15 @@ def publish(
     """
     if not results.results:
         raise UsageError("the results contain no building block to publish")
+    parse_http_url(url, "--url")
+    for value, what in ((test_app, "--test-app"), (branch, "--branch"), (version, "--version"),
+                        (test_suite, "--test-suite"), (product_name, "--product-name")):  # fmt: skip
+        if value is not None and not value.strip():
+            raise UsageError(f"{what} must not be empty")
+        check_no_control(value, what)  # sent in form fields and a file name: one line of text
     endpoint = url.rstrip("/")
     if not endpoint.endswith("/report/upload"):
         endpoint += "/report/upload"
-    if not endpoint.startswith(("http://", "https://")):
-        raise UsageError(f"--url must be an http(s) URL, not {url!r}")
     safe = redact_results(results, [api_key])
     name = product_name or str(safe.product.get("name") or test_app)
 

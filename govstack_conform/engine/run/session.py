@@ -100,6 +100,8 @@ async def run_async(
     stop_on_sigterm = _on_sigterm(asyncio.current_task())
     unfilter_logs = _redact_http_logs(redactor)
     try:
+        if oauth is not None:
+            await oauth.get()  # a refused or broken token endpoint is said before the first case is sent
         for target, cases in planned:
             bb = BBRun(target, options, transport, redactor, oauth)
             t0, bb_started = time.perf_counter(), utc_now()

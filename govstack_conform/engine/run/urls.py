@@ -1,15 +1,17 @@
 """Where requests go: the product's base URL, the BB's path templates mapped onto its own paths,
-parameters encoded. A malformed --target is a usage error before anything is sent."""
+parameters encoded. A malformed --target (contracts/http_url.py says what a URL must be) is a usage
+error before anything is sent: `check_target` is called before the first request and before any file
+is written."""
 
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode
 
 import httpcore
 
+from govstack_conform.contracts.http_url import parse_http_url
 from govstack_conform.engine.options import PathMap
-from govstack_conform.errors import ConfigError
 
 _PARAM = re.compile(r"\{([^{}]+)\}")
 _PATH_SAFE = "/%:@!$&'()*+,;=~-._"
@@ -35,16 +37,8 @@ class UrlBuilder:
     """Base URL (its path is a prefix) + the product's path for a BB template + encoded parameters."""
 
     def __init__(self, target: str, path_map: PathMap) -> None:
-        parts = urlsplit(target)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigError(f"--target {target!r} must be an http:// or https:// URL")
-        if parts.query or parts.fragment:
-            raise ConfigError(f"--target {target!r} must not have a query or fragment")
-        try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError:
-            raise ConfigError(f"--target {target!r} has an invalid port") from None
-        self.dest = Dest(parts.scheme, parts.hostname or "", port, parts.netloc.rsplit("@", 1)[-1])
+        parts = parse_http_url(target, "--target", path_only=True)
+        self.dest = Dest(parts.scheme, parts.host, parts.port, parts.netloc)
         self.base = f"{parts.scheme}://{self.dest.host}{quote(parts.path.rstrip('/'), safe=_PATH_SAFE)}"
         self.path_map = path_map
         self._compiled: dict[str, tuple[list[str], tuple[tuple[str, str], ...]]] = {}
@@ -90,3 +84,8 @@ class UrlBuilder:
         if query:
             url += "?" + urlencode(query, quote_via=quote)
         return url
+
+
+def check_target(target: str, path_map: PathMap) -> None:
+    """UsageError (one line) unless requests can be addressed to `target`."""
+    UrlBuilder(target, path_map)
