@@ -35,6 +35,23 @@ RATE_LIMITED_WHY = (
     "untestable: the product answered 429 Too Many Requests (rate-limited), which says nothing about this "
     "request; lower --concurrency or set --rate-limit"
 )
+# 503 with Retry-After (RFC 9110 §15.6.4, §10.2.3): the server says it is overloaded or in maintenance for a
+# while, which is throttling as much as a 429 is; a 503 without it stays a server failure.
+UNAVAILABLE = 503
+UNAVAILABLE_WHY = (
+    "untestable: the product answered 503 Service Unavailable with Retry-After (overloaded or in maintenance, "
+    "RFC 9110 §15.6.4), which says nothing about this request; lower --concurrency, set --rate-limit or run "
+    "again later"
+)
+
+
+def throttled(reply: Reply) -> str | None:
+    """Why the answer is throttling (429, or 503 with Retry-After) and says nothing about the request, if it is."""
+    if reply.status == RATE_LIMITED:
+        return RATE_LIMITED_WHY
+    if reply.status == UNAVAILABLE and reply.header("retry-after") is not None:
+        return UNAVAILABLE_WHY
+    return None
 
 
 class StepContext:
@@ -89,14 +106,20 @@ class StepContext:
         return self.reply.status
 
     def response(self) -> Response | None:
-        """The documented response for the status; a 429 only when the spec names 429 itself (a throttling
-        gateway's answer is not the product's `default` or `4XX` answer)."""
+        """The documented response for the status; a throttling answer (429, 503 with Retry-After) only when
+        the spec names that status itself (a throttling gateway's answer is not the product's `default`,
+        `4XX` or `5XX` answer)."""
         if self.op is None:
             return None
         found = self.op.response_for(self.reply.status)
-        if found is not None and self.reply.status == RATE_LIMITED and found.status != "429":
+        if found is not None and self.throttled and found.status != str(self.reply.status):
             return None
         return found
+
+    @property
+    def throttled(self) -> str | None:
+        """Why the answer is throttling, if it is (see `throttled`)."""
+        return throttled(self.reply)
 
     def json(self) -> Any:
         """The body as JSON, or _INVALID when it is not JSON (then `json_problem` says why)."""
@@ -194,8 +217,8 @@ def _documented_list(op: Operation | None) -> str:
 def _excused_refusal(ctx: StepContext) -> str | None:
     """Why a 4xx on a request we meant as valid says nothing about the product, if it says nothing."""
     status = ctx.status
-    if status == RATE_LIMITED:
-        return RATE_LIMITED_WHY
+    if ctx.throttled:
+        return ctx.throttled
     if status in (401, 403):
         if ctx.has_credentials:
             return (

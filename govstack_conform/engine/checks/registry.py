@@ -15,6 +15,7 @@ from govstack_conform.engine.checks.base import (
     _INVALID,
     _UNSET,
     PLACEHOLDER,
+    UNAVAILABLE,
     StepContext,
     _at,
     match_media,
@@ -42,6 +43,7 @@ from govstack_conform.engine.checks.response import (
     response_within_size_cap,
     status_code_documented,
 )
+from govstack_conform.engine.checks.wire_format import json_encoded_as_utf8, single_content_type, unavailable
 from govstack_conform.engine.results import CheckResult
 
 Check = Callable[[StepContext], list[CheckResult]]
@@ -56,6 +58,8 @@ COMMON: tuple[Check, ...] = (
     latency_within_budget,
     response_within_size_cap,
     allow_header_present,
+    json_encoded_as_utf8,
+    single_content_type,
 )
 
 
@@ -83,6 +87,8 @@ ALL_CHECKS = (
     "response_within_size_cap",
     "answered_within_timeout",
     "allow_header_present",
+    "json_encoded_as_utf8",
+    "single_content_type",
 )
 
 
@@ -107,9 +113,15 @@ def checks_for(case: Case, step: Step) -> tuple[Check, ...]:
 
 
 def run_checks(ctx: StepContext) -> list[CheckResult]:
+    """Every check of the step; for a 503 with Retry-After (throttling, like a 429) the checks that judge the
+    status (no_server_error and the step's own) say untestable with the reason instead."""
     out: list[CheckResult] = []
+    shed = ctx.status == UNAVAILABLE and ctx.throttled is not None
     for check in checks_for(ctx.case, ctx.step):
-        out.extend(check(ctx))
+        if shed and (check is no_server_error or check not in COMMON):
+            out.append(unavailable(ctx, check.__name__))
+        else:
+            out.extend(check(ctx))
     return out
 
 
