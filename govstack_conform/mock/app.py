@@ -8,6 +8,7 @@ locations) is computed once when the app is built; bodies and headers are genera
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -83,8 +84,19 @@ class MockApp:
         except Exception:
             log.exception("mock failed on %s %s", request.method, request.url.path)
             response = JSONResponse({"error": "Internal Server Error", "message": "the mock failed"}, 500)
+        if self.options.delay_ms:
+            await asyncio.sleep(self.options.delay_ms / 1000)
         access_log.info("%s %s %d", request.method, request.url.path, response.status_code)
         await response(scope, receive, send)
+
+    def _within_base(self, path: str) -> str | None:
+        """The request path below the base path (None: outside it)."""
+        base = self.options.base_path
+        if not base:
+            return path
+        if path == base:
+            return "/"
+        return path[len(base) :] if path.startswith(base + "/") else None
 
     # -- answers -------------------------------------------------------------------------------
 
@@ -116,7 +128,9 @@ class MockApp:
     async def handle(self, request: Request) -> Response:
         scope = request.scope
         raw_path = scope.get("raw_path") or scope["path"].encode()
-        path = raw_path.decode("latin-1").split("?", 1)[0]
+        path = self._within_base(raw_path.decode("latin-1").split("?", 1)[0])
+        if path is None:
+            return self._plain(404, f"{request.url.path} is outside the base path {self.options.base_path}")
         query: dict[str, list[str]] = {}
         for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
             query.setdefault(k, []).append(v)
@@ -213,7 +227,7 @@ class MockApp:
             answer = self._success(op, status, media, view)
             location = role.location(params, str(rid))
             if location is not None and "location" not in answer.headers:
-                answer.headers["Location"] = location
+                answer.headers["Location"] = self.options.base_path + location
             return answer
 
         if role.id_in == "path":

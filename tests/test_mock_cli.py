@@ -1,0 +1,174 @@
+"""`govstack-conform mock` run for real, as a subprocess, behind each switch: each behaves as docs/mock.md says."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+SPEC = """\
+openapi: 3.0.3
+info: {title: Switch notes, version: "1"}
+security:
+  - bearer: []
+components:
+  securitySchemes:
+    bearer: {type: http, scheme: bearer}
+  schemas:
+    Note:
+      type: object
+      required: [id, text]
+      properties:
+        id: {type: string, readOnly: true}
+        text: {type: string, minLength: 1, maxLength: 40}
+paths:
+  /notes:
+    get:
+      responses:
+        "200":
+          description: the notes
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: '#/components/schemas/Note'}}
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/Note'}
+      responses:
+        "201":
+          description: created
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Note'}
+        "400": {description: bad input}
+        "401": {description: no credentials}
+  /notes/{id}:
+    get:
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      responses:
+        "200":
+          description: one note
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Note'}
+        "404": {description: no such note}
+"""
+TOKEN = "cli-token-5c2a"
+BEARER = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture(scope="module")
+def spec(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "notes.yaml"
+    path.write_text(SPEC)
+    return path
+
+
+def _command(spec: Path, *switches: str) -> list[str]:
+    return [sys.executable, "-m", "govstack_conform", "mock", "--spec", str(spec), "--port", "0", *switches]
+
+
+@contextmanager
+def running(spec: Path, *switches: str) -> Iterator[tuple[str, list[str]]]:
+    """The mock started as a real process; yields (its URL as printed, the banner lines); Ctrl-C at the end."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
+    proc = subprocess.Popen(
+        _command(spec, "--token", TOKEN, *switches),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None
+    lines: list[str] = []
+    try:
+        for line in proc.stdout:
+            lines.append(line.rstrip("\n"))
+            if line.startswith("Press Ctrl-C"):
+                break
+        banner = "\n".join(lines)
+        found = re.search(r"listening on (http://\S+)", banner)
+        assert found, banner
+        yield found.group(1), lines
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_default_enforces_security_and_validation(spec: Path) -> None:
+    with running(spec) as (url, _), httpx.Client(base_url=url, timeout=20) as c:
+        assert c.get("/notes").status_code == 401
+        assert c.post("/notes", json={"text": ""}, headers=BEARER).status_code == 400
+        assert c.post("/notes", json={"text": "kept"}, headers=BEARER).status_code == 201
+
+
+def test_no_auth_accepts_requests_without_credentials(spec: Path) -> None:
+    with running(spec, "--no-auth") as (url, lines), httpx.Client(base_url=url, timeout=20) as c:
+        assert any("--no-auth" in line for line in lines)
+        assert c.get("/notes").status_code == 200
+        assert c.post("/notes", json={"text": "anonymous"}).status_code == 201
+        assert c.post("/notes", json={"text": ""}).status_code == 400  # validation is still on
+
+
+def test_no_validate_answers_invalid_requests(spec: Path) -> None:
+    with running(spec, "--no-validate") as (url, lines), httpx.Client(base_url=url, timeout=20) as c:
+        assert any("--no-validate" in line for line in lines)
+        assert c.post("/notes", json={"text": ""}, headers=BEARER).status_code == 201
+        assert c.post("/notes", json={"text": 5}, headers=BEARER).status_code == 201
+        assert c.get("/notes").status_code == 401  # security is still on
+
+
+def test_base_path_serves_under_the_prefix_only(spec: Path) -> None:
+    with running(spec, "--base-path", "api/v1/") as (url, _), httpx.Client(timeout=20) as c:
+        assert url.endswith("/api/v1")
+        root = url.removesuffix("/api/v1")
+        made = c.post(f"{url}/notes", json={"text": "prefixed"}, headers=BEARER)
+        assert made.status_code == 201
+        assert made.headers["Location"] == f"/api/v1/notes/{made.json()['id']}"
+        assert c.get(root + made.headers["Location"], headers=BEARER).json()["text"] == "prefixed"
+        outside = c.get(f"{root}/notes", headers=BEARER)
+        assert outside.status_code == 404 and "/api/v1" in outside.json()["message"]
+
+
+def test_seed_chooses_the_generated_data(spec: Path) -> None:
+    def listing(seed: str) -> bytes:
+        with running(spec, "--seed", seed) as (url, _), httpx.Client(base_url=url, timeout=20) as c:
+            return c.get("/notes", headers=BEARER).content
+
+    first = listing("11")
+    assert listing("11") == first
+    assert listing("12") != first
+
+
+def test_delay_holds_every_answer(spec: Path) -> None:
+    with running(spec, "--delay", "3000") as (url, lines):
+        assert any("3000 ms" in line for line in lines)
+        with httpx.Client(base_url=url, timeout=1.0) as impatient, pytest.raises(httpx.ReadTimeout):
+            impatient.get("/notes", headers=BEARER)
+        with httpx.Client(base_url=url, timeout=30) as patient:
+            assert patient.get("/notes", headers=BEARER).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("switch", "value", "said"),
+    [("--base-path", "a b", "--base-path"), ("--base-path", "/x/../y", "--base-path"), ("--delay", "-5", "--delay")],
+)
+def test_bad_switch_values_are_one_line_and_exit_2(spec: Path, switch: str, value: str, said: str) -> None:
+    run = subprocess.run(_command(spec, switch, value), capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2, run.stderr
+    assert said in run.stderr and len(run.stderr.strip().splitlines()) == 1 and "Traceback" not in run.stderr
