@@ -21,6 +21,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from govstack_conform.contracts.model import Contract, MediaType, Operation
+from govstack_conform.mock import prefer
 from govstack_conform.mock import responses as R
 from govstack_conform.mock.options import Credentials, Journal, MockOptions, log
 from govstack_conform.mock.router import Router
@@ -175,6 +176,12 @@ class MockApp:
         blocked = op.blocked("operation")
         if blocked is not None:
             self.journal.once(f"{op.key}: spec defect, answered as documented as possible: {blocked.message}")
+        try:
+            preference = prefer.parse(headers.get("prefer"))
+            if preference is not None:
+                return self._preferred(op, preference, request)
+        except prefer.Unmet as exc:
+            return self._plain(400, str(exc))
         role = self.roles.get(op.key) if self.options.keep_state else None
         if role is None:
             return self._plain_success(op, request)
@@ -186,6 +193,20 @@ class MockApp:
         media = R.pick_media(response, request.headers.get("accept"))
         value = self.bodies.body(op, response, media) if response is not None else None
         return status, media, value
+
+    def _preferred(self, op: Operation, preference: prefer.Preference, request: Request) -> Response:
+        """The documented answer the client asked for with `Prefer`; state is left as it is."""
+        choice = prefer.choose(op, preference, R.success_status(op))
+        media = choice.media or R.pick_media(choice.response, request.headers.get("accept"))
+        if choice.example is not None:
+            value = choice.example.value
+            if self.bodies.valid(media, value) is False:
+                self.journal.once(f"{op.key}: example {choice.example.name!r} served as asked, though off its schema")
+        else:
+            value = self.bodies.body(op, choice.response, media)
+        answer = self._success(op, choice.status, media, value)
+        answer.headers["Preference-Applied"] = preference.applied
+        return answer
 
     def _plain_success(self, op: Operation, request: Request) -> Response:
         status, media, value = self._parts(op, request)
