@@ -30,6 +30,7 @@ from govstack_conform.mock.state import (
     Record,
     Role,
     Store,
+    echo,
     find_id,
     get_at,
     id_candidates,
@@ -141,7 +142,7 @@ class MockApp:
         if match.operation is None:
             if not self.options.method_not_allowed:  # the sloppy router: any method reaches a handler
                 ops = match.route.operations
-                return self._plain_success(ops.get("GET") or next(iter(ops.values())), request)
+                return self._plain_success(ops.get("GET") or next(iter(ops.values())), request, {})
             return self._plain(
                 405, f"{request.method} not allowed on {match.route.template}", {"Allow": match.route.allow}
             )
@@ -184,15 +185,18 @@ class MockApp:
             return self._plain(400, str(exc))
         role = self.roles.get(op.key) if self.options.keep_state else None
         if role is None:
-            return self._plain_success(op, request)
+            return self._plain_success(op, request, match.params)
         return self._stateful(op, role, match.params, query, body, request)
 
-    def _parts(self, op: Operation, request: Request, *, create: bool = False) -> tuple[int, MediaType | None, Any]:
+    def _parts(
+        self, op: Operation, request: Request, params: Mapping[str, str], *, create: bool = False
+    ) -> tuple[int, MediaType | None, Any]:
+        """Status, media type and body of the usual answer, the path parameters echoed where fields name them."""
         status = R.success_status(op, create=create)
         response = op.response_for(status)
         media = R.pick_media(response, request.headers.get("accept"))
         value = self.bodies.body(op, response, media) if response is not None else None
-        return status, media, value
+        return status, media, echo(value, params, lambda v: self.bodies.valid(media, v))
 
     def _preferred(self, op: Operation, preference: prefer.Preference, request: Request) -> Response:
         """The documented answer the client asked for with `Prefer`; state is left as it is."""
@@ -208,8 +212,8 @@ class MockApp:
         answer.headers["Preference-Applied"] = preference.applied
         return answer
 
-    def _plain_success(self, op: Operation, request: Request) -> Response:
-        status, media, value = self._parts(op, request)
+    def _plain_success(self, op: Operation, request: Request, params: Mapping[str, str]) -> Response:
+        status, media, value = self._parts(op, request, params)
         return self._success(op, status, media, value)
 
     def _not_found(self, op: Operation, role: Role, rid: str) -> Response | None:
@@ -227,7 +231,7 @@ class MockApp:
         body: Any,
         request: Request,
     ) -> Response:
-        status, media, base = self._parts(op, request, create=role.kind == "create")
+        status, media, base = self._parts(op, request, params, create=role.kind == "create")
 
         def judge(value: Any) -> bool | None:
             return self.bodies.valid(media, value)

@@ -207,6 +207,50 @@ def id_candidates(template: Any, raw: str | None, seed: int, n: int) -> list[Any
     return [fresh, f"{template}-{n}" if template else str(1000 + n), str(1000 + n)]
 
 
+def typed(template: Any, raw: str) -> list[Any]:
+    """`raw` (a path or query string) as the values it may stand for where `template` stands, likeliest first."""
+    if isinstance(template, bool):
+        return [raw.lower() == "true"] if raw.lower() in ("true", "false") else [raw]
+    return id_candidates(template, raw, 0, 0)
+
+
+def echo(body: Any, params: Mapping[str, str], judge: Judge) -> Any:
+    """`body`, changed in place, with each path parameter's value where a field has its name (top level, one
+    object down, or in the items of a list there), as far as it stays valid: what the client named comes back."""
+    if not params or not isinstance(body, dict | list):
+        return body
+    wanted = {_norm(k): v for k, v in params.items()}
+    spots: list[dict[str, Any]] = []
+    for obj in [body] if isinstance(body, dict) else []:
+        spots.append(obj)
+        for v in obj.values():
+            if isinstance(v, dict):
+                spots.append(v)
+            elif isinstance(v, list):
+                spots.extend(i for i in v if isinstance(i, dict))
+    if isinstance(body, list):
+        spots.extend(i for i in body if isinstance(i, dict))
+    out = body
+    for spot in spots:
+        for key, value in list(spot.items()):
+            raw = wanted.get(_norm(key))
+            if raw is None or _text(value) == raw:
+                continue
+            for candidate in typed(value, raw):
+                previous = spot[key]
+                spot[key] = candidate
+                if judge(out) is not False:
+                    break
+                spot[key] = previous
+    return out
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value) if isinstance(value, int | float | str) else None
+
+
 @dataclass
 class Record:
     source: Any  # the resource as the client last sent it
