@@ -21,7 +21,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from govstack_conform.contracts.model import Contract, MediaType, Operation
-from govstack_conform.mock import prefer
+from govstack_conform.mock import listing, prefer
 from govstack_conform.mock import responses as R
 from govstack_conform.mock.options import Credentials, Journal, MockOptions, log
 from govstack_conform.mock.router import Router
@@ -142,7 +142,7 @@ class MockApp:
         if match.operation is None:
             if not self.options.method_not_allowed:  # the sloppy router: any method reaches a handler
                 ops = match.route.operations
-                return self._plain_success(ops.get("GET") or next(iter(ops.values())), request, {})
+                return self._plain_success(ops.get("GET") or next(iter(ops.values())), request, {}, {})
             return self._plain(
                 405, f"{request.method} not allowed on {match.route.template}", {"Allow": match.route.allow}
             )
@@ -185,7 +185,7 @@ class MockApp:
             return self._plain(400, str(exc))
         role = self.roles.get(op.key) if self.options.keep_state else None
         if role is None:
-            return self._plain_success(op, request, match.params)
+            return self._plain_success(op, request, match.params, query)
         return self._stateful(op, role, match.params, query, body, request)
 
     def _parts(
@@ -212,9 +212,53 @@ class MockApp:
         answer.headers["Preference-Applied"] = preference.applied
         return answer
 
-    def _plain_success(self, op: Operation, request: Request, params: Mapping[str, str]) -> Response:
+    def _plain_success(
+        self, op: Operation, request: Request, params: Mapping[str, str], query: Mapping[str, list[str]]
+    ) -> Response:
         status, media, value = self._parts(op, request, params)
+        at = listing.find_list(value, None, "") if op.method == "GET" and query else None
+        if at is not None:  # a list of what the mock does not store: the generated items, shaped by the query
+            lst = listing.Listing(value, at, Role("list", "", None, "none", ""), lambda v: self.bodies.valid(media, v))
+            q = listing.read_query(op, query, listing.item_fields(lst.template))
+            value = lst.answer(listing.echo_filters(lst.template, q, lst.judge_item), q) or value
         return self._success(op, status, media, value)
+
+    def _adopt(self, op: Operation, role: Role, items: list[Any], scope: Mapping[str, str]) -> None:
+        """The items of the first list answered become stored resources: ids a list shows are readable."""
+        if not self.store.adopt_once(role.resource):
+            return
+        for item in items:
+            at = find_id(item, role.id_param, role.hint)
+            rid = None if at is None else str(get_at(item, at))
+            if rid is None or self.store.get(role.resource, rid) or self.store.was_deleted(role.resource, rid):
+                continue
+            self.store.put(role.resource, rid, Record(item, {op.key: item}, dict(scope)))
+
+    def _list(
+        self,
+        op: Operation,
+        role: Role,
+        params: Mapping[str, str],
+        query: Mapping[str, list[str]],
+        answer: tuple[int, MediaType | None, Any],
+    ) -> Response:
+        """The stored resources of the collection, filtered and paged as the query says."""
+        status, media, base = answer
+        at = listing.find_list(base, role.id_param, role.hint)
+        if at is None:
+            return self._success(op, status, media, base)
+        lst = listing.Listing(base, at, role, lambda v: self.bodies.valid(media, v))
+        scope = {k: v for k, v in params.items() if k != role.id_param}
+        self._adopt(op, role, lst.template, scope)
+        views = [
+            view
+            for rid, record in self.store.records(role.resource)
+            if record.within(scope) and (view := lst.view(op.key, rid, record)) is not None
+        ]
+        body = lst.answer(views, listing.read_query(op, query, listing.item_fields([*views, *lst.template])))
+        if body is None:
+            self.journal.once(f"{op.key}: the stored items do not fit the list's schema; answering the generated list")
+        return self._success(op, status, media, base if body is None else body)
 
     def _not_found(self, op: Operation, role: Role, rid: str) -> Response | None:
         """404 when the resource was deleted here, or when the spec documents 404 for an unknown id."""
@@ -236,6 +280,9 @@ class MockApp:
         def judge(value: Any) -> bool | None:
             return self.bodies.valid(media, value)
 
+        if role.kind == "list":
+            return self._list(op, role, params, query, (status, media, base))
+
         id_path = find_id(base, role.id_param, role.hint)
         rid: Any
         if role.kind == "create":
@@ -248,7 +295,8 @@ class MockApp:
                 rid = get_at(body, sent)
             else:  # the answer names no id: the Location header is the only way back to the resource
                 rid = id_candidates("", None, self.store.seed, n)[0]
-            self.store.put(role.resource, str(rid), Record(source=body, served={op.key: view}))
+            scope = {k: v for k, v in params.items() if k != role.id_param}
+            self.store.put(role.resource, str(rid), Record(source=body, served={op.key: view}, scope=scope))
             answer = self._success(op, status, media, view)
             location = role.location(params, str(rid))
             if location is not None and "location" not in answer.headers:
@@ -298,7 +346,8 @@ class MockApp:
         view = overlay(base, id_path, source, judge)
         if id_path:
             view = with_id(view, id_path, id_candidates(get_at(view, id_path), rid, 0, 0), judge)
-        self.store.put(role.resource, rid, Record(source=source, served={op.key: view}))
+        scope = dict(record.scope) if record is not None else {k: v for k, v in params.items() if k != role.id_param}
+        self.store.put(role.resource, rid, Record(source=source, served={op.key: view}, scope=scope))
         return self._success(op, status, media, view)
 
 
