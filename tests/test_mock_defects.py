@@ -7,10 +7,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from test_mock_helpers import valid_request
 
+from govstack_conform.contracts import schemas
 from govstack_conform.contracts.load import load_contract
 from govstack_conform.contracts.loader import build_contract
 from govstack_conform.contracts.model import Contract
+from govstack_conform.datagen import GenerationError
 from govstack_conform.mock import MockOptions, serve_in_thread
 
 SPEC = """\
@@ -51,6 +54,41 @@ paths:
                     properties:
                       accountId: {type: string, pattern: '^A[0-9]+$'}
                       entryNo: {type: integer}
+  /verify:
+    post:
+      responses:
+        "200":
+          description: verified
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [response, errors, faults]
+                properties:
+                  response:
+                    type: object
+                    required: [verified]
+                    properties:
+                      verified: {type: boolean}
+                      error: {type: object, properties: {code: {type: string}}}
+                  errors: {type: array, items: {$ref: '#/components/schemas/Problem'}}
+                  error: {type: string}
+                  faults: {type: array, minItems: 1, items: {$ref: '#/components/schemas/Problem'}}
+        "400":
+          description: refused
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  errors: {type: array, minItems: 1, items: {$ref: '#/components/schemas/Problem'}}
+components:
+  schemas:
+    Problem:
+      type: object
+      required: [errorCode]
+      properties:
+        errorCode: {type: string}
 """
 
 
@@ -86,3 +124,29 @@ def test_registration_task_is_the_task_asked_for(corpus_dir: Path) -> None:
         for tid in ("ao24f18", "42962de0-bdb2-11ed-9397-0242ac120004"):
             r = c.get(f"/tasks/{tid}")
             assert r.status_code == 200 and r.json()["taskId"] == tid
+
+
+# -- a success body carries no generated errors --------------------------------------------------------
+
+
+def test_success_body_has_no_generated_errors(client: httpx.Client) -> None:
+    body = client.post("/verify").json()
+    assert body["errors"] == []  # required: emptied
+    assert "error" not in body and "error" not in body["response"]  # optional: left out
+    assert len(body["faults"]) >= 1  # minItems 1: the schema wins
+
+
+def test_identity_success_bodies_carry_no_errors(corpus_dir: Path) -> None:
+    contract = load_contract("identity@main", specs_option=corpus_dir)
+    with serve_in_thread(contract) as server, httpx.Client(base_url=server.base_url) as c:
+        checked = 0
+        for op in contract.operations:
+            try:
+                r = valid_request(contract, op, server.credentials).send(c)
+            except (GenerationError, schemas.SchemaUnusable):
+                continue
+            if r.status_code < 300 and r.headers.get("content-type") == "application/json":
+                body = r.json()
+                checked += 1
+                assert not (isinstance(body, dict) and body.get("errors")), (op.key, body.get("errors"))
+        assert checked >= 10
