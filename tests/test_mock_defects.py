@@ -41,6 +41,9 @@ paths:
       parameters:
         - {name: accountId, in: path, required: true, schema: {type: string, pattern: '^A[0-9]+$'}}
         - {name: entryNo, in: path, required: true, schema: {type: integer}}
+        - {name: depth, in: query, schema: {type: integer, minimum: 0}}
+        - {name: tags, in: query, schema: {type: array, items: {type: integer}}}
+        - {name: X-Trace, in: header, schema: {type: string, format: uuid}}
       responses:
         "200":
           description: one entry
@@ -150,3 +153,25 @@ def test_identity_success_bodies_carry_no_errors(corpus_dir: Path) -> None:
                 checked += 1
                 assert not (isinstance(body, dict) and body.get("errors")), (op.key, body.get("errors"))
         assert checked >= 10
+
+
+# -- a parameter's validation error says which parameter, not "the body" -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "headers", "said"),
+    [
+        ("/accounts/B1/entries/9", {}, {}, "path parameter 'accountId': 'B1' does not match"),
+        ("/accounts/A1/entries/nine", {}, {}, "path parameter 'entryNo': 'nine' is not of type 'integer'"),
+        ("/accounts/A1/entries/9", {"depth": "-1"}, {}, "query parameter 'depth': -1 is less than the minimum of 0"),
+        ("/accounts/A1/entries/9", {"tags": ["1", "x"]}, {}, "query parameter 'tags' item 1: 'x' is not of type"),
+        ("/accounts/A1/entries/9", {}, {"X-Trace": "nope"}, "header parameter 'X-Trace': 'nope' is not a 'uuid'"),
+    ],
+)
+def test_parameter_errors_name_the_parameter(
+    client: httpx.Client, path: str, params: dict[str, object], headers: dict[str, str], said: str
+) -> None:
+    r = client.get(path, params=params, headers=headers)  # type: ignore[arg-type]
+    assert r.status_code == 400
+    message = r.json()["message"]
+    assert message.startswith(said) and "the body" not in message

@@ -122,7 +122,14 @@ def _check_param(contract: Contract, op: Operation, param: Parameter, raws: list
     except schemas.SchemaUnusable as exc:
         journal.once(f"{op.key}: parameter {param.name!r} not validated: {exc}")
         return None
-    return f"{param.location} parameter {param.name!r}: {first[0].message}"
+    return f"{param.location} parameter {param.name!r}{_where(first[0])}"
+
+
+def _where(v: schemas.Violation) -> str:
+    """A parameter violation in words: the value is the parameter, not a body; an array item says which."""
+    prefix = f"at {v.instance_pointer or 'the body'}: "
+    text = v.message[len(prefix) :] if v.message.startswith(prefix) else v.message
+    return f" item {v.instance_pointer.lstrip('/')}: {text}" if v.instance_pointer else f": {text}"
 
 
 def check_parameters(
