@@ -172,3 +172,14 @@ def test_bad_switch_values_are_one_line_and_exit_2(spec: Path, switch: str, valu
     run = subprocess.run(_command(spec, switch, value), capture_output=True, text=True, timeout=60)
     assert run.returncode == 2, run.stderr
     assert said in run.stderr and len(run.stderr.strip().splitlines()) == 1 and "Traceback" not in run.stderr
+
+
+def test_spec_defects_are_said_at_start(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(SPEC.replace("text: {type: string,", "text: {type: string, pattern: 'yyyy-MM-dd',"))
+    with running(broken) as (url, lines), httpx.Client(base_url=url, timeout=20) as c:
+        said = [line for line in lines if "spec defect, not enforced on requests" in line]
+        assert len(said) == 1 and "date-format-pattern" in said[0] and "/text/pattern" in said[0]
+        assert any("1 spec defect(s)" in line for line in lines)
+        assert c.post("/notes", json={"text": "not a date format"}, headers=BEARER).status_code == 201
+        assert c.post("/notes", json={"text": ""}, headers=BEARER).status_code == 400  # minLength still holds

@@ -77,6 +77,9 @@ def mock(
             out.print("  requests not validated (--no-validate)", markup=False)
         if options.delay_ms:
             out.print(f"  every answer delayed by {options.delay_ms} ms (--delay)", markup=False)
+        if server.app.unenforced:
+            n = len(server.app.unenforced)
+            out.print(f"  {n} spec defect(s) lint flags not enforced on requests (listed above)", markup=False)
         out.print("Press Ctrl-C to stop.", markup=False)
 
     try:

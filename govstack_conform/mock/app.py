@@ -23,6 +23,7 @@ from starlette.types import Receive, Scope, Send
 from govstack_conform.contracts.model import Contract, MediaType, Operation
 from govstack_conform.mock import listing, prefer
 from govstack_conform.mock import responses as R
+from govstack_conform.mock.lenient import lenient, unenforced
 from govstack_conform.mock.options import Credentials, Journal, MockOptions, log
 from govstack_conform.mock.router import Router
 from govstack_conform.mock.security import Guard
@@ -66,6 +67,10 @@ class MockApp:
         self.roles: dict[str, Role] = infer_roles(operations)
         self.guard = Guard(contract.security_schemes, self.credentials, self.journal)
         self.bodies = R.Bodies(contract, options.seed, self.journal)
+        self.unenforced = unenforced(contract)  # lint's findings in request schemas, said at start
+        for d in self.unenforced:
+            self.journal.once(f"spec defect, not enforced on requests: {d.file}#{d.pointer}: {d.message} [{d.code}]")
+        self.judged = lenient(contract)  # what requests are validated against
         self.store = Store(seed=options.seed)
         self._skip = {op.key: self._key_locations(op) for op in operations}
 
@@ -160,7 +165,7 @@ class MockApp:
         check = self.options.validate_requests
         if check:
             rejection = check_parameters(
-                self.contract,
+                self.judged,
                 op,
                 match.params,
                 query,
@@ -171,7 +176,7 @@ class MockApp:
             )
             if rejection is not None:
                 return self._rejected(op, rejection)
-        body, rejection = read_body(self.contract, op, headers.get("content-type"), raw, self.journal, validate=check)
+        body, rejection = read_body(self.judged, op, headers.get("content-type"), raw, self.journal, validate=check)
         if rejection is not None:
             return self._rejected(op, rejection)
         blocked = op.blocked("operation")
