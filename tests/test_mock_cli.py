@@ -183,3 +183,16 @@ def test_spec_defects_are_said_at_start(tmp_path: Path) -> None:
         assert any("1 spec defect(s)" in line for line in lines)
         assert c.post("/notes", json={"text": "not a date format"}, headers=BEARER).status_code == 201
         assert c.post("/notes", json={"text": ""}, headers=BEARER).status_code == 400  # minLength still holds
+
+
+def test_docs_mock_md_describes_every_switch() -> None:
+    import typer
+
+    from govstack_conform.cli import app
+
+    command = typer.main.get_command(app).commands["mock"]  # type: ignore[attr-defined]
+    flags = {o for p in command.params for o in p.opts if o.startswith("--") and o != "--help"}
+    text = (Path(__file__).resolve().parent.parent / "docs" / "mock.md").read_text(encoding="utf-8")
+    assert {"--no-auth", "--no-validate", "--base-path", "--seed", "--delay"} <= flags
+    assert sorted(f for f in flags if f"`{f}" not in text) == []
+    assert "Prefer: code=" in text and "example=" in text
