@@ -73,6 +73,7 @@ class MockApp:
         self.judged = lenient(contract)  # what requests are validated against
         self.store = Store(seed=options.seed)
         self._skip = {op.key: self._key_locations(op) for op in operations}
+        self._free: dict[str, bool] = {}  # list operation -> whether its list schema is free of count rules
 
     def _key_locations(self, op: Operation) -> frozenset[tuple[str, str]]:
         """apiKey locations of the operation's security: the guard judges them, not the parameter schema."""
@@ -254,7 +255,10 @@ class MockApp:
         at = listing.find_list(base, role.id_param, role.hint)
         if at is None:
             return self._success(op, status, media, base)
-        lst = listing.Listing(base, at, role, lambda v: self.bodies.valid(media, v))
+        free = self._free.get(op.key)
+        if free is None:
+            free = self._free[op.key] = listing.count_free(self.contract, media.schema if media else None, at)
+        lst = listing.Listing(base, at, role, lambda v: self.bodies.valid(media, v), free)
         scope = {k: v for k, v in params.items() if k != role.id_param}
         self._adopt(op, role, lst.template, scope)
         views = [
@@ -262,7 +266,8 @@ class MockApp:
             for rid, record in self.store.records(role.resource)
             if record.within(scope) and (view := lst.view(op.key, rid, record)) is not None
         ]
-        body = lst.answer(views, listing.read_query(op, query, listing.item_fields([*views, *lst.template])))
+        fields = listing.item_fields([*views, *lst.template]) if query else set()
+        body = lst.answer(views, listing.read_query(op, query, fields))
         if body is None:
             self.journal.once(f"{op.key}: the stored items do not fit the list's schema; answering the generated list")
         return self._success(op, status, media, base if body is None else body)

@@ -19,7 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from govstack_conform.contracts.model import Operation, Parameter
+from govstack_conform.contracts import schemas
+from govstack_conform.contracts.model import Contract, Operation, Parameter, Schema
 from govstack_conform.mock.state import (
     Judge,
     Path,
@@ -164,6 +165,32 @@ def with_total(body: Any, at: Path, total: int, judge: Judge) -> Any:
     return body
 
 
+_COUNT_RULES = frozenset(
+    {"minItems", "maxItems", "uniqueItems", "contains", "minContains", "maxContains", "prefixItems"}
+    | {"additionalItems", "unevaluatedItems", "allOf", "anyOf", "oneOf", "not", "if", "enum", "const"}
+)
+
+
+def count_free(contract: Contract, schema: Schema | None, at: Path) -> bool:
+    """Whether the list at `at` of bodies under `schema` may hold any number of valid items, as far as
+    can be told without doubt (plain properties down to a plain array); False whenever unsure."""
+    if schema is None:
+        return False
+    try:
+        current = schema
+        for key in at:
+            resolved = schemas.resolve(contract, current)
+            node = resolved.node
+            props = node.get("properties") if isinstance(node, dict) else None
+            if not isinstance(props, dict) or key not in props or _COUNT_RULES & set(node):
+                return False
+            current = schemas.child(resolved, "properties", key)
+        node = schemas.resolve(contract, current).node
+    except (schemas.SchemaUnusable, KeyError, TypeError):
+        return False
+    return isinstance(node, dict) and isinstance(node.get("items"), dict) and not _COUNT_RULES & set(node)
+
+
 def item_fields(items: Sequence[Any]) -> set[str]:
     return {k for item in items if isinstance(item, dict) for k in item}
 
@@ -176,6 +203,7 @@ class Listing:
     at: Path
     role: Role
     judge: Judge
+    free: bool = False  # the list's schema has no rule on its length or uniqueness (see `count_free`)
 
     @property
     def template(self) -> list[Any]:
@@ -206,11 +234,14 @@ class Listing:
         return found
 
     def answer(self, items: list[Any], query: Query) -> Any | None:
-        """The body listing `items` after filters and paging; None when the schema refuses it."""
+        """The body listing `items` after filters and paging; None when the schema refuses it.
+
+        Each item was judged valid in the list already: when the list's schema says nothing about its
+        length or uniqueness (`free`), the whole body is not judged again (that would cost a validation
+        of every stored item on every list request)."""
         kept = [i for i in items if query.keep(i)]
-        body = replaced(self.base, self.at, query.page(kept))
-        body = with_total(body, self.at, len(kept), self.judge)
-        return body if self.judge(body) is not False else None
+        body = replaced(with_total(self.base, self.at, len(kept), self.judge), self.at, query.page(kept))
+        return body if self.free or self.judge(body) is not False else None
 
 
 def echo_filters(items: list[Any], query: Query, judge_item: Callable[[Any], bool | None]) -> list[Any]:
