@@ -145,6 +145,39 @@ paths:
                 items:
                   - {taskId: t1, assigneeId: ann, done: false}
                   - {taskId: t2, assigneeId: bob, done: true}
+  /pins:
+    get:
+      responses:
+        "200":
+          description: at most two pins
+          content:
+            application/json:
+              schema:
+                type: array
+                maxItems: 2
+                items: {type: object, required: [pinId], properties: {pinId: {type: string}}}
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, properties: {note: {type: string}}}
+      responses:
+        "201":
+          description: pinned
+          content:
+            application/json:
+              schema: {type: object, required: [pinId], properties: {pinId: {type: string}}}
+  /pins/{pinId}:
+    get:
+      parameters:
+        - {name: pinId, in: path, required: true, schema: {type: string}}
+      responses:
+        "200":
+          description: one pin
+          content:
+            application/json:
+              schema: {type: object, required: [pinId], properties: {pinId: {type: string}}}
   /tasks/{taskId}:
     get:
       parameters:
@@ -240,6 +273,15 @@ def test_page_and_size(client: httpx.Client) -> None:
         return [t["taskId"] for t in client.get("/tasks", params={"page": number, "size": "1"}).json()["items"]]
 
     assert (page("1"), page("2"), page("3")) == (["t1"], ["t2"], [])
+
+
+def test_a_list_schema_limiting_its_length_still_wins(contract: Contract, client: httpx.Client) -> None:
+    op = contract.operation("GET /pins")
+    assert op is not None
+    for n in range(4):
+        assert client.post("/pins", json={"note": f"pin {n}"}).status_code == 201
+        r = client.get("/pins")
+        assert r.status_code == 200 and body_problems(contract, op, r) == [] and len(r.json()) <= 2
 
 
 def test_real_workflow_lists_what_it_can_read(corpus_dir: Path) -> None:
