@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
 from test_mock_helpers import body_problems, valid_request
 
+from govstack_conform.contracts.catalog import load_catalog
 from govstack_conform.contracts.load import load_contract
 from govstack_conform.contracts.loader import build_contract
 from govstack_conform.contracts.model import Contract
 from govstack_conform.mock import MockOptions, serve_in_thread
 
+RELEASES = [f"{bb.key}@{r.ref}" for bb in load_catalog().bbs for r in bb.releases]
 SPEC = """\
 openapi: 3.0.3
 info: {title: Lists, version: "1"}
@@ -178,6 +181,38 @@ paths:
           content:
             application/json:
               schema: {type: object, required: [pinId], properties: {pinId: {type: string}}}
+  /tags:
+    get:
+      responses:
+        "200":
+          description: tag names
+          content:
+            application/json:
+              schema: {type: array, items: {type: string}}
+              example: [urgent, later]
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, required: [tagName], properties: {tagName: {type: string}}}
+      responses:
+        "201": {description: tagged}
+  /tags/{tagName}:
+    parameters:
+      - {name: tagName, in: path, required: true, schema: {type: string}}
+    get:
+      responses:
+        "200":
+          description: one tag
+          content:
+            application/json:
+              schema: {type: object, required: [tagName], properties: {tagName: {type: string}}}
+        "404": {description: none}
+    delete:
+      responses:
+        "204": {description: untagged}
+        "404": {description: none}
   /tasks/{taskId}:
     get:
       parameters:
@@ -275,6 +310,15 @@ def test_page_and_size(client: httpx.Client) -> None:
     assert (page("1"), page("2"), page("3")) == (["t1"], ["t2"], [])
 
 
+def test_a_list_of_bare_ids(client: httpx.Client) -> None:
+    assert client.get("/tags").json() == ["urgent", "later"]
+    assert client.get("/tags/urgent").json() == {"tagName": "urgent"}
+    assert client.get("/tags/never").status_code == 404
+    assert client.post("/tags", json={"tagName": "mine"}).status_code == 201
+    assert client.delete("/tags/later").status_code == 204
+    assert client.get("/tags").json() == ["urgent", "mine"]
+
+
 def test_a_list_schema_limiting_its_length_still_wins(contract: Contract, client: httpx.Client) -> None:
     op = contract.operation("GET /pins")
     assert op is not None
@@ -296,3 +340,40 @@ def test_real_workflow_lists_what_it_can_read(corpus_dir: Path) -> None:
         made = valid_request(contract, create, server.credentials).send(c)
         assert made.status_code == 201
         assert made.json()["id"] in [p["id"] for p in c.get("/processes").json()]
+
+
+def _listed_ids(body: object, param: str) -> list[object]:
+    """The ids a list body shows: its first array (at the top or one level down), by `param` or `id`."""
+    arrays = [body] if isinstance(body, list) else []
+    if isinstance(body, dict):
+        arrays += [v for v in body.values() if isinstance(v, list)]
+        arrays += [w for v in body.values() if isinstance(v, dict) for w in v.values() if isinstance(w, list)]
+    for items in arrays:
+        ids = [i.get(param, i.get("id")) if isinstance(i, dict) else i for i in items]
+        if ids and all(isinstance(i, str | int) and not isinstance(i, bool) for i in ids):
+            return ids
+    return []
+
+
+@pytest.mark.parametrize("selector", RELEASES)
+def test_every_catalog_list_shows_only_readable_ids(corpus_dir: Path, selector: str) -> None:
+    contract = load_contract(selector, specs_option=corpus_dir)
+    pairs = []
+    for item in contract.operations:
+        head, _, last = item.path.partition("?")[0].rstrip("/").rpartition("/")
+        if item.method == "GET" and last.startswith("{") and last.endswith("}"):
+            lists = [o for o in contract.operations if o.method == "GET" and o.path.rstrip("/") == head]
+            pairs += [(lst, item, last[1:-1]) for lst in lists]
+    with serve_in_thread(contract) as server, httpx.Client(base_url=server.base_url, timeout=10) as c:
+        for lst, item, param in pairs:
+            req = valid_request(contract, lst, server.credentials)
+            r = req.send(c)
+            if r.status_code >= 300 or "json" not in r.headers.get("content-type", ""):
+                continue
+            for rid in _listed_ids(r.json(), param):
+                read = valid_request(contract, item, server.credentials)
+                read.path = (
+                    req.path.rstrip("/") + "/" + quote(str(rid), safe="") + ("/" if item.path.endswith("/") else "")
+                )
+                got = read.send(c)
+                assert got.status_code < 300, (lst.key, rid, item.key, got.status_code, got.text[:200])

@@ -236,11 +236,12 @@ class MockApp:
         if not self.store.adopt_once(role.resource):
             return
         for item in items:
-            at = find_id(item, role.id_param, role.hint)
-            rid = None if at is None else str(get_at(item, at))
+            bare = listing.is_bare_id(item)
+            at = None if bare else find_id(item, role.id_param, role.hint)
+            rid = str(item) if bare else None if at is None else str(get_at(item, at))
             if rid is None or self.store.get(role.resource, rid) or self.store.was_deleted(role.resource, rid):
                 continue
-            self.store.put(role.resource, rid, Record(item, {op.key: item}, dict(scope)))
+            self.store.put(role.resource, rid, Record({} if bare else item, {op.key: item}, dict(scope)))
 
     def _list(
         self,

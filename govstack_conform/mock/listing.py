@@ -46,12 +46,14 @@ def _norm(name: str) -> str:
 
 def find_list(body: Any, id_param: str | None, hint: str) -> Path | None:
     """Where the listed items stand: the body itself when it is an array, else the first array of objects
-    (two levels deep at most) whose items carry an id (any objects when `id_param` is None)."""
+    (two levels deep at most) whose items carry an id, or of bare ids (any objects when `id_param` is None)."""
 
     def listed(value: Any) -> bool:
-        if not (isinstance(value, list) and value and isinstance(value[0], dict)):
+        if not (isinstance(value, list) and value):
             return False
-        return id_param is None or find_id(value[0], id_param, hint) is not None
+        if id_param is not None and is_bare_id(value[0]):
+            return True
+        return isinstance(value[0], dict) and (id_param is None or find_id(value[0], id_param, hint) is not None)
 
     if listed(body):
         return ()
@@ -66,6 +68,11 @@ def find_list(body: Any, id_param: str | None, hint: str) -> Path | None:
                 if listed(v2):
                     return (k, k2)
     return None
+
+
+def is_bare_id(item: Any) -> bool:
+    """A listed item that is the id itself (`["newBirth", ...]`)."""
+    return isinstance(item, str | int) and not isinstance(item, bool)
 
 
 def replaced(body: Any, at: Path, items: list[Any]) -> Any:
@@ -219,6 +226,11 @@ class Listing:
         first item with the stored fields laid over it (None when nothing valid can be made)."""
         found = record.served.get(op_key)
         if found is not None:
+            return found
+        if self.template and is_bare_id(self.template[0]):
+            found = next((v for v in typed(self.template[0], rid) if self.judge_item(v) is not False), None)
+            if found is not None:
+                record.served[op_key] = found
             return found
         found = next((v for v in record.served.values() if self.judge_item(v) is True), None)
         if found is None and self.template:
