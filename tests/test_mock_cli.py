@@ -13,57 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from test_conformance_mock import SABOTAGE_SPEC
 
-SPEC = """\
-openapi: 3.0.3
-info: {title: Switch notes, version: "1"}
-security:
-  - bearer: []
-components:
-  securitySchemes:
-    bearer: {type: http, scheme: bearer}
-  schemas:
-    Note:
-      type: object
-      required: [id, text]
-      properties:
-        id: {type: string, readOnly: true}
-        text: {type: string, minLength: 1, maxLength: 40}
-paths:
-  /notes:
-    get:
-      responses:
-        "200":
-          description: the notes
-          content:
-            application/json:
-              schema: {type: array, items: {$ref: '#/components/schemas/Note'}}
-    post:
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: {$ref: '#/components/schemas/Note'}
-      responses:
-        "201":
-          description: created
-          content:
-            application/json:
-              schema: {$ref: '#/components/schemas/Note'}
-        "400": {description: bad input}
-        "401": {description: no credentials}
-  /notes/{id}:
-    get:
-      parameters:
-        - {name: id, in: path, required: true, schema: {type: string}}
-      responses:
-        "200":
-          description: one note
-          content:
-            application/json:
-              schema: {$ref: '#/components/schemas/Note'}
-        "404": {description: no such note}
-"""
+SPEC = SABOTAGE_SPEC  # notes: POST /notes creates, /notes/{id} reads; bearer security
 TOKEN = "cli-token-5c2a"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -112,7 +64,7 @@ def running(spec: Path, *switches: str) -> Iterator[tuple[str, list[str]]]:
 
 def test_default_enforces_security_and_validation(spec: Path) -> None:
     with running(spec) as (url, _), httpx.Client(base_url=url, timeout=20) as c:
-        assert c.get("/notes").status_code == 401
+        assert c.get("/notes/n1").status_code == 401
         assert c.post("/notes", json={"text": ""}, headers=BEARER).status_code == 400
         assert c.post("/notes", json={"text": "kept"}, headers=BEARER).status_code == 201
 
@@ -120,8 +72,9 @@ def test_default_enforces_security_and_validation(spec: Path) -> None:
 def test_no_auth_accepts_requests_without_credentials(spec: Path) -> None:
     with running(spec, "--no-auth") as (url, lines), httpx.Client(base_url=url, timeout=20) as c:
         assert any("--no-auth" in line for line in lines)
-        assert c.get("/notes").status_code == 200
-        assert c.post("/notes", json={"text": "anonymous"}).status_code == 201
+        made = c.post("/notes", json={"text": "anonymous"})
+        assert made.status_code == 201
+        assert c.get(made.headers["Location"]).json()["text"] == "anonymous"
         assert c.post("/notes", json={"text": ""}).status_code == 400  # validation is still on
 
 
@@ -130,7 +83,7 @@ def test_no_validate_answers_invalid_requests(spec: Path) -> None:
         assert any("--no-validate" in line for line in lines)
         assert c.post("/notes", json={"text": ""}, headers=BEARER).status_code == 201
         assert c.post("/notes", json={"text": 5}, headers=BEARER).status_code == 201
-        assert c.get("/notes").status_code == 401  # security is still on
+        assert c.get("/notes/n1").status_code == 401  # security is still on
 
 
 def test_base_path_serves_under_the_prefix_only(spec: Path) -> None:
@@ -146,22 +99,23 @@ def test_base_path_serves_under_the_prefix_only(spec: Path) -> None:
 
 
 def test_seed_chooses_the_generated_data(spec: Path) -> None:
-    def listing(seed: str) -> bytes:
+    def created_id(seed: str) -> str:
         with running(spec, "--seed", seed) as (url, _), httpx.Client(base_url=url, timeout=20) as c:
-            return c.get("/notes", headers=BEARER).content
+            made: str = c.post("/notes", json={"text": "seeded"}, headers=BEARER).json()["id"]
+            return made
 
-    first = listing("11")
-    assert listing("11") == first
-    assert listing("12") != first
+    first = created_id("11")
+    assert created_id("11") == first
+    assert created_id("12") != first
 
 
 def test_delay_holds_every_answer(spec: Path) -> None:
     with running(spec, "--delay", "3000") as (url, lines):
         assert any("3000 ms" in line for line in lines)
         with httpx.Client(base_url=url, timeout=1.0) as impatient, pytest.raises(httpx.ReadTimeout):
-            impatient.get("/notes", headers=BEARER)
+            impatient.get("/notes/n1", headers=BEARER)
         with httpx.Client(base_url=url, timeout=30) as patient:
-            assert patient.get("/notes", headers=BEARER).status_code == 200
+            assert patient.get("/notes/n1", headers=BEARER).status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -176,7 +130,7 @@ def test_bad_switch_values_are_one_line_and_exit_2(spec: Path, switch: str, valu
 
 def test_spec_defects_are_said_at_start(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
-    broken.write_text(SPEC.replace("text: {type: string,", "text: {type: string, pattern: 'yyyy-MM-dd',"))
+    broken.write_text(SPEC.replace("text: {type: string,", "text: {type: string, pattern: 'yyyy-MM-dd',", 1))
     with running(broken) as (url, lines), httpx.Client(base_url=url, timeout=20) as c:
         said = [line for line in lines if "spec defect, not enforced on requests" in line]
         assert len(said) == 1 and "date-format-pattern" in said[0] and "/text/pattern" in said[0]

@@ -7,14 +7,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_mock_helpers import valid_request
+from test_mock_helpers import contract_of, mock_client, valid_request
 
 from govstack_conform.contracts import schemas
 from govstack_conform.contracts.load import load_contract
-from govstack_conform.contracts.loader import build_contract
 from govstack_conform.contracts.model import Contract
 from govstack_conform.datagen import GenerationError
-from govstack_conform.mock import MockOptions, serve_in_thread
+from govstack_conform.mock import serve_in_thread
 
 SPEC = """\
 openapi: 3.0.3
@@ -97,14 +96,12 @@ components:
 
 @pytest.fixture(scope="module")
 def contract(tmp_path_factory: pytest.TempPathFactory) -> Contract:
-    root = tmp_path_factory.mktemp("defects")
-    (root / "d.yaml").write_text(SPEC)
-    return build_contract("d", "local", "Defects", [("d.yaml", root / "d.yaml")], root=root)
+    return contract_of(tmp_path_factory.mktemp("defects"), SPEC)
 
 
 @pytest.fixture(scope="module")
 def client(contract: Contract) -> Iterator[httpx.Client]:
-    with serve_in_thread(contract, MockOptions()) as server, httpx.Client(base_url=server.base_url) as c:
+    with mock_client(contract) as (_, c):
         yield c
 
 

@@ -9,13 +9,12 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from test_mock_helpers import body_problems, valid_request
+from test_mock_helpers import body_problems, contract_of, mock_client, valid_request
 
 from govstack_conform.contracts.catalog import load_catalog
 from govstack_conform.contracts.load import load_contract
-from govstack_conform.contracts.loader import build_contract
 from govstack_conform.contracts.model import Contract
-from govstack_conform.mock import MockOptions, serve_in_thread
+from govstack_conform.mock import serve_in_thread
 
 RELEASES = [f"{bb.key}@{r.ref}" for bb in load_catalog().bbs for r in bb.releases]
 SPEC = """\
@@ -229,15 +228,13 @@ paths:
 
 @pytest.fixture(scope="module")
 def contract(tmp_path_factory: pytest.TempPathFactory) -> Contract:
-    root = tmp_path_factory.mktemp("lists")
-    (root / "lists.yaml").write_text(SPEC)
-    return build_contract("lists", "local", "Lists", [("lists.yaml", root / "lists.yaml")], root=root)
+    return contract_of(tmp_path_factory.mktemp("lists"), SPEC)
 
 
 @pytest.fixture
 def client(contract: Contract) -> Iterator[httpx.Client]:
     """A fresh mock per test: lists depend on what was created before."""
-    with serve_in_thread(contract, MockOptions()) as server, httpx.Client(base_url=server.base_url) as c:
+    with mock_client(contract) as (_, c):
         yield c
 
 

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_mock_helpers import body_problems, valid_request
+from test_mock_helpers import body_problems, contract_of, valid_request
 
 from govstack_conform.contracts.load import load_contract
-from govstack_conform.contracts.loader import build_contract
 from govstack_conform.contracts.model import Contract
 from govstack_conform.mock import MockOptions, serve_in_thread
 
@@ -84,9 +83,7 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 @pytest.fixture(scope="module")
 def contract(tmp_path_factory: pytest.TempPathFactory) -> Contract:
-    root = tmp_path_factory.mktemp("prefer")
-    (root / "t.yaml").write_text(SPEC)
-    return build_contract("t", "local", "Transfers", [("t.yaml", root / "t.yaml")], root=root)
+    return contract_of(tmp_path_factory.mktemp("prefer"), SPEC)
 
 
 @pytest.fixture(scope="module")

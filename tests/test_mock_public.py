@@ -8,10 +8,7 @@ from xml.etree import ElementTree
 
 import httpx
 import pytest
-
-from govstack_conform.contracts.loader import build_contract
-from govstack_conform.contracts.model import Contract
-from govstack_conform.mock import MockOptions, serve_in_thread
+from test_mock_helpers import contract_of, mock_client
 
 SPEC = """\
 openapi: 3.0.3
@@ -108,10 +105,8 @@ paths:
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    root = tmp_path_factory.mktemp("public")
-    (root / "p.yaml").write_text(SPEC)
-    contract: Contract = build_contract("p", "local", "Public", [("p.yaml", root / "p.yaml")], root=root)
-    with serve_in_thread(contract, MockOptions()) as server, httpx.Client(base_url=server.base_url) as c:
+    contract = contract_of(tmp_path_factory.mktemp("public"), SPEC)
+    with mock_client(contract) as (_, c):
         yield c
 
 

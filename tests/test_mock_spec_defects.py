@@ -9,10 +9,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_mock_helpers import valid_request
+from test_mock_helpers import contract_of, mock_client, valid_request
 
 from govstack_conform.contracts.load import load_contract
-from govstack_conform.contracts.loader import build_contract
 from govstack_conform.contracts.model import Contract, Severity
 from govstack_conform.mock import MockOptions, MockServer, serve_in_thread
 
@@ -48,14 +47,12 @@ GOOD = {"requestTime": "2024-05-01T10:00:00.000Z", "name": "launch"}
 
 @pytest.fixture(scope="module")
 def contract(tmp_path_factory: pytest.TempPathFactory) -> Contract:
-    root = tmp_path_factory.mktemp("broken")
-    (root / "b.yaml").write_text(SPEC)
-    return build_contract("b", "local", "Broken", [("b.yaml", root / "b.yaml")], root=root)
+    return contract_of(tmp_path_factory.mktemp("broken"), SPEC)
 
 
 @pytest.fixture(scope="module")
 def mock(contract: Contract) -> Iterator[tuple[MockServer, httpx.Client]]:
-    with serve_in_thread(contract, MockOptions()) as server, httpx.Client(base_url=server.base_url) as c:
+    with mock_client(contract) as (server, c):
         yield server, c
 
 

@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from govstack_conform.contracts.loader import make_registry
+from govstack_conform.contracts.loader.common import unesc
 from govstack_conform.contracts.model import Contract, Severity, SpecDefect
 
 # Defect codes that point at one schema node or keyword; others (unreadable files, lost paths) do not.
@@ -68,20 +69,23 @@ _KEYWORDS = frozenset(
 
 
 def unenforced(contract: Contract) -> list[SpecDefect]:
-    """The ERROR defects in request schemas the mock does not hold against a client, as lint reports them."""
-    return [
-        d
-        for d in contract.defects
-        if d.severity is Severity.ERROR
-        and d.code in SCHEMA_CODES
-        and d.file in contract.documents
-        and not (d.aspect or "").startswith("response")
-        and {"schema", "schemas", "definitions"} & set(_tokens(d.pointer))
-    ]
+    """The ERROR defects in request schemas the mock does not hold against a client, as lint reports them
+    (once each, though several operations may use the schema)."""
+    found: dict[tuple[str, str, str], SpecDefect] = {}
+    for d in contract.defects:
+        if (
+            d.severity is Severity.ERROR
+            and d.code in SCHEMA_CODES
+            and d.file in contract.documents
+            and not (d.aspect or "").startswith("response")
+            and {"schema", "schemas", "definitions"} & set(_tokens(d.pointer))
+        ):
+            found.setdefault((d.file, d.pointer, d.code), d)
+    return list(found.values())
 
 
 def _tokens(pointer: str) -> list[str]:
-    return [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+    return [unesc(t) for t in pointer.split("/")[1:]]
 
 
 def _neutralise(raw: Any, pointer: str) -> bool:
