@@ -212,17 +212,6 @@ paths:
       responses:
         "204": {description: untagged}
         "404": {description: none}
-  /tasks/{taskId}:
-    get:
-      parameters:
-        - {name: taskId, in: path, required: true, schema: {type: string}}
-      responses:
-        "200":
-          description: one task
-          content:
-            application/json:
-              schema: {$ref: '#/components/schemas/Task'}
-        "404": {description: none}
 """
 
 
