@@ -60,6 +60,7 @@ def running(spec: Path, *switches: str) -> Iterator[tuple[str, list[str]]]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        proc.stdout.close()
 
 
 def test_default_enforces_security_and_validation(spec: Path) -> None:
