@@ -78,7 +78,7 @@ def test_no_required_check_fails_against_the_mock_of_the_same_release(selector: 
     # What could be tested really ran and passed: an all-untestable run would prove nothing.
     passed = sum(1 for c in bb.cases if c.verdict is Verdict.PASSED)
     testable = sum(1 for c in bb.cases if c.verdict is not Verdict.UNTESTABLE)
-    assert passed > 0 and passed >= 0.9 * testable
+    assert passed > 0 and passed >= 0.95 * testable
     for case in bb.cases:
         if case.verdict is Verdict.UNTESTABLE:
             assert case.reason and len(case.reason) > 20, case.case_id
