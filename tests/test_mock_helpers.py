@@ -20,6 +20,7 @@ from govstack_conform.contracts import schemas
 from govstack_conform.contracts.loader import build_contract
 from govstack_conform.contracts.model import Contract, Operation
 from govstack_conform.datagen import generate, generate_parameter
+from govstack_conform.engine.plan.wire import query_pairs
 from govstack_conform.mock import Credentials, MockOptions, MockServer, serve_in_thread
 from govstack_conform.mock.responses import pick_media
 from govstack_conform.mock.validate import is_json
@@ -83,9 +84,8 @@ def valid_request(contract: Contract, op: Operation, creds: Credentials, seed: i
         value = generate_parameter(contract, p, seed=seed)
         if p.location == "path":
             path = path.replace("{" + p.name + "}", quote(text(value), safe=""))
-        elif p.location == "query":
-            values = value if isinstance(value, list) else [value]
-            query.extend((p.name, text(v)) for v in values)
+        elif p.location == "query":  # objects as OpenAPI serializes them, nested members by bracket nesting
+            query.extend(query_pairs(p, value))
         elif p.location == "header" and p.name.lower() not in ("authorization", "content-type", "accept"):
             headers[p.name] = text(value)
         elif p.location == "cookie":

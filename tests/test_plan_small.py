@@ -348,17 +348,13 @@ paths:
 """
 
 
-def test_nested_query_objects_are_flattened_or_untestable(tmp_path: Path) -> None:
+def test_nested_query_objects_are_sent_by_bracket_nesting(tmp_path: Path) -> None:
+    """OpenAPI defines no serialization for nested members; the default convention carries them."""
     cases = by_id(plan_contract(contract_from(tmp_path, "nested.yaml", NESTED)))
     search = cases["tiny::GET /search::positive-valid"]
-    # The optional nested member is dropped (no style can carry it); the scalar one stays, exploded.
-    assert search.untestable is None and [k for k, _ in search.steps[0].request.query] == ["word"]
+    assert search.untestable is None and [k for k, _ in search.steps[0].request.query] == ["word", "filter[from]"]
     strict = cases["tiny::GET /strict::positive-valid"]
-    assert (
-        strict.untestable
-        and "no serialization" in strict.untestable
-        and "nested.yaml#/paths/~1strict" in strict.untestable
-    )
+    assert strict.untestable is None and [k for k, _ in strict.steps[0].request.query] == ["filter[from]"]
     # Nothing on the wire names "qry", so "missing qry" would equal the valid request: not planned.
     assert "tiny::GET /search::negative-missing-query-qry" not in cases
 

@@ -11,6 +11,7 @@ import typer
 
 from govstack_conform.assessment.compliance import VERDICT_ORDER
 from govstack_conform.cli.common import err, guarded, out
+from govstack_conform.contracts.catalog import QUERY_STYLES
 from govstack_conform.errors import UsageError
 from govstack_conform.text import one_line
 
@@ -74,6 +75,15 @@ def run(
     seed: Annotated[int | None, typer.Option("--seed", help="Seed for generated data (default 0).")] = None,
     fixtures: Annotated[list[Path] | None, typer.Option("--fixtures", metavar="FILE", help="Test data.")] = None,
     read_only: Annotated[bool, typer.Option("--read-only", help="Send only GET/HEAD/OPTIONS.")] = False,
+    query_style: Annotated[
+        str | None,
+        typer.Option(
+            "--query-style",
+            metavar="STYLE",
+            help="How nested query values are written, which OpenAPI leaves undefined: brackets (qry[a][b]=x) "
+            "or json (a={...}). Default: the BB profile's (brackets).",
+        ),
+    ] = None,
     concurrency: Annotated[
         int | None, typer.Option("--concurrency", metavar="N", help="Cases in parallel (default 8).")
     ] = None,
@@ -187,6 +197,8 @@ def run(
 
     if fail_on is not None and fail_on not in ("required", "recommended"):
         raise UsageError("--fail-on takes required or recommended")
+    if query_style is not None and query_style not in QUERY_STYLES:
+        raise UsageError(f"--query-style takes {' or '.join(QUERY_STYLES)}")
     settings = Settings(
         target=TargetSettings(
             url=target, headers=tuple(header or ()), path_map=tuple(path_map or ()),
@@ -204,6 +216,7 @@ def run(
         fixtures=tuple(fixtures or ()),
         seed=seed,
         read_only=flag(read_only),
+        query_style=query_style,
         outputs=Outputs(out_dir=out_dir, formats=(report,) if report else (), evidence=evidence, sign_key=sign),
         gates=Gates(
             fail_under=fail_under, fail_on=fail_on, baseline=baseline, allow_incomplete=flag(allow_incomplete)

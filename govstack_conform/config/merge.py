@@ -39,16 +39,22 @@ def merged(cli: Settings, config: Config | None, bb: str | None) -> Settings:
     A switch given on the command line wins (it can only turn a thing on); a list given there replaces
     the file's, except headers: the file's are sent first, so a --header of the same name wins. Auth
     comes whole from one side: any auth option on the command line replaces the file's auth table, so
-    two credentials are never mixed.
+    two credentials are never mixed. For a BB, the query style not given falls back to its profile's, so
+    the results state the convention actually used.
     """
-    if config is None:
-        return cli
-    mine = config.bb(bb) if bb else None
-    layers = [cli, *([mine.to_settings()] if mine is not None else []), config.defaults.to_settings()]
-    out = _first(layers)
-    headers = tuple(h for layer in reversed(layers) for h in layer.target.headers)
-    auth = next((layer.auth for layer in layers if layer.auth.given), cli.auth)
-    return replace(out, target=replace(out.target, headers=headers), auth=auth)
+    out = cli
+    if config is not None:
+        mine = config.bb(bb) if bb else None
+        layers = [cli, *([mine.to_settings()] if mine is not None else []), config.defaults.to_settings()]
+        out = _first(layers)
+        headers = tuple(h for layer in reversed(layers) for h in layer.target.headers)
+        auth = next((layer.auth for layer in layers if layer.auth.given), cli.auth)
+        out = replace(out, target=replace(out.target, headers=headers), auth=auth)
+    if bb is not None and out.query_style is None:  # the BB profile's convention, stated in the results
+        from govstack_conform.contracts.catalog import profile_query_style
+
+        out = replace(out, query_style=profile_query_style(bb))
+    return out
 
 
 def selectors(cli_selectors: Sequence[str], config: Config | None) -> list[str]:
@@ -109,4 +115,5 @@ def run_options(settings: Settings) -> RunOptions:
         insecure=bool(target.insecure),
         read_only=bool(settings.read_only),
         seed=given(settings.seed, 0),
+        query_style=settings.query_style,
     )

@@ -86,6 +86,7 @@ class Settings:
     fixtures: tuple[Path, ...] = ()
     seed: int | None = None
     read_only: bool | None = None
+    query_style: str | None = None  # how nested query values are written; None: the BB profile's
     outputs: Outputs = field(default_factory=Outputs)
     gates: Gates = field(default_factory=Gates)
 

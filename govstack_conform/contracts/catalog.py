@@ -26,6 +26,9 @@ _LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 RAW_BASE = "https://raw.githubusercontent.com"
 DEFAULT_LATENCY_MS = 15000
+# How nested query values are written, which OpenAPI leaves undefined (engine/plan/wire.py says how each is).
+QUERY_STYLES = ("brackets", "json")
+DEFAULT_QUERY_STYLE = "brackets"
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
@@ -76,6 +79,7 @@ class Profile:
     latency_ms: int = DEFAULT_LATENCY_MS
     notes: str = ""
     test_data: tuple[str, ...] = ()
+    query_style: str = DEFAULT_QUERY_STYLE  # nested query values: "brackets" (qry[a][b]=x) or "json"
 
 
 @dataclass(frozen=True)
@@ -293,7 +297,7 @@ def _parse_release(bb: str, repo: str, ref: str, raw: Any) -> Release:
 def _parse_profile(raw: Any, where: str) -> Profile:
     if raw is None:
         return Profile()
-    prof = _mapping(raw, where, [], ["headers", "latency_ms", "notes", "test_data"])
+    prof = _mapping(raw, where, [], ["headers", "latency_ms", "notes", "test_data", "query_style"])
     headers = prof.get("headers") or {}
     _expect(isinstance(headers, Mapping), f"{where}: headers", "expected a mapping")
     for name, value in headers.items():
@@ -315,9 +319,20 @@ def _parse_profile(raw: Any, where: str) -> Profile:
         f"{where}: test_data",
         "expected a list of names",
     )
+    style = prof.get("query_style", DEFAULT_QUERY_STYLE)
+    _expect(style in QUERY_STYLES, f"{where}: query_style", f"expected one of {', '.join(QUERY_STYLES)}")
     return Profile(
         headers=dict(headers),
         latency_ms=latency,
         notes=_text(prof.get("notes", ""), f"{where}: notes", empty=True),
         test_data=tuple(test_data),
+        query_style=style,
     )
+
+
+def profile_query_style(bb: str) -> str:
+    """The query style of the BB profile of `bb` (a catalog key), the default for any other contract."""
+    try:
+        return load_catalog().get(bb).profile.query_style
+    except CatalogError:
+        return DEFAULT_QUERY_STYLE

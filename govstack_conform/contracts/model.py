@@ -80,6 +80,7 @@ class Parameter:
     style: str | None = None
     explode: bool | None = None
     deprecated: bool = False
+    content_type: str | None = None  # declared with `content`: the value is sent as this media type (JSON)
 
 
 @dataclass(frozen=True, eq=False)

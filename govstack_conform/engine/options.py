@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from govstack_conform.contracts.catalog import QUERY_STYLES
 from govstack_conform.engine.credentials import Credentials
 from govstack_conform.errors import ConfigError
 
@@ -123,6 +124,7 @@ class RunOptions:
     read_only: bool = False
     seed: int = 0
     user_agent: str = "govstack-conform"
+    query_style: str | None = None  # nested query values (wire.QUERY_STYLES); None: the BB profile's
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
@@ -137,6 +139,8 @@ class RunOptions:
             raise ConfigError("--latency-budget must be positive")
         if self.body_cap < 1024:
             raise ConfigError("the response size cap must be at least 1 KiB")
+        if self.query_style is not None and self.query_style not in QUERY_STYLES:
+            raise ConfigError(f"--query-style must be one of {', '.join(QUERY_STYLES)}, not {self.query_style!r}")
 
     def record(self) -> dict[str, Any]:
         """What goes into results.json `options`: no secret, only what changes results."""
@@ -158,4 +162,5 @@ class RunOptions:
             "tls_verified": not self.insecure,
             "read_only": self.read_only,
             "seed": self.seed,
+            "query_style": self.query_style or "the BB profile's",
         }

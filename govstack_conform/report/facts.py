@@ -31,7 +31,8 @@ class RunFacts:
             value = self.options[key]
             if key == "waivers":
                 continue
-            lines.append(f"{key}: {value}")
+            note = " (how nested query values were sent: OpenAPI leaves them undefined)" if key == "query_style" else ""
+            lines.append(f"{key}: {value}{note}")
         for w in self.options.get("waivers") or []:
             if isinstance(w, Mapping):
                 lines.append(

@@ -257,4 +257,13 @@ class Builder(Parts, Security):
             style=node.get("style") if isinstance(node.get("style"), str) else None,
             explode=node.get("explode") if isinstance(node.get("explode"), bool) else None,
             deprecated=node.get("deprecated") is True,
+            content_type=_content_type(node),
         )
+
+
+def _content_type(node: dict[str, Any]) -> str | None:
+    """The media type of a parameter declared with `content` (OpenAPI allows exactly one), else None."""
+    content = node.get("content")
+    if "schema" in node or not isinstance(content, dict) or not content:
+        return None
+    return str(next(iter(content)))

@@ -24,6 +24,7 @@ class Ctx:
     seed: int
     testdata: TestData
     cache: dict[Any, Any] = field(default_factory=dict)
+    query_style: str = "brackets"  # how nested query values are written (engine/plan/wire.py QUERY_STYLES)
 
 
 def shared(ctx: Ctx, name: str) -> dict[Any, Any]:

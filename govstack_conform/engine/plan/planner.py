@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from govstack_conform.contracts.catalog import QUERY_STYLES, profile_query_style
 from govstack_conform.contracts.model import Contract, Operation
 from govstack_conform.engine.cases import Auth, Case, CaseKind, Expect, RequestPlan, Step
 from govstack_conform.engine.plan.negative import negative_cases
@@ -40,6 +41,7 @@ from govstack_conform.engine.plan.request import (
 )
 from govstack_conform.engine.plan.stateful import stateful_cases
 from govstack_conform.engine.testdata import TestData
+from govstack_conform.errors import ConfigError
 from govstack_conform.redact import REDACTED, is_secret_name, is_secret_query
 
 PLAN_FORMAT = "govstack-conform-plan"
@@ -215,9 +217,15 @@ def plan_contract(
     testdata: TestData | None = None,
     read_only: bool = False,
     kinds: frozenset[CaseKind] | None = None,
+    query_style: str | None = None,
 ) -> list[Case]:
-    """Every case for `contract`, sorted by operation path, method, kind and name."""
-    ctx = Ctx(contract=contract, seed=seed, testdata=testdata or TestData())
+    """Every case for `contract`, sorted by operation path, method, kind and name.
+
+    `query_style` writes nested query values (None: the BB profile's; see wire.QUERY_STYLES)."""
+    style = query_style or profile_query_style(contract.bb)
+    if style not in QUERY_STYLES:
+        raise ConfigError(f"--query-style must be one of {', '.join(QUERY_STYLES)}, not {style!r}")
+    ctx = Ctx(contract=contract, seed=seed, testdata=testdata or TestData(), query_style=style)
     want = kinds or frozenset(CaseKind)
     cases: list[Case] = []
     for op in sorted(contract.operations, key=lambda o: (o.path, o.method)):

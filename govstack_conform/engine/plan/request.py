@@ -28,12 +28,17 @@ from govstack_conform.engine.plan.context import (
     valid,
 )
 from govstack_conform.engine.plan.wire import (
+    Unserializable,
     UnsupportedMedia,
+    as_read,
+    carries_nested,
+    cookie_value,
     encode_body,
+    header_value,
+    nested,
     path_value,
     query_pairs,
-    serialize_simple,
-    unserializable,
+    style_text,
 )
 
 # Re-exported: the other planner modules and the tests take these from here.
@@ -185,6 +190,53 @@ def _flatter(ctx: Ctx, p: Parameter, value: Any) -> Any:
         return value
 
 
+def _where(op: Operation, p: Parameter) -> str:
+    return f"{p.schema.doc if p.schema is not None else op.source_file}#{p.pointer}"
+
+
+def carried(ctx: Ctx, op: Operation, p: Parameter, value: Any) -> Any:
+    """The generated `value` as the parameter's style can carry it and the receiver reads it back.
+
+    A style without a nested-value convention gets the value without its optional nested members, or
+    none at all (Untestable); with one, what the convention loses on the wire (bracket nesting drops
+    empty members) must leave a valid value, or no request could be known valid."""
+    if not carries_nested(p):
+        flat = _flatter(ctx, p, value) if nested(value) else value
+        if nested(flat):
+            raise Untestable(
+                f"{p.location} parameter {p.name!r} holds nested objects or arrays, for which OpenAPI defines "
+                f"no serialization in {style_text(p)} (no nested-value convention covers it), so no request can be "
+                f"known valid ({_where(op, p)})"
+            )
+        return flat
+    read = as_read(p, value, ctx.query_style)
+    if read != value and not valid(ctx, p.schema, read):
+        raise Untestable(
+            f"{p.location} parameter {p.name!r}: its value needs empty objects, arrays or nulls that the "
+            f"{ctx.query_style} convention for nested query values cannot send ({_where(op, p)})"
+        )
+    return read
+
+
+def wire_params(
+    ctx: Ctx, op: Operation, p: Parameter, value: Any, out: dict[str, list[Any]], source: str = GENERATED
+) -> None:
+    """Serialize one parameter into `out` ("path", "query", "header", "cookie" lists); Untestable when its
+    style cannot carry the value."""
+    try:
+        if p.location == "path":
+            out["path"].append((p.name, path_value(p, value)))
+        elif p.location == "query":
+            out["query"].extend(query_pairs(p, value, ctx.query_style))
+        elif p.location == "header":
+            out["header"].append((p.name, header_value(p, value)))
+        elif p.location == "cookie":
+            out["cookie"].append(f"{p.name}={cookie_value(p, value)}")
+    except Unserializable as e:
+        what = "test data value" if source == FIXTURE else "value"
+        raise Untestable(f"{p.location} parameter {p.name!r}: the {what}: {e} ({_where(op, p)})") from None
+
+
 def param_value(ctx: Ctx, op: Operation, p: Parameter, *, example_index: int | None) -> tuple[bool, Any, str]:
     """(present, raw value, source) for one parameter.
 
@@ -270,32 +322,17 @@ def build(
     reason = blocked_reason(op, need_body=with_body)
     if reason:
         raise Untestable(reason)
-    path_params: list[tuple[str, str]] = []
-    query: list[tuple[str, str]] = []
-    headers: list[tuple[str, str]] = []
-    cookies: list[str] = []
+    wire: dict[str, list[Any]] = {"path": [], "query": [], "header": [], "cookie": []}
     sources: list[tuple[str, str, str, bool]] = []
     for p in relevant_params(ctx, op):
         present, value, source = param_value(ctx, op, p, example_index=example_index)
         if not present:
             continue
         sources.append((p.location, p.name, source, p.required or p.location == "path"))
-        if source != FIXTURE and unserializable(value):
-            value = _flatter(ctx, p, value)
-        if source != FIXTURE and unserializable(value):
-            where = p.schema.doc if p.schema is not None else op.source_file
-            raise Untestable(
-                f"{p.location} parameter {p.name!r} holds nested objects or arrays, for which OpenAPI defines "
-                f"no serialization, so no request can be known valid ({where}#{p.pointer})"
-            )
-        if p.location == "path":
-            path_params.append((p.name, path_value(p, value)))
-        elif p.location == "query":
-            query.extend(query_pairs(p, value))
-        elif p.location == "header":
-            headers.append((p.name, serialize_simple(value, bool(p.explode))))
-        elif p.location == "cookie":
-            cookies.append(f"{p.name}={serialize_simple(value)}")
+        if source != FIXTURE:
+            value = carried(ctx, op, p, value)
+        wire_params(ctx, op, p, value, wire, source)
+    path_params, query, headers, cookies = wire["path"], wire["query"], wire["header"], wire["cookie"]
     if cookies:
         headers.append(("Cookie", "; ".join(cookies)))
 

@@ -45,7 +45,13 @@ def plan_target(target: Target, options: RunOptions) -> tuple[Case, ...]:
     from govstack_conform.engine.plan.planner import plan_contract
 
     return tuple(
-        plan_contract(target.contract, seed=options.seed, testdata=target.testdata, read_only=options.read_only)
+        plan_contract(
+            target.contract,
+            seed=options.seed,
+            testdata=target.testdata,
+            read_only=options.read_only,
+            query_style=options.query_style,
+        )
     )
 
 
