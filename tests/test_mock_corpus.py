@@ -158,6 +158,8 @@ def test_every_release_serves_every_operation_without_server_error(corpus_dir: P
     answered = 0
     with serve_in_thread(contract) as server, httpx.Client(base_url=server.base_url, timeout=15) as client:
         for op in contract.operations:
+            if op.blocked("parameters") is not None:
+                continue  # e.g. a required header whose name no HTTP request can carry
             try:
                 req = valid_request(contract, op, server.credentials)
             except (GenerationError, schemas.SchemaUnusable):

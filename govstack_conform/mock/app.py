@@ -40,6 +40,7 @@ from govstack_conform.mock.state import (
     with_id,
 )
 from govstack_conform.mock.validate import Rejection, check_parameters, read_body
+from govstack_conform.mock.variants import choose
 
 access_log = logging.getLogger("govstack_conform.mock.access")
 MAX_BODY = 16 * 1024 * 1024
@@ -63,7 +64,7 @@ class MockApp:
         self.credentials = Credentials.from_options(options)
         self.journal = Journal()
         self.router = Router(contract.operations)
-        operations = [op for route in self.router.routes for op in route.operations.values()]
+        operations = [op for route in self.router.routes for ops in route.variants.values() for op in ops]
         self.roles: dict[str, Role] = infer_roles(operations)
         self.guard = Guard(contract.security_schemes, self.credentials, self.journal)
         self.bodies = R.Bodies(contract, options.seed, self.journal)
@@ -155,6 +156,10 @@ class MockApp:
         op = match.operation
         headers = request.headers
         cookies = request.cookies
+        if match.tied:  # definitions the URL cannot tell apart: the request's content decides
+            op = choose(
+                self.judged, match.tied, match.params, query, headers, cookies, await request.body(), self.journal
+            )
         if self.options.enforce_auth:
             single = {k: v[-1] for k, v in query.items()}
             denial = self.guard.check(op, headers, single, cookies)

@@ -77,7 +77,7 @@ def _tree(pairs: list[tuple[list[str], list[str]]]) -> dict[str, Any]:
     return tree
 
 
-def _properties(contract: Contract, schema: Schema) -> dict[str, Schema]:
+def properties(contract: Contract, schema: Schema) -> dict[str, Schema]:
     """Declared properties of an object schema, its allOf/anyOf/oneOf branches' included (first wins)."""
     out: dict[str, Schema] = {}
     todo, seen = [schema], 0
@@ -119,7 +119,7 @@ def coerce(contract: Contract, schema: Schema | None, value: Any, depth: int = 0
         items = schemas.child(resolved, "items") if isinstance(node.get("items"), dict) else None
         return [coerce(contract, items, v, depth + 1) for v in value]
     if isinstance(value, dict):
-        props = _properties(contract, resolved)
+        props = properties(contract, resolved)
         extra = node.get("additionalProperties") if isinstance(node, dict) else None
         rest = schemas.child(resolved, "additionalProperties") if isinstance(extra, dict) else None
         return {k: coerce(contract, props.get(k, rest), v, depth + 1) for k, v in value.items()}
@@ -173,7 +173,7 @@ def read_structured(
         parts = query[p.name][-1].split(_DELIMITERS.get(kind, ","))
         flat = dict(zip(parts[::2], parts[1::2], strict=False))
         return True, coerce(contract, p.schema, flat)
-    props = _properties(contract, p.schema)
+    props = properties(contract, p.schema)
     members: list[tuple[list[str], list[str]]] = []
     for key, values in query.items():
         split = _split_key(key)

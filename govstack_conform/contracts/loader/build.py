@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import parse_qsl
 
 from govstack_conform.contracts.loader.common import join, short
-from govstack_conform.contracts.loader.context import INFO
+from govstack_conform.contracts.loader.context import ERROR, INFO
 from govstack_conform.contracts.loader.fields import METHODS, check_fields
 from govstack_conform.contracts.loader.parts import Parts, _text
-from govstack_conform.contracts.loader.refs import RefError, Target
+from govstack_conform.contracts.loader.refs import MAX_CHAIN, RefError, Target
 from govstack_conform.contracts.loader.security import Security
-from govstack_conform.contracts.model import Operation, Parameter
+from govstack_conform.contracts.model import Operation, Parameter, Severity
 
 LOCATIONS = ("path", "query", "header", "cookie")
 _TEMPLATE = re.compile(r"\{([^{}/]+)\}")
 _IGNORED_HEADERS = {"accept", "content-type", "authorization"}
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 field name
 
 
 class Builder(Parts, Security):
@@ -144,7 +146,36 @@ class Builder(Parts, Security):
             pointer=ptr,
             deprecated=node.get("deprecated") is True,
             description=_text(node.get("description")),
+            fixed_query=self._fixed_query(path, params),
         )
+
+    def _fixed_query(self, path: str, params: tuple[Parameter, ...]) -> tuple[tuple[str, str], ...]:
+        """The query that selects the operation: what the path key writes after '?', then each required query
+        parameter whose schema allows one value only (enum of one, const), as its wire text."""
+        pairs = list(parse_qsl(path.partition("?")[2], keep_blank_values=True))
+        for p in params:
+            if p.location != "query" or not p.required or p.schema is None or p.content_type is not None:
+                continue
+            node = self._schema_node(p.schema.doc, p.schema.node)
+            if not isinstance(node, dict) or p.name in dict(pairs):
+                continue
+            values = node["enum"] if isinstance(node.get("enum"), list) else [node["const"]] if "const" in node else []
+            if len(values) == 1 and isinstance(values[0], str | int | bool):
+                one = values[0]
+                pairs.append((p.name, str(one).lower() if isinstance(one, bool) else str(one)))
+        return tuple(pairs)
+
+    def _schema_node(self, doc: str, node: Any) -> Any:
+        """A schema node with its `$ref` chain followed (None when the chain is broken)."""
+        for _ in range(MAX_CHAIN):
+            if not (isinstance(node, dict) and "$ref" in node):
+                return node
+            try:
+                target = self.resolver.lookup(doc, node["$ref"])
+            except RefError:
+                return None
+            doc, node = target.doc, target.node
+        return None
 
     # -------------------------------------------------------------- parameters
 
@@ -237,6 +268,17 @@ class Builder(Parts, Security):
             )
             return None
         required = node.get("required") is True
+        if loc == "header" and not _TOKEN.match(name):
+            self.sink.add(
+                doc,
+                ptr,
+                f"header parameter {name!r} is not a valid HTTP header name (a token: letters, digits and "
+                "!#$%&'*+-.^_`|~, no spaces), so no request can carry it",
+                "bad-header-name",
+                ERROR if required else Severity.WARNING,
+                key,
+                "parameters" if required else None,
+            )
         if loc == "path" and not required:
             self.warn(
                 ptr,

@@ -190,6 +190,27 @@ def method_cases(ctx: Ctx) -> list[Case]:
     return out
 
 
+def dispatched(ctx: Ctx, op: Operation, cases: list[Case]) -> list[Case]:
+    """Cases of an operation variant whose request lost the query that selects it (`command=cancel` left out
+    or changed) are untestable: that request addresses another definition of the same METHOD and path."""
+    siblings = [o.key for o in ctx.contract.variants(op.route) if o is not op]
+    declared = {p.name for p in op.parameters if p.location == "query"}
+    selecting = [(k, v) for k, v in op.fixed_query if k in declared]
+    if not siblings or not selecting:
+        return cases
+    out = []
+    for c in cases:
+        lost = [f"{k}={v}" for k, v in selecting if c.untestable is None and (k, v) not in c.steps[0].request.query]
+        if lost:
+            why = (
+                f"without {' and '.join(lost)} the request addresses another definition of {op.route} "
+                f"({', '.join(siblings)}), so its answer says nothing of {op.key} ({op.source_file}#{op.pointer})"
+            )
+            c = replace(c, untestable=why)
+        out.append(c)
+    return out
+
+
 def _unique(cases: Iterable[Case]) -> list[Case]:
     """Fill case ids; a clash gets -2, -3 ... in generation order (which is deterministic)."""
     seen: set[str] = set()
@@ -233,7 +254,7 @@ def plan_contract(
         if CaseKind.POSITIVE in want:
             cases.extend(positives)
         if CaseKind.NEGATIVE in want:
-            cases.extend(negative_cases(ctx, op, built, why))
+            cases.extend(dispatched(ctx, op, negative_cases(ctx, op, built, why)))
         if CaseKind.SECURITY in want:
             cases.extend(security_cases(ctx, op, built, why))
     if CaseKind.METHOD in want:
