@@ -16,6 +16,19 @@ from typing import Any
 HTTP_METHODS = ("GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE")
 
 
+def generated_media(media_type: str) -> bool:
+    """Request media types the suite builds bodies in (engine/plan/wire.py encodes them; lint names the rest)."""
+    mt = media_type.split(";")[0].strip().lower()
+    if mt == "application/json" or mt.endswith("+json") or mt in ("*/*", "application/*"):
+        return True
+    return mt in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+        "application/octet-stream",
+        "application/binary",
+    ) or mt.startswith("text/")
+
+
 class Severity(StrEnum):
     """How much a spec defect costs: ERROR means something cannot be checked."""
 

@@ -14,17 +14,17 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from govstack_conform.contracts.loader.common import join, short
-from govstack_conform.contracts.loader.context import ERROR, INFO
+from govstack_conform.contracts.loader.context import INFO
 from govstack_conform.contracts.loader.fields import METHODS, check_fields
+from govstack_conform.contracts.loader.paramlint import check_parameter, check_responses
 from govstack_conform.contracts.loader.parts import Parts, _text
 from govstack_conform.contracts.loader.refs import MAX_CHAIN, RefError, Target
 from govstack_conform.contracts.loader.security import Security
-from govstack_conform.contracts.model import Operation, Parameter, Severity
+from govstack_conform.contracts.model import Operation, Parameter
 
 LOCATIONS = ("path", "query", "header", "cookie")
 _TEMPLATE = re.compile(r"\{([^{}/]+)\}")
 _IGNORED_HEADERS = {"accept", "content-type", "authorization"}
-_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 field name
 
 
 class Builder(Parts, Security):
@@ -126,6 +126,7 @@ class Builder(Parts, Security):
         if "requestBody" in node:
             body = self._request_body(doc, join(ptr, "requestBody"), node["requestBody"], key)
         responses = self._responses(doc, ptr, node.get("responses"), key)
+        check_responses(self.sink, doc, ptr, responses, key)
         if "security" in node:
             security = self._security(node["security"], join(ptr, "security"), key, doc)
         else:
@@ -268,17 +269,6 @@ class Builder(Parts, Security):
             )
             return None
         required = node.get("required") is True
-        if loc == "header" and not _TOKEN.match(name):
-            self.sink.add(
-                doc,
-                ptr,
-                f"header parameter {name!r} is not a valid HTTP header name (a token: letters, digits and "
-                "!#$%&'*+-.^_`|~, no spaces), so no request can carry it",
-                "bad-header-name",
-                ERROR if required else Severity.WARNING,
-                key,
-                "parameters" if required else None,
-            )
         if loc == "path" and not required:
             self.warn(
                 ptr,
@@ -289,6 +279,7 @@ class Builder(Parts, Security):
             )
             required = True
         schema = self._param_schema(doc, ptr, node, key, "parameters")
+        check_parameter(self.sink, doc, ptr, node, key, required, self._schema_node)
         return Parameter(
             name=name,
             location=loc,

@@ -15,6 +15,7 @@ from typing import Any
 
 from govstack_conform.contracts.loader.common import Sink, join, short
 from govstack_conform.contracts.loader.refs import RefError, Resolver
+from govstack_conform.contracts.loader.satisfiable import crossed_bounds, one_of_overlap
 from govstack_conform.contracts.model import Severity
 
 TYPES_30 = frozenset({"array", "boolean", "integer", "number", "object", "string"})
@@ -167,8 +168,14 @@ class SchemaScan:
                     bad(str(e), e.code)
                 # OpenAPI 3.0 says siblings of $ref are ignored, but the validators apply them: scan them too
             _keywords(node, is31, bad)
+            crossed_bounds(node, ptr, bad)
+            one_of_overlap(node, doc, ptr, self._lookup, bad)
             stack.extend(self._children(doc, node, ptr, bad))
         return targets
+
+    def _lookup(self, doc: str, ref: Any) -> tuple[str, Any]:
+        target = self.resolver.lookup(doc, ref)
+        return target.doc, target.node
 
     def _children(self, doc: str, node: dict[str, Any], ptr: str, bad: _Reporter) -> list[tuple[str, Any]]:
         out: list[tuple[str, Any]] = []

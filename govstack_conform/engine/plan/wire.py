@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 from govstack_conform.contracts import schemas
 from govstack_conform.contracts.catalog import DEFAULT_QUERY_STYLE, QUERY_STYLES
-from govstack_conform.contracts.model import Contract, MediaType, Parameter
+from govstack_conform.contracts.model import Contract, MediaType, Parameter, generated_media
 
 MULTIPART_BOUNDARY = "govstack-conform-boundary-7d1c3b"
 
@@ -220,6 +220,10 @@ def encode_body(media: MediaType, value: Any, contract: Contract) -> tuple[Any, 
     """(json body, has_body, raw bytes, content type) for sending `value` as `media`."""
     mt = media.media_type.split(";")[0].strip()
     low = mt.lower()
+    if not generated_media(low):
+        raise UnsupportedMedia(
+            f"request bodies of type {mt} are not generated (only JSON, forms, text and octet streams)"
+        )
     if is_json_media(low):
         return value, True, None, "application/json" if low in ("*/*", "application/*") else mt
     if low == "application/x-www-form-urlencoded":
@@ -234,9 +238,7 @@ def encode_body(media: MediaType, value: Any, contract: Contract) -> tuple[Any, 
     if low.startswith("text/"):
         text = value if isinstance(value, str) else json.dumps(value)
         return None, False, text.encode(), mt
-    if low in ("application/octet-stream", "application/binary"):  # any bytes are a valid octet stream
-        return None, False, b"govstack-conform test content\n", mt
-    raise UnsupportedMedia(f"request bodies of type {mt} are not generated (only JSON, forms, text and octet streams)")
+    return None, False, b"govstack-conform test content\n", mt  # octet stream: any bytes are valid
 
 
 def _multipart(media: MediaType, value: Any, contract: Contract) -> bytes:
