@@ -8,10 +8,7 @@ from typing import Annotated
 import typer
 
 from govstack_conform.cli.common import err, guarded, out
-from govstack_conform.contracts.load import load_selected
 from govstack_conform.engine.cases import Case, CaseKind
-from govstack_conform.engine.plan.planner import plan_contract, plan_to_json
-from govstack_conform.engine.testdata import load_testdata
 from govstack_conform.errors import UsageError
 
 _KIND_HELP = "Only cases of this kind (positive, negative, security, method, stateful). Repeatable."
@@ -56,6 +53,10 @@ def plan(
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as stable JSON.")] = False,
 ) -> None:
     """Show the test cases that would run against a candidate (case id, operation, kind, expectation)."""
+    from govstack_conform.contracts.load import load_selected
+    from govstack_conform.engine.plan.planner import plan_contract, plan_to_json
+    from govstack_conform.engine.testdata import load_testdata
+
     if not selectors and not spec:
         raise UsageError("name a building block (e.g. consent@main) or give --spec FILE")
     kinds = None
