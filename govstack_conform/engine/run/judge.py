@@ -192,6 +192,9 @@ def operation_verdict(
     errors = [c for c in ran if c.verdict is Verdict.ERROR]
     if errors:
         return Verdict.ERROR, errors[0].reason
+    positive = [c for c in cases if c.kind is CaseKind.POSITIVE]
+    if positive and all(c.verdict is Verdict.SKIPPED for c in positive):  # no valid request was sent
+        return Verdict.SKIPPED, positive[0].reason
     untestable = [c for c in ran if c.verdict is Verdict.UNTESTABLE]
     core = [c for c in ran if c.kind in (CaseKind.POSITIVE, CaseKind.STATEFUL)]
     if untestable and (len(untestable) == len(ran) or (core and not any(c.verdict is Verdict.PASSED for c in core))):
