@@ -11,11 +11,35 @@ from typing import Any
 from govstack_conform.contracts import schemas
 from govstack_conform.contracts.model import Contract, Operation, Schema, SpecDefect
 from govstack_conform.datagen.check import is_valid
+from govstack_conform.engine.cases import RequestPlan
 from govstack_conform.engine.testdata import TestData
 
 
 class Untestable(Exception):
     """A request cannot be built because of the spec; str() says what and where."""
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A record a case creates first (its setup step) so that its change or delete acts on it alone."""
+
+    create: Operation  # the create operation (a POST that changes no existing record)
+    request: RequestPlan  # its valid request
+    pointer: str  # where its success answer holds the new record's id
+    param: str  # the path parameter of the changing operation that names the record
+    shared: tuple[tuple[str, str, str], ...]  # (name, wire value, source) of the create's path parameters
+
+
+@dataclass(frozen=True)
+class WriteTarget:
+    """What an operation that changes or deletes records acts on (see safety.py).
+
+    `location` "path": the innermost path parameter names the record; "query": the required query
+    parameters do; "operation": nothing does (the body or the path alone says what changes)."""
+
+    location: str
+    names: tuple[str, ...]
+    binding: Binding | None = None
 
 
 @dataclass
@@ -24,6 +48,7 @@ class Ctx:
     seed: int
     testdata: TestData
     cache: dict[Any, Any] = field(default_factory=dict)
+    writes: dict[str, WriteTarget] = field(default_factory=dict)  # by operation key, for changing operations
 
 
 def shared(ctx: Ctx, name: str) -> dict[Any, Any]:
