@@ -4,7 +4,8 @@ NOTES_SPEC has a create (POST /notes), item reads, updates and deletes, an updat
 (/notes/{noteId}/archive), a delete named by a query parameter (DELETE /labels?name=) and one named by
 nothing (POST /cache/clear). `notes_app` seeds SEEDED notes and LABELS and logs every request that may
 change data, so a test can tell which existing records a run touched. `lenient` accepts any update body
-(a product that wrongly accepts invalid input); `open` checks no credentials.
+(a product that wrongly accepts invalid input); `open` checks no credentials; `created_status` is what
+POST /notes answers (201 documented).
 """
 
 from __future__ import annotations
@@ -162,7 +163,7 @@ def _input_problem(body: Any) -> str | None:
     return None
 
 
-def notes_app(store: Store, *, lenient: bool = False, open: bool = False) -> Starlette:
+def notes_app(store: Store, *, lenient: bool = False, open: bool = False, created_status: int = 201) -> Starlette:
     def error(status: int, message: str) -> Response:
         return JSONResponse({"message": message}, status)
 
@@ -190,7 +191,7 @@ def notes_app(store: Store, *, lenient: bool = False, open: bool = False) -> Sta
         nid = f"n-{uuid.uuid4()}"
         store.created.add(nid)
         store.notes[nid] = {"id": nid, "text": body["text"], "archived": False}
-        return JSONResponse(store.notes[nid], 201)
+        return JSONResponse(store.notes[nid], created_status)
 
     async def item(request: Request) -> Response:
         if (refusal := denied(request)) is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -43,7 +44,7 @@ def fixtures(tmp_path: Path, text: str) -> TestData:
 
 
 @contextmanager
-def product(**switches: bool) -> Iterator[tuple[str, Store]]:
+def product(**switches: Any) -> Iterator[tuple[str, Store]]:
     store = Store()
     store.seed()
     with serve(notes_app(store, **switches)) as url:
@@ -99,6 +100,17 @@ def test_a_product_that_wrongly_accepts_changes_only_the_runs_own_records(notes:
     security = case(bb, "DELETE /notes/{noteId}::security-no-credentials")
     assert security.verdict is Verdict.FAILED and security.exchanges[-1].response is not None
     assert security.exchanges[-1].response.status == 204  # it deleted the record its setup step created
+
+
+def test_a_setup_step_is_not_judged_its_own_operation_is(notes: Contract) -> None:
+    """The create a setup step sends belongs to POST /notes: its fault is blamed there, not on the delete."""
+    with product(created_status=200) as (url, _):
+        bb = run([Target(notes, url)], OPTIONS).results[0]
+    create = case(bb, "POST /notes::positive-valid")
+    assert [k.check for k in create.checks if k.outcome is Outcome.FAILED] == ["status_code_documented"]
+    delete = case(bb, "DELETE /notes/{noteId}::positive-valid")
+    assert delete.verdict is Verdict.PASSED and [x.step for x in delete.exchanges] == ["setup-create", "request"]
+    assert {k.step for k in delete.checks} == {"request"}
 
 
 def test_cases_that_can_only_change_existing_data_are_skipped_with_the_reason(notes: Contract, tmp_path: Path) -> None:

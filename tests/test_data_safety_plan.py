@@ -105,9 +105,7 @@ DELETE = "digital-registries::DELETE /data/{registryName}/{versionNumber}/{id}/d
 def test_disposable_values_are_used_by_changing_cases_only(tmp_path: Path) -> None:
     fx = tmp_path / "fx.yaml"
     fx.write_text(
-        "parameters: {registryName: mcts, versionNumber: '1.0'}\n"
-        "disposable:\n"
-        "  parameters: {versionNumber: '9.9'}\n"
+        "parameters: {registryName: mcts, versionNumber: '1.0'}\ndisposable: {parameters: {versionNumber: '9.9'}}\n"
     )
     cases = _by_id(plan_contract(_dr(), testdata=load_testdata([fx])))
     update = cases[UPDATE]

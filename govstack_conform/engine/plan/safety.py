@@ -63,6 +63,7 @@ CREATE_WORDS = CREATE_VERBS | {"insert", "generate"}
 # An operationId or path segment that starts with one of these asks for data (`getCancellationReasons`).
 READ_WORDS = frozenset({"get", "read", "list", "search", "find", "fetch", "query", "check", "lookup", "view", "show"})
 OPT_IN = "--allow-destructive"
+INVALID_ID = "invalid-id"
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _ORIGIN = {
@@ -146,6 +147,8 @@ def guard(ctx: Ctx, case: Case, allow_destructive: bool) -> Case:
         return case
     step = case.steps[0] if case.kind is CaseKind.STATEFUL else case.steps[-1]
     why = _unsafe(ctx, op, target, case, step.request)
+    if why == INVALID_ID:  # a 404 to it says nothing about the product, as for a generated id
+        return replace(case, tags=tuple(sorted({*case.tags, "generated-id"})))
     if why is None:
         return case
     if why == CREATED and target.binding is not None:
@@ -154,8 +157,8 @@ def guard(ctx: Ctx, case: Case, allow_destructive: bool) -> Case:
 
 
 def _unsafe(ctx: Ctx, op: Operation, target: WriteTarget, case: Case, req: RequestPlan) -> str | None:
-    """None when `req` acts only on disposable data (or nothing real); CREATED when it acts on the record
-    its setup step creates; else the reason it is not sent."""
+    """None when `req` acts only on disposable data; CREATED when it acts on the record its setup step
+    creates; INVALID_ID when its identifier is the invalid input; else the reason it is not sent."""
     try:
         base = valid_request(ctx, op)
     except Untestable:
@@ -168,7 +171,7 @@ def _unsafe(ctx: Ctx, op: Operation, target: WriteTarget, case: Case, req: Reque
             return CREATED
         same = value == dict(base.request.path_params).get(param)
         if not same and case.kind is CaseKind.NEGATIVE:
-            return None  # the identifier is the invalid input: no record of the product can have it
+            return INVALID_ID  # the identifier is the invalid input: no record of the product can have it
         if same and origin.get(("path", param)) == DISPOSABLE:
             return None
         source = _origin(origin, "path", param) if same else _ORIGIN[EXAMPLE]  # example cases may differ
