@@ -4,6 +4,9 @@ case creates first or skipped, and the fixtures file's `disposable` section (doc
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -165,3 +168,14 @@ def test_disposable_operations_are_checked_for_typos(tmp_path: Path) -> None:
     fx.write_text("disposable:\n  operations:\n    clearCahce:\n    DELETE /database/{id}: {parameters: {id: x}}\n")
     data = load_testdata([fx])
     assert data.unknown_operations(_dr()) == ["clearCahce"]
+
+
+def test_the_plan_table_says_why_a_case_is_not_sent(corpus_dir: Path) -> None:
+    env = {**os.environ, "GOVSTACK_CONFORM_SPECS": str(corpus_dir), "COLUMNS": "200"}
+    done = subprocess.run(
+        [sys.executable, "-m", "govstack_conform", "plan", "consent@main"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    line = next(x for x in done.stdout.splitlines() if "DELETE /service/individual/record/::positive-valid" in x)
+    assert "not sent: DELETE /service/individual/record/ changes existing data" in line
