@@ -14,6 +14,10 @@ from govstack_conform.engine.cases import Case, CaseKind, Expect, Level
 from govstack_conform.engine.results import CaseResult, CheckResult, Exchange, Outcome, Verdict
 
 
+# An operation without a case (in this shard, say), as opposed to one whose cases were skipped by choice.
+NOT_PLANNED = "no case was planned for this operation"
+
+
 def blames(check: CheckResult) -> bool:
     """A REQUIRED check that failed and is not waived: what makes a candidate non-conformant."""
     return check.outcome is Outcome.FAILED and check.level is Level.REQUIRED and not check.waived
@@ -166,7 +170,7 @@ def operation_verdict(
     ran = [c for c in cases if c.verdict is not Verdict.SKIPPED]
     if not ran:
         reason = next((c.reason for c in cases if c.reason), None)
-        return Verdict.SKIPPED, reason or "no case was planned for this operation"
+        return Verdict.SKIPPED, reason or NOT_PLANNED
     if tried is None:
         tried = attempts(cases, {})
     mine = [a for a in tried if a.operation == op.key]
