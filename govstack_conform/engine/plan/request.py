@@ -17,9 +17,19 @@ from govstack_conform.contracts import schemas
 from govstack_conform.contracts.model import MediaType, Operation, Parameter
 from govstack_conform.engine.cases import Auth, RequestPlan
 from govstack_conform.engine.plan.context import (
+    BOUND_VAR,
+    CREATED,
+    DISPOSABLE,
+    EXAMPLE,
+    FIXTURE,
+    GENERATED,
+    TEST_DATA,
     Ctx,
     Untestable,
+    bound_value,
     defect_text,
+    disposable_value,
+    fixture_body,
     jsonable,
     resolved,
     shared,
@@ -38,6 +48,7 @@ from govstack_conform.engine.plan.wire import (
 
 # Re-exported: the other planner modules and the tests take these from here.
 __all__ = [
+    "BOUND_VAR",
     "CREATED",
     "DISPOSABLE",
     "EXAMPLE",
@@ -66,13 +77,6 @@ __all__ = [
 # Header parameters OpenAPI says to ignore (the transport and auth layers own them).
 IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 _CREDENTIAL = re.compile(r"token|key|secret|auth|session|cookie|signature|xsrf|csrf|password", re.IGNORECASE)
-
-# Where a value came from; a case's tags say it so the runner knows what a 4xx/404 means.
-FIXTURE, EXAMPLE, GENERATED = "fixture", "example", "generated"
-# Test data marked disposable (used only by operations that change records), and the id of a record
-# the case's own setup step creates (the `${id}` placeholder, filled at run time).
-DISPOSABLE, CREATED = "disposable", "created"
-_TEST_DATA = frozenset({FIXTURE, DISPOSABLE})
 
 
 @dataclass(frozen=True)
@@ -198,7 +202,7 @@ def param_value(ctx: Ctx, op: Operation, p: Parameter, *, example_index: int | N
     test data first. With `example_index` the spec's examples come next (the example cases); otherwise
     required values are generated and optional ones are sent only when the spec gives an example.
     """
-    disposable = _disposable_value(ctx, op, p)
+    disposable = disposable_value(ctx, op, p)
     if disposable is not None:
         return True, disposable, DISPOSABLE
     fixture = ctx.testdata.lookup_param(op, p.name) if ctx.testdata else None  # empty test data finds nothing
@@ -212,45 +216,6 @@ def param_value(ctx: Ctx, op: Operation, p: Parameter, *, example_index: int | N
     if examples:
         return True, examples[0], EXAMPLE
     return False, None, ""
-
-
-def _disposable_value(ctx: Ctx, op: Operation, p: Parameter) -> Any | None:
-    """A disposable value for a parameter of a changing operation: for the parameter that names the record
-    it acts on, or for any parameter when the operation itself is listed under `disposable.operations`."""
-    target = ctx.writes.get(op.key)
-    if target is None or not ctx.testdata:
-        return None
-    names_record = p.location == target.location and p.name in target.names
-    if names_record or ctx.testdata.disposable_entry(op) is not None:
-        return ctx.testdata.lookup_disposable(op, p.name)
-    return None
-
-
-def _test_body(ctx: Ctx, op: Operation) -> tuple[str, Any] | None:
-    """(source, body) from test data: a changing operation's `disposable.operations` body first."""
-    if op.key in ctx.writes:
-        entry = ctx.testdata.disposable_entry(op)
-        if entry is not None and entry.has_body:
-            return DISPOSABLE, jsonable(entry.body)
-    found, body = ctx.testdata.lookup_body(op)
-    return (FIXTURE, jsonable(body)) if found else None
-
-
-def _bound_value(ctx: Ctx, op: Operation, p: Parameter) -> tuple[str, str] | None:
-    """(wire value, source) of a path parameter bound to the record the case's setup step creates: the
-    record's own id (`${id}`), or the create's value of a parameter both paths share (its parent)."""
-    target = ctx.writes.get(op.key)
-    if target is None or target.binding is None or p.location != "path":
-        return None
-    if p.name == target.binding.param:
-        return "${" + BOUND_VAR + "}", CREATED
-    for name, wire, source in target.binding.shared:
-        if name == p.name:
-            return wire, source
-    return None
-
-
-BOUND_VAR = "id"
 
 
 def body_examples(ctx: Ctx, media: MediaType) -> list[tuple[str, Any]]:
@@ -324,7 +289,7 @@ def build(
     cookies: list[str] = []
     sources: list[tuple[str, str, str, bool]] = []
     for p in relevant_params(ctx, op):
-        bound = _bound_value(ctx, op, p)
+        bound = bound_value(ctx, op, p)
         if bound is not None:
             sources.append((p.location, p.name, bound[1], True))
             path_params.append((p.name, bound[0]))
@@ -333,9 +298,9 @@ def build(
         if not present:
             continue
         sources.append((p.location, p.name, source, p.required or p.location == "path"))
-        if source not in _TEST_DATA and unserializable(value):
+        if source not in TEST_DATA and unserializable(value):
             value = _flatter(ctx, p, value)
-        if source not in _TEST_DATA and unserializable(value):
+        if source not in TEST_DATA and unserializable(value):
             where = p.schema.doc if p.schema is not None else op.source_file
             raise Untestable(
                 f"{p.location} parameter {p.name!r} holds nested objects or arrays, for which OpenAPI defines "
@@ -358,7 +323,7 @@ def build(
     has_body, raw, ctype, json_body = False, None, None, None
     if media is not None:
         if body is None:
-            body = _test_body(ctx, op) or (GENERATED, generate_body(ctx, op, media, purpose))
+            body = fixture_body(ctx, op) or (GENERATED, generate_body(ctx, op, media, purpose))
         body_source, body_value = body
         try:
             json_body, has_body, raw, ctype = encode_body(media, body_value, ctx.contract)
@@ -425,13 +390,13 @@ def provenance_tags(built: Built) -> tuple[str, ...]:
     tags: set[str] = set()
     body_ok = built.body_source in (None, FIXTURE, DISPOSABLE, EXAMPLE)
     if ident:
-        if all(s in _TEST_DATA for s in ident) and body_ok:
+        if all(s in TEST_DATA for s in ident) and body_ok:
             tags.add(FIXTURE)
-        if any(s not in _TEST_DATA and s != CREATED for s in ident):
+        if any(s not in TEST_DATA and s != CREATED for s in ident):
             tags.add("generated-id")
         if CREATED in ident:
             tags.add(CREATED)
-    elif built.body_source in _TEST_DATA:
+    elif built.body_source in TEST_DATA:
         tags.add(FIXTURE)
     if DISPOSABLE in {built.body_source, *(s for _, _, s, _ in built.param_sources)}:
         tags.add(DISPOSABLE)

@@ -43,7 +43,13 @@ from govstack_conform.engine.plan.request import (
     relevant_params,
     valid_request,
 )
-from govstack_conform.engine.plan.stateful import CREATE_VERBS, _id_like, collection_of, id_pointer
+from govstack_conform.engine.plan.stateful import (
+    CREATE_VERBS,
+    _id_fields,
+    _id_like,
+    _score,
+    _success_json_schema,
+)
 from govstack_conform.engine.plan.wire import path_value
 
 CHANGING_METHODS = frozenset({"DELETE", "PUT", "PATCH"})
@@ -113,7 +119,7 @@ def write_targets(ctx: Ctx) -> dict[str, WriteTarget]:
 def binding_for(ctx: Ctx, path: str, param: str, target: Operation | None) -> Binding | None:
     """A create whose new record `param` of `path` can name: a POST that changes nothing, on the collection
     just above the record (``/things`` or ``/things/create`` for ``/things/{id}`` and ``/things/{id}/verb``),
-    whose answer holds the id (see stateful.id_pointer). None when there is none or it cannot be built."""
+    whose answer holds the id (see id_pointer). None when there is none or it cannot be built."""
     segs = path.rstrip("/").split("/")
     at = max((i for i, s in enumerate(segs) if s == "{" + param + "}"), default=None)
     if at is None or len(segs) - at - 1 > 1:
@@ -133,6 +139,38 @@ def binding_for(ctx: Ctx, path: str, param: str, target: Operation | None) -> Bi
         shared = tuple((k, v, sources.get(k, "")) for k, v in made.request.path_params)
         return Binding(create, made.request, pointer, param, shared)
     return None
+
+
+def collection_of(create: Operation) -> str | None:
+    """The collection path a create adds to (its path without a trailing create verb), or None when the
+    operation is no create (not POST/PUT, or on an item path)."""
+    segs = create.path.rstrip("/").split("/")
+    if create.method not in ("POST", "PUT") or _TEMPLATE.fullmatch(segs[-1]):
+        return None
+    return "/".join(segs[:-1] if segs[-1].lower() in CREATE_VERBS else segs)
+
+
+def id_pointer(ctx: Ctx, create: Operation, param: str, target: Operation | None) -> str | None:
+    """Where the create's success answer holds the id that path parameter `param` (of `target`) takes:
+    a create response link to `target` that says so, else the best-matching id-like field, scored as
+    stateful chains are (stateful.find_chain)."""
+    responses = sorted(create.responses, key=lambda r: r.status) if target is not None else []
+    for r in responses:
+        for _, link in sorted(r.links.items()) if r.status.startswith("2") else ():
+            params = link.get("parameters") if isinstance(link, dict) else None
+            expr = params.get(param) if isinstance(params, dict) else None
+            linked = target is not None and link.get("operationId") == target.operation_id
+            if linked and isinstance(expr, str) and expr.startswith("$response.body#"):
+                return expr[len("$response.body#") :]
+    schema = _success_json_schema(create)
+    if schema is None:
+        return None
+    best: tuple[int, int, str] | None = None
+    for ptr, name, parent in _id_fields(ctx, schema):
+        s = _score(param, name, parent)
+        if s and (best is None or (-s, len(ptr), ptr) < (-best[0], best[1], best[2])):
+            best = (s, len(ptr), ptr)
+    return best[2] if best else None
 
 
 def guard(ctx: Ctx, case: Case, allow_destructive: bool) -> Case:

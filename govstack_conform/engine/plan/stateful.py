@@ -207,38 +207,6 @@ def _ordered(roles: list[tuple[str, Operation, str]]) -> tuple[tuple[str, Operat
     return tuple(best[r] for r in ("read", "update", "delete") if r in best)
 
 
-def collection_of(create: Operation) -> str | None:
-    """The collection path a create adds to (its path without a trailing create verb), or None when the
-    operation is no create (not POST/PUT, or on an item path)."""
-    segs = create.path.rstrip("/").split("/")
-    if create.method not in ("POST", "PUT") or _TEMPLATE.fullmatch(segs[-1]):
-        return None
-    return "/".join(segs[:-1] if segs[-1].lower() in CREATE_VERBS else segs)
-
-
-def id_pointer(ctx: Ctx, create: Operation, param: str, target: Operation | None) -> str | None:
-    """Where the create's success answer holds the id that path parameter `param` (of `target`) takes:
-    a create response link to `target` that says so, else the best-matching id-like field, scored as
-    chains are (find_chain)."""
-    responses = sorted(create.responses, key=lambda r: r.status) if target is not None else []
-    for r in responses:
-        for _, link in sorted(r.links.items()) if r.status.startswith("2") else ():
-            params = link.get("parameters") if isinstance(link, dict) else None
-            expr = params.get(param) if isinstance(params, dict) else None
-            linked = target is not None and link.get("operationId") == target.operation_id
-            if linked and isinstance(expr, str) and expr.startswith("$response.body#"):
-                return expr[len("$response.body#") :]
-    schema = _success_json_schema(create)
-    if schema is None:
-        return None
-    best: tuple[int, int, str] | None = None
-    for ptr, name, parent in _id_fields(ctx, schema):
-        s = _score(param, name, parent)
-        if s and (best is None or (-s, len(ptr), ptr) < (-best[0], best[1], best[2])):
-            best = (s, len(ptr), ptr)
-    return best[2] if best else None
-
-
 def find_chain(ctx: Ctx, create: Operation) -> Chain | None:
     if create.method not in ("POST", "PUT") or _TEMPLATE.fullmatch(create.path.rstrip("/").split("/")[-1]):
         return None
