@@ -28,8 +28,6 @@ LABELS = ("keep-label", "spare-label")
 NOTES_SPEC = """\
 openapi: 3.0.3
 info: {title: Notes, version: "1.0"}
-security:
-  - bearer: []
 components:
   securitySchemes:
     bearer: {type: http, scheme: bearer}
@@ -39,6 +37,10 @@ components:
       in: path
       required: true
       schema: {type: string, pattern: '^n-[a-z0-9-]+$', maxLength: 40}
+  requestBodies:
+    NoteInput:
+      required: true
+      content: {application/json: {schema: {$ref: '#/components/schemas/NoteInput'}}}
   schemas:
     NoteInput:
       type: object
@@ -56,78 +58,48 @@ components:
   responses:
     Note:
       description: the note
-      content:
-        application/json:
-          schema: {$ref: '#/components/schemas/Note'}
-    Error: {description: refused}
+      content: {application/json: {schema: {$ref: '#/components/schemas/Note'}}}
+    Done: {description: done}
+    No: {description: refused}
 paths:
   /notes:
     post:
       operationId: createNote
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: {$ref: '#/components/schemas/NoteInput'}
-      responses:
-        '201': {$ref: '#/components/responses/Note'}
-        '400': {$ref: '#/components/responses/Error'}
-        '401': {$ref: '#/components/responses/Error'}
+      requestBody: {$ref: '#/components/requestBodies/NoteInput'}
+      responses: {'201': {$ref: '#/components/responses/Note'}, '400': {$ref: '#/components/responses/No'},
+                  '401': {$ref: '#/components/responses/No'}}
   /notes/{noteId}:
-    parameters:
-      - $ref: '#/components/parameters/noteId'
+    parameters: [{$ref: '#/components/parameters/noteId'}]
     get:
       operationId: readNote
-      responses:
-        '200': {$ref: '#/components/responses/Note'}
-        '400': {$ref: '#/components/responses/Error'}
-        '401': {$ref: '#/components/responses/Error'}
-        '404': {$ref: '#/components/responses/Error'}
+      responses: {'200': {$ref: '#/components/responses/Note'}, '400': {$ref: '#/components/responses/No'},
+                  '401': {$ref: '#/components/responses/No'}, '404': {$ref: '#/components/responses/No'}}
     put:
       operationId: updateNote
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: {$ref: '#/components/schemas/NoteInput'}
-      responses:
-        '200': {$ref: '#/components/responses/Note'}
-        '400': {$ref: '#/components/responses/Error'}
-        '401': {$ref: '#/components/responses/Error'}
-        '404': {$ref: '#/components/responses/Error'}
+      requestBody: {$ref: '#/components/requestBodies/NoteInput'}
+      responses: {'200': {$ref: '#/components/responses/Note'}, '400': {$ref: '#/components/responses/No'},
+                  '401': {$ref: '#/components/responses/No'}, '404': {$ref: '#/components/responses/No'}}
     delete:
       operationId: deleteNote
-      responses:
-        '204': {description: deleted}
-        '400': {$ref: '#/components/responses/Error'}
-        '401': {$ref: '#/components/responses/Error'}
-        '404': {$ref: '#/components/responses/Error'}
+      responses: {'204': {$ref: '#/components/responses/Done'}, '400': {$ref: '#/components/responses/No'},
+                  '401': {$ref: '#/components/responses/No'}, '404': {$ref: '#/components/responses/No'}}
   /notes/{noteId}/archive:
-    parameters:
-      - $ref: '#/components/parameters/noteId'
+    parameters: [{$ref: '#/components/parameters/noteId'}]
     post:
       operationId: archiveNote
-      responses:
-        '200': {$ref: '#/components/responses/Note'}
-        '400': {$ref: '#/components/responses/Error'}
-        '401': {$ref: '#/components/responses/Error'}
-        '404': {$ref: '#/components/responses/Error'}
+      responses: {'200': {$ref: '#/components/responses/Note'}, '400': {$ref: '#/components/responses/No'},
+                  '401': {$ref: '#/components/responses/No'}, '404': {$ref: '#/components/responses/No'}}
   /labels:
     delete:
       operationId: deleteLabel
-      parameters:
-        - {name: name, in: query, required: true, schema: {type: string, pattern: '^[a-z-]+$'}}
-      responses:
-        '204': {description: deleted}
-        '400': {$ref: '#/components/responses/Error'}
-        '401': {$ref: '#/components/responses/Error'}
-        '404': {$ref: '#/components/responses/Error'}
+      parameters: [{name: name, in: query, required: true, schema: {type: string, pattern: '^[a-z-]+$'}}]
+      responses: {'204': {$ref: '#/components/responses/Done'}, '400': {$ref: '#/components/responses/No'},
+                  '401': {$ref: '#/components/responses/No'}, '404': {$ref: '#/components/responses/No'}}
   /cache/clear:
     post:
       operationId: clearCache
-      responses:
-        '204': {description: cleared}
-        '401': {$ref: '#/components/responses/Error'}
+      responses: {'204': {$ref: '#/components/responses/Done'}, '401': {$ref: '#/components/responses/No'}}
+security: [{bearer: []}]
 """
 
 _NOTE_ID = re.compile(r"^n-[a-z0-9-]+$")
@@ -193,12 +165,17 @@ def notes_app(store: Store, *, lenient: bool = False, open: bool = False, create
         store.notes[nid] = {"id": nid, "text": body["text"], "archived": False}
         return JSONResponse(store.notes[nid], created_status)
 
-    async def item(request: Request) -> Response:
+    def refused(request: Request) -> Response | None:
+        """The refusal of an item request: no credentials, or a malformed note id."""
         if (refusal := denied(request)) is not None:
             return refusal
         nid = request.path_params["noteId"]
-        if not _NOTE_ID.match(nid) or len(nid) > 40:
-            return error(400, "noteId must look like n-...")
+        return error(400, "noteId must look like n-...") if not _NOTE_ID.match(nid) or len(nid) > 40 else None
+
+    async def item(request: Request) -> Response:
+        if (refusal := refused(request)) is not None:
+            return refusal
+        nid = request.path_params["noteId"]
         body = None
         if request.method == "PUT" and not lenient:
             body, refusal = await body_of(request)
@@ -222,11 +199,9 @@ def notes_app(store: Store, *, lenient: bool = False, open: bool = False, create
         return JSONResponse(note)
 
     async def archive(request: Request) -> Response:
-        if (refusal := denied(request)) is not None:
+        if (refusal := refused(request)) is not None:
             return refusal
         nid = request.path_params["noteId"]
-        if not _NOTE_ID.match(nid) or len(nid) > 40:
-            return error(400, "noteId must look like n-...")
         if nid not in store.notes:
             return error(404, "no such note")
         store.changed.append(("POST /notes/{noteId}/archive", nid))

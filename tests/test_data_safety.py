@@ -15,9 +15,10 @@ from typing import Any
 import httpx
 import pytest
 from notes_server import LABELS, NOTES_SPEC, SEEDED, TOKEN, Store, notes_app
+from plan_contracts import contract_from
 from servers import serve
 
-from govstack_conform.contracts.load import load_contract, load_spec_files
+from govstack_conform.contracts.load import load_contract
 from govstack_conform.contracts.model import Contract
 from govstack_conform.engine.options import RunOptions
 from govstack_conform.engine.results import BBResult, CaseResult, Outcome, RunResults, Verdict
@@ -32,9 +33,7 @@ RUNS = 3
 
 @pytest.fixture(scope="module")
 def notes(tmp_path_factory: pytest.TempPathFactory) -> Contract:
-    path = tmp_path_factory.mktemp("notes") / "notes.yaml"
-    path.write_text(NOTES_SPEC)
-    return load_spec_files([str(path)])
+    return contract_from(tmp_path_factory.mktemp("notes"), "notes.yaml", NOTES_SPEC, bb="notes")
 
 
 def fixtures(tmp_path: Path, text: str) -> TestData:

@@ -281,7 +281,7 @@ def _guard_method(ctx: Ctx, case: Case, allow_destructive: bool) -> Case:
         params = tuple((k, values.get(k, v)) for k, v in req.path_params)
         return _with_setup(replace(case, steps=(replace(step, request=replace(req, path_params=params)),)), binding)
     declared = next((p for p in first.parameters if p.location == "path" and p.name == param), None)
-    disposable = ctx.testdata.lookup_disposable(None, param) if ctx.testdata else None
+    disposable = ctx.testdata.lookup_disposable(first, param) if ctx.testdata else None
     if declared is not None and disposable is not None:
         params = tuple((k, path_value(declared, disposable) if k == param else v) for k, v in req.path_params)
         return replace(case, steps=(replace(step, request=replace(req, path_params=params)),))
