@@ -5,7 +5,7 @@ NOTES_SPEC has a create (POST /notes), item reads, updates and deletes, an updat
 nothing (POST /cache/clear). `notes_app` seeds SEEDED notes and LABELS and logs every request that may
 change data, so a test can tell which existing records a run touched. `lenient` accepts any update body
 (a product that wrongly accepts invalid input); `open` checks no credentials; `created_status` is what
-POST /notes answers (201 documented).
+POST /notes answers (201 documented); `no_delete` answers every DELETE /notes/{noteId} with 404.
 """
 
 from __future__ import annotations
@@ -135,7 +135,9 @@ def _input_problem(body: Any) -> str | None:
     return None
 
 
-def notes_app(store: Store, *, lenient: bool = False, open: bool = False, created_status: int = 201) -> Starlette:
+def notes_app(
+    store: Store, *, lenient: bool = False, open: bool = False, created_status: int = 201, no_delete: bool = False
+) -> Starlette:
     def error(status: int, message: str) -> Response:
         return JSONResponse({"message": message}, status)
 
@@ -186,7 +188,7 @@ def notes_app(store: Store, *, lenient: bool = False, open: bool = False, create
         elif request.method == "PUT":  # lenient: whatever arrives overwrites the note
             body, _ = await body_of(request)
         note = store.notes.get(nid)
-        if note is None:
+        if note is None or (no_delete and request.method == "DELETE"):
             return error(404, "no such note")
         if request.method == "GET":
             return JSONResponse(note)

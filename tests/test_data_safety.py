@@ -112,6 +112,15 @@ def test_a_setup_step_is_not_judged_its_own_operation_is(notes: Contract) -> Non
     assert {k.step for k in delete.checks} == {"request"}
 
 
+def test_a_setup_create_is_no_valid_request_of_the_operation_it_prepares(notes: Contract) -> None:
+    """A delete that is not implemented stays not implemented, although each of its cases' creates succeeded."""
+    with product(no_delete=True) as (url, _):
+        bb = run([Target(notes, url)], OPTIONS).results[0]
+    delete = next(o for o in bb.operations if o.key == "DELETE /notes/{noteId}")
+    assert delete.verdict is Verdict.NOT_IMPLEMENTED, delete.reason
+    assert case(bb, "POST /notes::positive-valid").verdict is Verdict.PASSED
+
+
 def test_cases_that_can_only_change_existing_data_are_skipped_with_the_reason(notes: Contract, tmp_path: Path) -> None:
     data = fixtures(tmp_path, "parameters: {noteId: n-keep, name: keep-label}\n")
     with product() as (url, store):

@@ -42,6 +42,7 @@ class Auth(StrEnum):
 
 
 NO_BODY: Any = None
+SETUP_STEP = "setup-create"  # the name of a case's setup step (see Step.setup)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ import re
 from dataclasses import replace
 
 from govstack_conform.contracts.model import Operation
-from govstack_conform.engine.cases import Case, CaseKind, Expect, RequestPlan, Step
+from govstack_conform.engine.cases import SETUP_STEP, Case, CaseKind, Expect, RequestPlan, Step
 from govstack_conform.engine.plan.context import Binding, Ctx, Untestable, WriteTarget, statuses
 from govstack_conform.engine.plan.request import (
     BOUND_VAR,
@@ -244,7 +244,7 @@ def _query(req: RequestPlan, name: str) -> tuple[str, ...]:
 
 def _with_setup(case: Case, b: Binding) -> Case:
     setup = Step(
-        "setup-create", b.create.key, b.request, Expect.SUCCESS, statuses(b.create, "23"),
+        SETUP_STEP, b.create.key, b.request, Expect.SUCCESS, statuses(b.create, "23"),
         capture=((BOUND_VAR, b.pointer),), setup=True,
     )  # fmt: skip
     return replace(

@@ -18,8 +18,8 @@ from typing import Any
 from govstack_conform.contracts.model import Contract, Operation
 from govstack_conform.engine.cases import Case, CaseKind, Expect, RequestPlan, Step
 from govstack_conform.engine.checks import registry as C
-from govstack_conform.engine.checks.refusal import unknowns
 from govstack_conform.engine.checks.base import _excused_refusal
+from govstack_conform.engine.checks.refusal import unknowns
 from govstack_conform.engine.exchange import Reply, Sent
 from govstack_conform.engine.options import DEFAULT_LATENCY_MS, RunOptions
 from govstack_conform.engine.results import (

@@ -10,9 +10,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from govstack_conform.contracts.model import Operation
-from govstack_conform.engine.cases import Case, CaseKind, Expect, Level
+from govstack_conform.engine.cases import SETUP_STEP, Case, CaseKind, Expect, Level
 from govstack_conform.engine.results import CaseResult, CheckResult, Exchange, Outcome, Verdict
-
 
 # An operation without a case (in this shard, say), as opposed to one whose cases were skipped by choice.
 NOT_PLANNED = "no case was planned for this operation"
@@ -86,6 +85,8 @@ def attempts(cases: Iterable[CaseResult], step_ops: Mapping[str, Mapping[str, st
             continue
         ops = step_ops.get(c.case_id)
         for x in c.exchanges:
+            if x.step == SETUP_STEP:  # the create that made the record a change acts on: not this operation's
+                continue
             if ops is not None:
                 op = ops.get(x.step)
             else:
