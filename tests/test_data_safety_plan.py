@@ -179,3 +179,19 @@ def test_the_plan_table_says_why_a_case_is_not_sent(corpus_dir: Path) -> None:
     assert done.returncode == 0, done.stderr
     line = next(x for x in done.stdout.splitlines() if "DELETE /service/individual/record/::positive-valid" in x)
     assert "not sent: DELETE /service/individual/record/ changes existing data" in line
+
+
+def test_each_setup_step_creates_its_own_record() -> None:
+    """A product may take the id from the body: setup steps sharing one body would all address one record,
+    and cases running at once would change each other's (and the create's own cases') record."""
+    cases = plan_contract(load_contract("consent@main"))
+    setups = [c.steps[0] for c in cases if c.steps[0].setup]
+    assert len(setups) > 20
+    bodies = [json.dumps(s.request.body, sort_keys=True) for s in setups]
+    assert len(set(bodies)) == len(bodies)
+    own = {
+        json.dumps(c.steps[0].request.body, sort_keys=True)
+        for c in cases
+        if c.name == "positive-valid" and not c.steps[0].setup
+    }
+    assert not own & set(bodies)

@@ -39,6 +39,7 @@ from govstack_conform.engine.plan.request import (
     DISPOSABLE,
     EXAMPLE,
     FIXTURE,
+    GENERATED,
     build,
     relevant_params,
     valid_request,
@@ -190,7 +191,7 @@ def guard(ctx: Ctx, case: Case, allow_destructive: bool) -> Case:
     if why is None:
         return case
     if why == CREATED and target.binding is not None:
-        return _with_setup(case, target.binding)
+        return _with_setup(ctx, case, target.binding)
     return case if allow_destructive else replace(case, skip=why)
 
 
@@ -242,9 +243,9 @@ def _query(req: RequestPlan, name: str) -> tuple[str, ...]:
     return tuple(v for k, v in req.query if k == name or k.startswith(name + "["))
 
 
-def _with_setup(case: Case, b: Binding) -> Case:
+def _with_setup(ctx: Ctx, case: Case, b: Binding) -> Case:
     setup = Step(
-        SETUP_STEP, b.create.key, b.request, Expect.SUCCESS, statuses(b.create, "23"),
+        SETUP_STEP, b.create.key, _setup_request(ctx, case, b), Expect.SUCCESS, statuses(b.create, "23"),
         capture=((BOUND_VAR, b.pointer),), setup=True,
     )  # fmt: skip
     return replace(
@@ -255,6 +256,20 @@ def _with_setup(case: Case, b: Binding) -> Case:
     )
 
 
+def _setup_request(ctx: Ctx, case: Case, b: Binding) -> RequestPlan:
+    """The create a case's setup step sends: the binding's, with a body generated for this case alone.
+
+    A product may take the record's id from the body: one shared body would make every setup step (and
+    the create's own cases) address one record, and cases running at once would change each other's."""
+    try:
+        made = build(ctx, b.create, purpose=f"setup {case.kind.value} {case.operation} {case.name}")
+    except Untestable:
+        return b.request
+    if made.body_source != GENERATED or made.request.path_params != b.request.path_params:
+        return b.request
+    return made.request
+
+
 def _guard_method(ctx: Ctx, case: Case, allow_destructive: bool) -> Case:
     """An undeclared PUT or DELETE: on the path's innermost parameter bound to a record the case creates,
     or a disposable one; otherwise skipped (PATCH and POST go without a body: they ask for no change)."""
@@ -263,7 +278,7 @@ def _guard_method(ctx: Ctx, case: Case, allow_destructive: bool) -> Case:
     first = ctx.contract.operation(case.operation)
     made = ctx.writes.get(case.operation)
     if made is not None and made.binding is not None and any(v == "${" + BOUND_VAR + "}" for _, v in req.path_params):
-        return _with_setup(case, made.binding)  # built from the path's first operation, itself bound
+        return _with_setup(ctx, case, made.binding)  # built from the path's first operation, itself bound
     if req.method not in ("PUT", "DELETE"):
         return case
     templates = _TEMPLATE.findall(req.path)
@@ -279,7 +294,8 @@ def _guard_method(ctx: Ctx, case: Case, allow_destructive: bool) -> Case:
         values = {name: wire for name, wire, _ in binding.shared}
         values[param] = "${" + BOUND_VAR + "}"
         params = tuple((k, values.get(k, v)) for k, v in req.path_params)
-        return _with_setup(replace(case, steps=(replace(step, request=replace(req, path_params=params)),)), binding)
+        moved = replace(case, steps=(replace(step, request=replace(req, path_params=params)),))
+        return _with_setup(ctx, moved, binding)
     declared = next((p for p in first.parameters if p.location == "path" and p.name == param), None)
     disposable = ctx.testdata.lookup_disposable(first, param) if ctx.testdata else None
     if declared is not None and disposable is not None:
