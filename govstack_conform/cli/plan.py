@@ -30,7 +30,7 @@ def _lines(cases: list[Case]) -> list[str]:
     """An aligned text table, one case a line (grep-friendly; long ids never wrap)."""
     rows = [("CASE ID", "KIND", "EXPECTS", "NOTE")]
     for c in cases:
-        note = f"untestable: {c.untestable}" if c.untestable else ", ".join(c.tags)
+        note = f"untestable: {c.untestable}" if c.untestable else c.skip or ", ".join(c.tags)
         rows.append((c.case_id, c.kind.value, _expects(c), note))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     return [f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}".rstrip() for r in rows]

@@ -9,6 +9,7 @@ from typing import Any
 
 from govstack_conform.assessment.compliance import NOT_RUN, assess, case_view
 from govstack_conform.engine.results import BBResult, CaseResult, OperationResult, RunResults, Verdict
+from govstack_conform.engine.run.judge import NOT_PLANNED
 from govstack_conform.errors import ReportError
 
 # ---- merge -------------------------------------------------------------------------------------------
@@ -17,11 +18,12 @@ _OP_RANK = [Verdict.FAILED, Verdict.ERROR, Verdict.NOT_IMPLEMENTED, Verdict.PASS
 
 
 def _merge_op(a: OperationResult, b: OperationResult) -> OperationResult:
-    """Shards each judged part of an operation's cases: the worse verdict holds (SKIPPED = not in that shard)."""
+    """Shards each judged part of an operation's cases: the worse verdict holds (SKIPPED = not in that shard,
+    unless that shard held its cases and skipped them, e.g. for data safety: then its reason holds)."""
     if b.verdict is Verdict.SKIPPED and a.verdict is not Verdict.SKIPPED:
         return a
     if a.verdict is Verdict.SKIPPED:
-        return b
+        return a if b.verdict is Verdict.SKIPPED and b.reason == NOT_PLANNED else b
     worse = a if _OP_RANK.index(a.verdict) < _OP_RANK.index(b.verdict) else b
     return worse
 
