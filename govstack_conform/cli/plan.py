@@ -49,6 +49,9 @@ def plan(
         ),
     ] = None,
     read_only: Annotated[bool, typer.Option("--read-only", help="Only GET/HEAD/OPTIONS cases.")] = False,
+    allow_destructive: Annotated[
+        bool, typer.Option("--allow-destructive", help="Plan changes and deletes on records the run did not create.")
+    ] = False,
     kind: Annotated[list[str] | None, typer.Option("--kind", metavar="KIND", help=_KIND_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as stable JSON.")] = False,
 ) -> None:
@@ -74,7 +77,12 @@ def plan(
             err.print(
                 f"govstack-conform: warning: test data names no operation of {contract.label}: {key}", markup=False
             )
-        cases.extend(plan_contract(contract, seed=seed, testdata=testdata, read_only=read_only, kinds=kinds))
+        cases.extend(
+            plan_contract(
+                contract, seed=seed, testdata=testdata, read_only=read_only, kinds=kinds,
+                allow_destructive=allow_destructive,
+            )
+        )  # fmt: skip
     if as_json:
         typer.echo(plan_to_json(cases), nl=False)
         return

@@ -73,12 +73,25 @@ def run(
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed for generated data (default 0).")] = None,
     fixtures: Annotated[list[Path] | None, typer.Option("--fixtures", metavar="FILE", help="Test data.")] = None,
-    read_only: Annotated[bool, typer.Option("--read-only", help="Send only GET/HEAD/OPTIONS.")] = False,
+    read_only: Annotated[
+        bool, typer.Option("--read-only", help="Send only GET/HEAD/OPTIONS: nothing is written to the candidate.")
+    ] = False,
+    allow_destructive: Annotated[
+        bool,
+        typer.Option(
+            "--allow-destructive",
+            help="Also send changes and deletes the run cannot aim at a record it created itself (kept fixtures, "
+            "generated ids); see docs/data-safety.md.",
+        ),
+    ] = False,
     concurrency: Annotated[
         int | None, typer.Option("--concurrency", metavar="N", help="Cases in parallel (default 8).")
     ] = None,
     timeout: Annotated[
-        float | None, typer.Option("--timeout", metavar="S", help="Per request, seconds (default 30).")
+        float | None,
+        typer.Option(
+            "--timeout", metavar="S", help="Per request, seconds (default 30); no answer in time fails the candidate."
+        ),
     ] = None,
     rate_limit: Annotated[float | None, typer.Option("--rate-limit", metavar="R", help="Requests/s.")] = None,
     retries: Annotated[int | None, typer.Option("--retries", metavar="N", help="On connection errors only.")] = None,
@@ -204,6 +217,7 @@ def run(
         fixtures=tuple(fixtures or ()),
         seed=seed,
         read_only=flag(read_only),
+        allow_destructive=flag(allow_destructive),
         outputs=Outputs(out_dir=out_dir, formats=(report,) if report else (), evidence=evidence, sign_key=sign),
         gates=Gates(
             fail_under=fail_under, fail_on=fail_on, baseline=baseline, allow_incomplete=flag(allow_incomplete)
