@@ -184,6 +184,10 @@ def run(
 ) -> None:
     """Run the BB test suites against a candidate; write results.json and the reports asked for.
 
+    What is written to the candidate: records the run creates itself (left behind), and changes and deletes
+    of those records only; never of records it did not create, unless --allow-destructive (fixtures marked
+    disposable excepted). --read-only writes nothing. See docs/data-safety.md.
+
     Settings may also come from --config (or ./govstack-conform.toml); the command line wins.
     """
     from govstack_conform.app.job import run_job
