@@ -92,14 +92,15 @@ def diff_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
     """What got better or worse between two runs, regressions first: API level, compliance %, every
-    operation and case verdict (after waivers). A case that passed and is now failing, missing or
-    passing only by waiver is a regression. Exit 1 when there is at least one regression, else 0."""
+    operation and case verdict (after waivers), matched by BB release and case id whatever the target URL.
+    A case that passed and is now failing, missing or passing only by waiver is a regression, and so is a
+    BB release missing from NEW. Exit 1 when there is at least one regression, else 0."""
     d = diff(read_json(old), read_json(new))
     if as_json:
         _say(json.dumps(d.to_dict(), indent=2, ensure_ascii=False))
     else:
         for c in d.changes:
-            _say(f"{c.kind.upper():<11} {c.bb} {c.target} {c.item}: {c.old} -> {c.new}")
+            _say(f"{c.kind.upper():<11} {c.bb} {c.item}: {c.old} -> {c.new}")
         _say(f"{len(d.regressions)} regressions, {len(d.improvements)} improvements, {len(d.changes)} changes")
     if d.regressions:
         raise typer.Exit(int(ExitCode.NONCONFORMANT))
