@@ -35,32 +35,33 @@ class Candidate:
         return self.out / "results.json"
 
 
-def _config(root: Path, name: str, url: str) -> Path:
+def _config(root: Path, name: str, release: str, url: str) -> Path:
     path = root / f"{name.lower().replace(' ', '-')}.toml"
     path.write_text(
         f'[product]\nname = "{name}"\nversion = "1.0"\n\n[defaults]\nreport = ["html"]\n\n'
-        f'[bb.consent]\nrelease = "23Q4"\ntarget = "{url}"\n\n[bb.consent.auth]\ntoken = "env:COMPARE_TOKEN"\n'
+        f'[bb.consent]\nrelease = "{release}"\ntarget = "{url}"\n\n'
+        '[bb.consent.auth]\ntoken = "env:COMPARE_TOKEN"\n'
     )
     return path
 
 
-def run_candidates(root: Path, corpus_dir: Path) -> tuple[Candidate, Candidate]:
-    """(good, sloppy): the conformant mock and the one that accepts invalid input, each run once."""
+def run_one(root: Path, corpus_dir: Path, name: str, options: MockOptions, release: str = RELEASE) -> Candidate:
+    """Serve the consent mock of `release` with `options` and run the suite on it through `run --config`."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GOVSTACK_CONFORM_SPECS", str(corpus_dir))
         mp.setenv("COMPARE_TOKEN", TOKEN)
-        contract = contracts.load_contract(RELEASE)
-        made = []
-        for name, options in (
-            ("Good Consent", MockOptions(token=TOKEN)),
-            ("Sloppy Consent", MockOptions(token=TOKEN, validate_requests=False)),
-        ):
-            with serve_in_thread(contract, options) as server:
-                out = root / name.split()[0].lower()
-                config = _config(root, name, server.base_url)
-                r = CliRunner().invoke(app, ["run", "--quiet", "--config", str(config), "--out", str(out)])
-                made.append(Candidate(name, server.base_url, out, r.exit_code, r.output))
-    good, sloppy = made
+        contract = contracts.load_contract(release)
+        with serve_in_thread(contract, options) as server:
+            out = root / name.split()[0].lower()
+            config = _config(root, name, release.split("@")[1], server.base_url)
+            r = CliRunner().invoke(app, ["run", "--quiet", "--config", str(config), "--out", str(out)])
+    return Candidate(name, server.base_url, out, r.exit_code, r.output)
+
+
+def run_candidates(root: Path, corpus_dir: Path) -> tuple[Candidate, Candidate]:
+    """(good, sloppy): the conformant mock and the one that accepts invalid input, each run once."""
+    good = run_one(root, corpus_dir, "Good Consent", MockOptions(token=TOKEN))
+    sloppy = run_one(root, corpus_dir, "Sloppy Consent", MockOptions(token=TOKEN, validate_requests=False))
     assert good.target != sloppy.target
     assert good.exit_code == 0, good.output
     assert sloppy.exit_code == 1, sloppy.output

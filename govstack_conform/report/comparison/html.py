@@ -21,8 +21,8 @@ section{background:#fff;margin-top:16px;border:1px solid #d8dde3;border-radius:6
 h1{font-size:22px;margin:4px 0}h2{font-size:19px;margin:4px 0 8px}
 table{border-collapse:collapse;width:100%;margin:6px 0;table-layout:fixed}
 th,td{border:1px solid #d8dde3;padding:4px 6px;text-align:left;vertical-align:top}
-th{background:#eef1f4;font-weight:600;overflow-wrap:normal;word-break:normal;hyphens:auto}
-th.item{width:26%}tr.sub th{background:#f8f9fb;font-style:italic}
+th{background:#eef1f4;font-weight:600;overflow-wrap:break-word}
+table.facts{table-layout:auto}th.item{width:26%}tr.sub th{background:#f8f9fb;font-style:italic}
 td.good{background:#e8f5e9}td.bad{background:#fdecea}td.partial{background:#fff4e0}
 td a{color:inherit}.detail{display:block;color:#5b6570;font-size:12px}.muted{color:#5b6570}
 .absent{color:#5b6570;font-style:italic}
@@ -57,7 +57,7 @@ def _candidate(c: Candidate) -> str:
     report = "none beside its results.json" if c.report is None else str(c.report)
     state = "complete" if c.compliance.complete else "interrupted: holds only what finished"
     return (
-        f"<tr><th>{e(c.name)}</th><td>{e(product)}</td><td>{e(c.source)}</td><td>{e(report)}</td>"
+        f"<tr><td><b>{e(c.name)}</b></td><td>{e(product)}</td><td>{e(c.source)}</td><td>{e(report)}</td>"
         f"<td>{e(r.tool_version)}</td><td>{e(r.started)}</td><td>{r.seed}</td><td>{e(state)}</td></tr>"
     )
 
@@ -80,7 +80,7 @@ def render_html(c: Comparison) -> bytes:
         f"<header><h1>GovStack compliance: {len(c.candidates)} candidates side by side</h1>"
         '<p class="muted">Every figure is the one each candidate\'s own report states; a building block '
         "release is only compared with the same release tested on the same spec files.</p>"
-        "<table><tr><th>Candidate</th><th>Product</th><th>Results</th><th>Report</th><th>Tool</th>"
+        '<table class="facts"><tr><th>Candidate</th><th>Product</th><th>Results</th><th>Report</th><th>Tool</th>'
         "<th>Tested</th><th>Seed</th><th>Run</th></tr>"
         + "".join(_candidate(x) for x in c.candidates)
         + "</table>"

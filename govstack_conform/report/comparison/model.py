@@ -122,12 +122,15 @@ def _default_name(results: RunResults, path: Path) -> str:
 
 
 def _unique(candidates: list[Candidate], given: bool) -> list[Candidate]:
-    """Names tell columns apart: a name given twice is an error, a derived one gets its file added."""
+    """Names tell columns apart: a name given twice is an error, a derived one gets its input's position."""
     names = [c.name for c in candidates]
     twice = {n for n in names if names.count(n) > 1}
     if twice and given:
         raise UsageError(f"--name {sorted(twice)[0]!r} is given to more than one results file")
-    return [dataclasses.replace(c, name=f"{c.name} ({c.source})") if c.name in twice else c for c in candidates]
+    return [
+        dataclasses.replace(c, name=f"{c.name} (input {i})") if c.name in twice else c
+        for i, c in enumerate(candidates, 1)
+    ]
 
 
 def _fingerprint(b: BBCompliance) -> str:
