@@ -11,6 +11,7 @@ import typer
 
 from govstack_conform.assessment.compliance import VERDICT_ORDER
 from govstack_conform.cli.common import err, guarded, out
+from govstack_conform.cli.gate_words import gate_lines
 from govstack_conform.errors import UsageError
 from govstack_conform.text import one_line
 
@@ -223,10 +224,8 @@ def run(
     err.print(f"results: {outcome.written[0]}", markup=False)
     for extra in outcome.written[1:]:
         err.print(f"  wrote {extra}", markup=False)
-    for line in outcome.decision.tolerated:
-        err.print(f"tolerated: {line}", markup=False)
-    for line in outcome.decision.reasons:
-        err.print(f"failed: {line}", markup=False)
+    for line in gate_lines(outcome.decision, err.width):
+        err.print(line, markup=False, highlight=False)
     raise typer.Exit(int(outcome.decision.exit_code))
 
 
