@@ -52,7 +52,7 @@ def run_one(root: Path, corpus_dir: Path, name: str, options: MockOptions, relea
         mp.setenv("COMPARE_TOKEN", TOKEN)
         contract = contracts.load_contract(release)
         with serve_in_thread(contract, options) as server:
-            out = root / name.split()[0].lower()
+            out = root / name.lower().replace(" ", "-")
             config = _config(root, name, release.split("@")[1], server.base_url)
             r = CliRunner().invoke(app, ["run", "--quiet", "--config", str(config), "--out", str(out)])
     return Candidate(name, server.base_url, out, r.exit_code, r.output)

@@ -123,7 +123,7 @@ def test_without_out_it_prints_markdown_and_links_from_here(runs: Runs, monkeypa
     code, output = _compare(str(good.results), str(sloppy.results))
     assert code == 0, output
     assert output.startswith("## GovStack compliance: 2 candidates side by side")
-    assert "](good/report.html#bb-0)" in output and "](sloppy/report.html#bb-0)" in output
+    assert f"]({good.out.name}/report.html#bb-0)" in output and f"]({sloppy.out.name}/report.html#bb-0)" in output
 
 
 def test_without_a_report_the_cell_links_the_results_and_names_fall_back(runs: Runs, tmp_path: Path) -> None:
