@@ -42,9 +42,9 @@ def _cell(cell: Cell | None, absent: str) -> str:
 
 def _table(head: str, names: list[str], rows: tuple[Row, ...], absent: str) -> str:
     out = [f'<table><tr><th class="item">{e(head)}</th>' + "".join(f"<th>{e(n)}</th>" for n in names) + "</tr>"]
-    section = None
+    section, sectioned = None, len({r.section for r in rows}) > 1
     for row in rows:
-        if row.section != section and len({r.section for r in rows}) > 1:
+        if row.section != section and sectioned:
             section = row.section
             out.append(f'<tr class="sub"><th colspan="{len(names) + 1}">{e(section)}</th></tr>')
         out.append(f"<tr><th>{e(row.label)}</th>" + "".join(_cell(c, absent) for c in row.cells) + "</tr>")

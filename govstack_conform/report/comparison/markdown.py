@@ -20,9 +20,9 @@ def _cell(cell: Cell | None, absent: str) -> str:
 
 def _table(head: str, names: list[str], rows: tuple[Row, ...], absent: str) -> list[str]:
     out = [f"| {md(head)} | " + " | ".join(md(n) for n in names) + " |", "|---" * (len(names) + 1) + "|"]
-    section = None
+    section, sectioned = None, len({r.section for r in rows}) > 1
     for row in rows:
-        if row.section != section and len({r.section for r in rows}) > 1:
+        if row.section != section and sectioned:
             section = row.section
             out.append(f"| **{md(section)}** |" + " |" * len(names))
         out.append(f"| {md(row.label)} | " + " | ".join(_cell(c, absent) for c in row.cells) + " |")
