@@ -5,7 +5,8 @@ order: every random choice is seeded from (seed, operation, purpose), never from
 
 Kinds, per operation: positive (the spec's examples, then one schema-generated request), negative
 (one invalid input each, see plan_negative), security (no / wrong credentials on secured
-operations); per path: method (one undeclared method); per resource: stateful (see plan_stateful).
+operations); per path: method (one undeclared method); per resource: stateful (see plan_stateful), and
+the BB profile's workflows (see plan_workflows).
 A spec defect never drops a case: the case is emitted with `untestable` saying which defect, where.
 How far a positive case's success can be demanded is carried in its tags (see
 plan_request.provenance_tags): "fixture" means the input names real records, "generated-id" means
@@ -39,6 +40,7 @@ from govstack_conform.engine.plan.request import (
     valid_request,
 )
 from govstack_conform.engine.plan.stateful import stateful_cases
+from govstack_conform.engine.plan.workflows import workflow_cases
 from govstack_conform.engine.testdata import TestData
 from govstack_conform.redact import REDACTED, is_secret_name, is_secret_query
 
@@ -232,6 +234,7 @@ def plan_contract(
         cases.extend(method_cases(ctx))
     if CaseKind.STATEFUL in want:
         cases.extend(stateful_cases(ctx))
+        cases.extend(workflow_cases(ctx))  # the BB profile's named scenarios
     result = sorted(_unique(cases), key=_sort_key)
     if read_only:
         result = [c for c in result if c.read_only]
