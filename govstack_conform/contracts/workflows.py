@@ -40,7 +40,8 @@ class WorkflowStep:
     params: tuple[tuple[str, str], ...] = ()  # path, query or header parameter -> value
     body: Any = None  # JSON laid over the generated valid body (objects merged, the rest replaced)
     capture: tuple[tuple[str, str], ...] = ()  # variable -> JSON pointer in this step's answer
-    echo: tuple[tuple[str, str, str], ...] = ()  # (answer pointer, earlier step, pointer in its request body)
+    # (answer pointer, earlier step, pointer in its request body), or (answer pointer, "", literal value)
+    echo: tuple[tuple[str, str, Any], ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,8 +124,11 @@ def _step(raw: Any, where: str, earlier: list[WorkflowStep]) -> WorkflowStep:
         for var in _VAR.findall(text):
             if var not in known:
                 raise _fail(where, f"uses ${{{var}}}, which no earlier step captures")
-    echo = []
+    echo: list[tuple[str, str, Any]] = []
     for answer_at, source in (m.get("echo") or {}).items():
+        if isinstance(source, bool | int | float):  # a literal the answer must hold ("exists": true)
+            echo.append((_pointer(answer_at, f"{where}.echo"), "", source))
+            continue
         step_name, sep, at = str(source).partition(":")
         if not sep or (step_name != name and not any(s.name == step_name for s in earlier)):
             raise _fail(f"{where}.echo", f"'{source}' must be '<this or an earlier step>:<pointer in its body>'")

@@ -148,6 +148,9 @@ def _step(
         shared.setdefault(k, v)
     echo = []
     for answer_at, source, at in step.echo:
+        if not source:
+            echo.append((answer_at, at))
+            continue
         try:
             value = _at(bodies.get(source), at)
         except KeyError:
@@ -182,7 +185,8 @@ def workflow_case(ctx: Ctx, wf: Workflow) -> Case:
         except Untestable:
             first = None
         op_key = first.key if first else wf.steps[0].operation
-        steps = (Step(wf.steps[0].name, op_key, RequestPlan(*op_key.split(" ", 1)), Expect.SUCCESS),)
+        method, _, path = op_key.partition(" ")
+        steps = (Step(wf.steps[0].name, op_key, RequestPlan(method, path), Expect.SUCCESS),)
     names = " → ".join(f"{s.name} ({s.operation})" for s in wf.steps)
     return Case(
         case_id="",
