@@ -127,6 +127,8 @@ class Case:
     steps: tuple[Step, ...]
     untestable: str | None = None  # why the spec prevents this case (then it is not sent)
     tags: tuple[str, ...] = field(default_factory=tuple)
+    # The BB's own Gherkin scenarios this case tests ("<feature file>:<line>", see plan/scenarios.py).
+    covers: tuple[str, ...] = ()
 
     @property
     def read_only(self) -> bool:
@@ -144,5 +146,6 @@ class Case:
             "description": self.description,
             "untestable": self.untestable,
             "tags": list(self.tags),
+            "covers": list(self.covers),
             "steps": [s.to_dict() for s in self.steps],
         }

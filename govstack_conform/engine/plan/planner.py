@@ -39,6 +39,7 @@ from govstack_conform.engine.plan.request import (
     statuses,
     valid_request,
 )
+from govstack_conform.engine.plan.scenarios import with_covers
 from govstack_conform.engine.plan.stateful import stateful_cases
 from govstack_conform.engine.plan.workflows import workflow_cases
 from govstack_conform.engine.testdata import TestData
@@ -235,7 +236,7 @@ def plan_contract(
     if CaseKind.STATEFUL in want:
         cases.extend(stateful_cases(ctx))
         cases.extend(workflow_cases(ctx))  # the BB profile's named scenarios
-    result = sorted(_unique(cases), key=_sort_key)
+    result = with_covers(contract, sorted(_unique(cases), key=_sort_key))
     if read_only:
         result = [c for c in result if c.read_only]
     return result

@@ -11,6 +11,7 @@ sets breaks the schema) is planned untestable with the reason, never silently dr
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import replace
 from typing import Any
@@ -30,6 +31,7 @@ _EXPECT = {
     "auth-refused": Expect.AUTH_REFUSED,
 }
 _ALPHABET = string.ascii_lowercase + string.digits
+UNIQUE_VALUE = re.compile(r"\bgc[a-z0-9]{10}\b")  # what unique_token makes: a value only this run's workflow holds
 
 
 def profile_workflows(contract: Contract) -> tuple[Workflow, ...]:
