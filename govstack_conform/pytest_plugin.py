@@ -52,6 +52,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--govstack-fixtures", action="append", default=[], metavar="FILE", help="Test data file (repeatable)."
     )
     group.addoption("--govstack-read-only", action="store_true", help="Send only GET/HEAD/OPTIONS requests.")
+    group.addoption(
+        "--govstack-allow-destructive",
+        action="store_true",
+        help="Also send changes and deletes aimed at records the run did not create (see docs/data-safety.md).",
+    )
     group.addoption("--govstack-seed", type=int, default=0, metavar="N", help="Seed for generated data.")
     group.addoption("--govstack-timeout", type=float, default=None, metavar="S", help="Per request, seconds.")
 
@@ -111,6 +116,7 @@ def run_request(config: pytest.Config) -> RunRequest:
         fixtures=tuple(Path(p) for p in config.getoption("govstack_fixtures")),
         seed=config.getoption("govstack_seed"),
         read_only=flag(config.getoption("govstack_read_only")),
+        allow_destructive=flag(config.getoption("govstack_allow_destructive")),
     )
     return RunRequest(
         selectors=tuple(config.getoption("govstack_bb")),

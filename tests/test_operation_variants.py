@@ -162,7 +162,7 @@ def test_each_variant_is_planned_and_sends_its_fixed_query(contract: Contract) -
 
 def test_the_mock_routes_each_variant_and_every_one_is_reported(contract: Contract) -> None:
     """Served for real: each definition's valid request gets that definition's own answer."""
-    options = RunOptions(credentials=Credentials(), concurrency=4)
+    options = RunOptions(credentials=Credentials(), concurrency=4, allow_destructive=True)  # our own mock
     with serve_in_thread(contract, MockOptions()) as server:
         bb = run([Target(contract, server.base_url)], options).results[0]
     assert {o.key: o.verdict for o in bb.operations} == dict.fromkeys(KEYS, Verdict.PASSED)

@@ -114,6 +114,7 @@ def run_options(settings: Settings) -> RunOptions:
         ca_bundle=ca or None,
         insecure=bool(target.insecure),
         read_only=bool(settings.read_only),
+        allow_destructive=bool(settings.allow_destructive),
         seed=given(settings.seed, 0),
         query_style=settings.query_style,
     )

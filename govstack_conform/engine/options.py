@@ -122,6 +122,9 @@ class RunOptions:
     ca_bundle: str | None = None
     insecure: bool = False
     read_only: bool = False
+    # Send cases that change or delete records the run did not create (fixtures not marked disposable,
+    # generated identifiers); without it they are skipped (docs/data-safety.md).
+    allow_destructive: bool = False
     seed: int = 0
     user_agent: str = "govstack-conform"
     query_style: str | None = None  # nested query values (wire.QUERY_STYLES); None: the BB profile's
@@ -161,6 +164,7 @@ class RunOptions:
             "insecure": self.insecure,
             "tls_verified": not self.insecure,
             "read_only": self.read_only,
+            "allow_destructive": self.allow_destructive,
             "seed": self.seed,
             "query_style": self.query_style or "the BB profile's",
         }
