@@ -25,6 +25,7 @@ from govstack_conform.engine.checks.base import (
     filled_param_problem,
     passed,
 )
+from govstack_conform.engine.checks.inband import describe, reported_errors
 from govstack_conform.engine.checks.refusal import excerpt, refusal_kind
 from govstack_conform.engine.results import CheckResult, Outcome
 
@@ -37,6 +38,9 @@ def invalid_input_rejected(ctx: StepContext) -> list[CheckResult]:
     s, name, op = ctx.status, "invalid_input_rejected", ctx.op
     what = ctx.case.description or ctx.case.name
     level = REC if _FORMAT_ONLY in ctx.case.tags else REQ
+    if (found := reported_errors(ctx)) is not None:
+        why = f"invalid input rejected in the {s} answer's body ({describe(found)}), where the contract reports errors"
+        return [passed(name, level, why, ctx.step.name)]
     if s < 400 or s >= 500:
         return [
             _result(
@@ -86,6 +90,8 @@ def invalid_input_rejected(ctx: StepContext) -> list[CheckResult]:
 
 def valid_input_accepted(ctx: StepContext) -> list[CheckResult]:
     s, name = ctx.status, "valid_input_accepted"
+    if s < 400 and (found := reported_errors(ctx)) is not None:
+        return [_refused_in_band(ctx, name, found)]
     if s < 400:
         return [passed(name, REQ, f"accepted with {s}", ctx.step.name)]
     if s >= 500:
@@ -95,6 +101,26 @@ def valid_input_accepted(ctx: StepContext) -> list[CheckResult]:
         outcome = Outcome.UNTESTABLE if excuse.startswith("untestable") else Outcome.SKIPPED
         return [_result(name, REQ, outcome, excuse, ctx)]
     return [filled_param_problem(ctx, name) or _refused(ctx, name)]
+
+
+def _refused_in_band(ctx: StepContext, name: str, found: tuple[str, Any]) -> CheckResult:
+    """A 2xx whose documented error field reports errors: the product refused a request that follows the spec."""
+    s, u = ctx.status, ctx.unknowns
+    what = ctx.case.description or ctx.case.name
+    said = describe(found)
+    if u.any:
+        return _result(
+            name, REC, Outcome.FAILED,
+            f"answered {s} but reported errors in the body ({said}) to generated input; the request follows the "
+            f"spec, but it may name records the product does not have ({u.where()}): supply a fixtures file if so",
+            ctx,
+        )  # fmt: skip
+    return _result(
+        name, REQ, Outcome.FAILED,
+        f"answered {s} but reported errors in the body ({said}) to valid input ({what}); a request that follows "
+        "the spec must be accepted with an empty error list",
+        ctx,
+    )  # fmt: skip
 
 
 def _refused(ctx: StepContext, name: str) -> CheckResult:
