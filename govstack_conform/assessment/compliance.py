@@ -13,6 +13,7 @@ from enum import IntEnum
 from typing import Any
 
 from govstack_conform.assessment.coverage import BBVerdict, Coverage, bb_verdict, coverage, level_text, verdict_text
+from govstack_conform.assessment.findings import Finding, findings
 from govstack_conform.assessment.waivers import expired
 from govstack_conform.engine.cases import Level
 from govstack_conform.engine.results import BBResult, CaseResult, Outcome, RunResults, Verdict
@@ -150,6 +151,7 @@ class BBCompliance:
     verdict: BBVerdict
     coverage: Coverage
     failures: tuple[Failure, ...] = ()  # waived ones included, marked
+    findings: tuple[Finding, ...] = ()  # unwaived failures grouped by root cause
 
     @property
     def conformant(self) -> bool:
@@ -233,6 +235,10 @@ class Compliance:
     @property
     def failures(self) -> tuple[Failure, ...]:
         return tuple(f for b in self.bbs for f in b.failures)
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(f for b in self.bbs for f in b.findings)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -387,6 +393,7 @@ def assess_bb(bb: BBResult, complete: bool = True) -> BBCompliance:
     incomplete = not complete or case_counts["error"] > 0
     return BBCompliance(
         failures=_failures(bb),
+        findings=findings(f"{bb.bb}@{bb.ref}", bb.cases),
         result=bb,
         operations=tuple(ops),
         operation_counts=_count(o.verdict for o in ops),

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 _OUT_HELP = "Folder for results.json (and reports)."
 _UNCHECKED_SHOWN = 10
+_FINDINGS_SHOWN = 10
 
 
 def print_summary(compliance: Compliance, *, quiet: bool) -> None:
@@ -55,6 +56,23 @@ def print_summary(compliance: Compliance, *, quiet: bool) -> None:
             out.print(f"  and {more} more operations not checked (see the reports)", markup=False)
     if not compliance.complete:
         out.print("interrupted: the results hold what finished", markup=False)
+
+
+def print_findings(compliance: Compliance, *, quiet: bool) -> None:
+    """The root causes, most cases first: what to fix, each with one case to replay (`--case ID`)."""
+    if quiet:
+        return
+    for bb in compliance.bbs:
+        if not bb.findings:
+            continue
+        cases = len({cid for f in bb.findings for cid in f.case_ids})
+        out.print(f"{bb.label}: {len(bb.findings)} findings (root causes) over {cases} cases:", markup=False)
+        for f in bb.findings[:_FINDINGS_SHOWN]:
+            out.print(f"  {f.count:>5} × {one_line(f.label, 200)}", markup=False)
+            out.print(f"          e.g. {one_line(f.cases[0].case_id, 200)}", markup=False)
+        if len(bb.findings) > _FINDINGS_SHOWN:
+            more = len(bb.findings) - _FINDINGS_SHOWN
+            out.print(f"  and {more} more findings (see the reports)", markup=False)
 
 
 @guarded
@@ -220,6 +238,7 @@ def run(
     with _progress(quiet) as progress:
         outcome = run_job(request, progress=progress, warn=warn)
     print_summary(outcome.compliance, quiet=quiet)
+    print_findings(outcome.compliance, quiet=quiet)
     err.print(f"results: {outcome.written[0]}", markup=False)
     for extra in outcome.written[1:]:
         err.print(f"  wrote {extra}", markup=False)

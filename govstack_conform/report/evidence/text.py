@@ -13,6 +13,11 @@ from govstack_conform.text import clean
 BODY_LIMIT = 4000
 
 
+def counted(count: int, noun: str) -> str:
+    """'1 case', '99 cases'."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def rule_line(c: CheckResult) -> str:
     where = ""
     if c.schema_file or c.schema_pointer:

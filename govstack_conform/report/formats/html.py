@@ -10,15 +10,24 @@ from __future__ import annotations
 import html as _html
 from collections.abc import Mapping
 
-from govstack_conform.assessment.compliance import PLATFORM_FAILED, VERDICT_ORDER, BBCompliance, CaseView, Compliance
+from govstack_conform.assessment.compliance import (
+    PLATFORM_FAILED,
+    VERDICT_ORDER,
+    BBCompliance,
+    CaseView,
+    Compliance,
+    case_view,
+)
 from govstack_conform.assessment.coverage import BBVerdict
 from govstack_conform.engine.results import CheckResult, Exchange, Outcome, RunResults, Verdict
+from govstack_conform.report.evidence.text import counted
 from govstack_conform.report.facts import run_facts
 from govstack_conform.text import clean, pct
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 BODY_LIMIT = 20000
 OPEN_FAILURES = 40
+OPEN_FINDINGS = 10
 COLOURS = {
     "passed": "#2e7d32",
     "failed": "#c62828",
@@ -53,6 +62,7 @@ max-height:420px;overflow:auto;font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,m
 details{border:1px solid #d8dde3;border-radius:4px;margin:6px 0;padding:4px 8px}
 summary{cursor:pointer;font-weight:600}
 .rule{color:#8e0000}.waived{color:#6d4c00;background:#fff3cd;padding:0 4px}
+.count{display:inline-block;min-width:70px;font-variant-numeric:tabular-nums}
 .muted{color:#5b6570}.kpi{display:inline-block;margin-right:28px}.kpi b{font-size:20px;display:block}
 """
 )
@@ -180,6 +190,42 @@ def matrix(b: BBCompliance) -> str:
     return "".join(rows) + "</table>"
 
 
+def findings_html(i: int, b: BBCompliance) -> str:
+    """The root causes first: count, rule, one example with its evidence, the other cases folded. A case that
+    is the example of several findings shows its evidence once; later findings link to it."""
+    if not b.findings:
+        return ""
+    cases = len({cid for f in b.findings for cid in f.case_ids})
+    out = [f"<h3>Findings: {counted(len(b.findings), 'root cause')} over {counted(cases, 'case')}</h3>"]
+    shown: dict[str, str] = {}  # case id -> the anchor of its evidence
+    for n, f in enumerate(b.findings):
+        case, check = f.cases[0], f.checks[0]
+        anchor = shown.get(case.case_id)
+        if anchor is None:
+            anchor = shown[case.case_id] = f"bb-{i}-example-{n}"
+            example = f'<p>Example:</p><div id="{anchor}">{case_html(case_view(case), True)}</div>'
+        else:
+            example = (
+                f"<p>Example: {e(case.operation)} · {e(case.name)}: {e(check.message)} "
+                f'(<a href="#{anchor}">its evidence is shown above</a>)</p>'
+            )
+        others = "".join(
+            f"<li>{e(c.operation)} · {e(c.name)}: {e(k.message)}</li>"
+            for c, k in zip(f.cases[1:], f.checks[1:], strict=True)
+        )
+        folded = (
+            f"<details><summary>The other {counted(f.count - 1, 'case')}</summary><ul>{others}</ul></details>"
+            if others
+            else ""
+        )
+        out.append(
+            f'<details class="finding"{" open" if n < OPEN_FINDINGS else ""}><summary>'
+            f'<span class="count">{counted(f.count, "case")}</span> <span class="rule">{e(f.check)}</span> '
+            f"({e(f.level.value)}): {e(f.rule)}</summary>{example}{folded}</details>"
+        )
+    return "".join(out)
+
+
 def banner(verdict: BBVerdict, text: str) -> str:
     """The verdict as a coloured banner: green only for a whole, passing check."""
     tone = {BBVerdict.CONFORMANT: "ok", BBVerdict.NOT_CONFORMANT: "ko"}.get(verdict, "partial")
@@ -217,13 +263,20 @@ def bb_section(i: int, b: BBCompliance, rule: str) -> str:
         f"<p>{e(b.level_reason)}</p>",
         chart(b),
         f'<p class="muted">{e(rule)}</p>',
+        findings_html(i, b),
         "<h3>Operation matrix</h3>",
         matrix(b),
         not_checked(b),
     ]
-    bad = [v for op in b.operations for v in op.cases if v.verdict in PLATFORM_FAILED or v.waived]
+    shown = {cid for f in b.findings for cid in f.case_ids}
+    bad = [
+        v
+        for op in b.operations
+        for v in op.cases
+        if (v.verdict in PLATFORM_FAILED or v.waived) and v.case.case_id not in shown
+    ]
     if bad:
-        out.append(f"<h3>Failures, errors and waived failures ({len(bad)})</h3>")
+        out.append(f"<h3>Errors, waived failures and other cases not passed ({len(bad)})</h3>")
         out += [case_html(v, n < OPEN_FAILURES) for n, v in enumerate(bad)]
     untestable = [v for op in b.operations for v in op.cases if v.verdict is Verdict.UNTESTABLE]
     if untestable:

@@ -1,7 +1,8 @@
-"""JSON: the full results (re-readable by `read_json`), versioned, plus the compliance summary.
+"""JSON: the full results (re-readable by `read_json`), versioned, plus the compliance summary and findings.
 
-`compliance` is derived data for consumers such as `jq`; `from_dict` ignores it and every command
-recomputes it, so it can never disagree with the results it travels with.
+`compliance` and `findings` (failures grouped by root cause) are derived data for consumers such as
+`jq`; `from_dict` ignores them and every command recomputes them, so they can never disagree with the
+results they travel with.
 """
 
 from __future__ import annotations
@@ -24,7 +25,11 @@ def dumps(data: Any) -> bytes:
 
 
 def results_document(results: RunResults, compliance: Compliance) -> dict[str, Any]:
-    return {**to_dict(results), "compliance": compliance.to_dict()}
+    return {
+        **to_dict(results),
+        "compliance": compliance.to_dict(),
+        "findings": [f.to_dict() for f in compliance.findings],
+    }
 
 
 def schema() -> dict[str, Any]:
