@@ -8,6 +8,7 @@ product documented with 400 fails invalid_input_rejected on every negative case,
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,14 @@ def test_the_terminal_leads_with_the_findings_after_the_summary(tmp_path: Path) 
     ]  # fmt: skip
     assert lines[at + 2].strip() == f"e.g. {top['case_ids'][0]}"
     assert result.output.index("failed checks (cases):") < result.output.index("findings (root causes)")
+
+
+def test_case_descriptions_are_sentences_and_messages_do_not_repeat_them(bb: BBResult) -> None:
+    negatives = [c for c in bb.cases if c.kind is CaseKind.NEGATIVE]
+    sentence = re.compile(r"[A-Z][^.]*(\.[^ .][^.]*)*\. Expects a 4xx \(never a 5xx\)\.")
+    for case in negatives:
+        assert sentence.fullmatch(case.description), case.description
+        assert "'" not in case.description  # values and names as JSON writes them, not Python reprs
+        for check in case.checks:
+            assert case.description not in check.message
+    assert any(c.description.startswith('Sends a body without the required property "name".') for c in negatives)

@@ -248,3 +248,24 @@ def test_unknown_format_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="unknown report format pdf"):
         get_formats("json,pdf")
     assert [f.name for f in get_formats("markdown, xml")] == ["md", "junit"]
+
+
+def test_options_are_a_small_table_in_words_never_python_reprs() -> None:
+    import dataclasses
+
+    from govstack_conform.engine.credentials import Credentials
+    from govstack_conform.engine.options import RunOptions
+
+    record = RunOptions(credentials=Credentials(bearer="t0k", api_key="k3y"), headers=(("X-Trace", "a"),)).record()
+    results = dataclasses.replace(fx.build(waivers=False), options=record)
+    compliance = assess(results)
+    md = FORMATS["md"].render(results, compliance).decode()
+    page = FORMATS["html"].render(results, compliance).decode()
+    assert "| auth | bearer token, API key |" in md and "| insecure | no |" in md and "| headers | X-Trace: a |" in md
+    assert "<tr><td>auth</td><td>bearer token, API key</td></tr>" in page
+    md_table = md.split("Options that change results:")[1].split("\n\n")[1]
+    html_table = page.split('<table class="options">')[1].split("</table>")[0]
+    for table in (md_table, html_table):
+        assert "timeout_s" in table.replace("\\", "")
+        for python in ("{'", "': ", "False", "None", "True", "[["):
+            assert python not in table, python

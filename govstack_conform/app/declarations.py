@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from govstack_conform.assessment.compliance import DECLARED
 from govstack_conform.assessment.waivers import apply_waivers
 from govstack_conform.config.file import Config, NotImplementedDecl
 from govstack_conform.config.schema import suggest
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from govstack_conform.engine.options import RunOptions
     from govstack_conform.engine.run.session import Target
 
-PREFIX = "declared not implemented by the product"
+PREFIX = DECLARED
 
 
 @dataclass(frozen=True)

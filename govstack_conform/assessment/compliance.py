@@ -22,7 +22,8 @@ from govstack_conform.text import one_line
 LEVEL_RULE = (
     "GovStack API-compliance level: Level 2 when every service API requirement (one per operation of the "
     "BB's API) is met; Level 1 when at least one is met; otherwise none. Operations the specification itself "
-    "makes untestable are excluded (NA); operations that were not run or ended in an error prevent Level 2. "
+    "makes untestable are excluded (NA); operations that were not run, were declared not implemented or ended in "
+    "an error prevent Level 2. "
     "Waived failures count as met and stay listed as waived."
 )
 COMPLIANCE_RULE = (
@@ -33,6 +34,9 @@ PLATFORM_RULE = (
     "Case pass rate = passed / (passed + failed + not implemented + error), the GovStack compliance platform's "
     "compatibility rule (a case passes when none of its steps failed); untestable and skipped cases are not sent."
 )
+
+# The reason app/declarations gives an operation the product declares it leaves out by design.
+DECLARED = "declared not implemented by the product"
 
 # Verdicts the compliance platform sees as failed cases (a step FAILED), and the ones never sent to it.
 PLATFORM_FAILED = frozenset({Verdict.FAILED, Verdict.NOT_IMPLEMENTED, Verdict.ERROR})
@@ -113,6 +117,7 @@ class Requirement:
     comment: str
     operation: str | None = None
     blocks_level_2: bool = False  # NA because not run / errored, not because of the spec
+    declared: bool = False  # NA because the vendor declared the operation not implemented
 
     def to_form(self) -> dict[str, Any]:
         return {
@@ -295,8 +300,9 @@ def _op_requirement(op: OperationCompliance, title: str) -> Requirement:
         return Requirement(text, Level.REQUIRED, Fulfillment.NOT_MET, comment, op.key)
     reason = one_line(op.reason or next((v.case.reason for v in op.cases if v.case.reason), "") or "", 300)
     blocks = op.verdict is not Verdict.UNTESTABLE
+    declared = op.verdict is Verdict.SKIPPED and (op.reason or "").startswith(DECLARED)
     return Requirement(
-        text, Level.REQUIRED, Fulfillment.NA, f"{op.verdict.value}: {reason}".rstrip(": "), op.key, blocks
+        text, Level.REQUIRED, Fulfillment.NA, f"{op.verdict.value}: {reason}".rstrip(": "), op.key, blocks, declared
     )
 
 
@@ -329,8 +335,13 @@ def _level(reqs: list[Requirement]) -> tuple[ApiLevel, str]:
     met = sum(r.fulfillment is Fulfillment.MET for r in service)
     not_met = sum(r.fulfillment is Fulfillment.NOT_MET for r in service)
     blocked = sum(r.blocks_level_2 for r in service)
+    declared = sum(r.declared for r in service)
     na = sum(r.fulfillment is Fulfillment.NA for r in service) - blocked
-    facts = f"{met} met, {not_met} not met, {blocked} not run or errored, {na} untestable of {len(service)}"
+    left_out = f"{declared} declared not implemented, " if declared else ""
+    facts = (
+        f"{met} met, {not_met} not met, {left_out}{blocked - declared} not run or errored, {na} untestable "
+        f"of {len(service)}"
+    )
     if met and not not_met and not blocked:
         return ApiLevel.LEVEL_2, f"Level 2: every service API requirement met ({facts})"
     if met:

@@ -49,8 +49,9 @@ h1{font-size:22px;margin:4px 0}h2{font-size:19px;margin:4px 0 8px}h3{font-size:1
 .banner{display:inline-block;padding:4px 10px;border-radius:4px;color:#fff;font-weight:600}
 .ok{background:#2e7d32}.ko{background:#c62828}.partial{background:#9a5b00}
 table{border-collapse:collapse;width:100%;margin:6px 0}
-th,td{border:1px solid #d8dde3;padding:4px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
-th{background:#eef1f4;font-weight:600}
+th,td{border:1px solid #d8dde3;padding:4px 6px;text-align:left;vertical-align:top}
+td{overflow-wrap:anywhere}
+th{background:#eef1f4;font-weight:600;overflow-wrap:normal;word-break:keep-all;hyphens:manual}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .v{display:inline-block;padding:1px 6px;border-radius:3px;color:#fff;font-size:12px;white-space:nowrap}
 """
@@ -305,7 +306,8 @@ class HtmlFormat:
     def render(self, results: RunResults, compliance: Compliance) -> bytes:
         f = run_facts(results)
         product = results.product.get("name")
-        options = "".join(f"<li>{e(x)}</li>" for x in f.option_lines()) or "<li>none</li>"
+        rows = "".join(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in f.option_rows())
+        options = f'<table class="options">{rows}</table>' if rows else "none"
         expired = "".join(
             f"<li>expired waiver (not applied): {e(w.get('check'))} on {e(w.get('operation'))}, "
             f"expired {e(w.get('expires'))}</li>"
@@ -329,7 +331,9 @@ class HtmlFormat:
             f"<tr><th>Date</th><td>{e(f.started)} – {e(f.finished)}</td></tr>"
             f"<tr><th>Duration</th><td>{e(dur)}</td></tr><tr><th>Seed</th><td>{f.seed}</td></tr>"
             f"<tr><th>Complete</th><td>{'yes' if f.complete else 'no: the run was interrupted'}</td></tr>"
-            f"<tr><th>Options that change results</th><td><ul>{options}{expired}</ul></td></tr></table>"
+            f"<tr><th>Options that change results</th><td>{options}"
+            + (f"<ul>{expired}</ul>" if expired else "")
+            + "</td></tr></table>"
             f"<p>{nav}</p></header>"
         )
         sections = "".join(bb_section(i, b, compliance.level_rule) for i, b in enumerate(compliance.bbs))

@@ -67,8 +67,12 @@ class MarkdownFormat:
                 f"{o['skipped']} | {md(pct(b.case_pass_rate))} |"
             )
         out += ["", md(compliance.level_rule, None), ""]
-        options = f.option_lines()
-        out.append("Options that change results: " + ("; ".join(md(x) for x in options) if options else "none"))
+        options = f.option_rows()
+        out.append("Options that change results:" + ("" if options else " none"))
+        if options:
+            out += ["", "| Option | Value |", "|---|---|"]
+            out += [f"| {md(k)} | {md(v)} |" for k, v in options]
+            out.append("")
         for w in compliance.expired_waivers:
             out.append(
                 f"- ⚠️ expired waiver (not applied): {md(w.get('check'))} on {md(w.get('operation'))}, "
