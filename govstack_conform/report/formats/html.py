@@ -19,7 +19,8 @@ from govstack_conform.assessment.compliance import (
     case_view,
 )
 from govstack_conform.assessment.coverage import BBVerdict
-from govstack_conform.engine.results import CheckResult, Exchange, Outcome, RunResults, Verdict
+from govstack_conform.engine.results import CaseResult, CheckResult, Exchange, Outcome, RunResults, Verdict
+from govstack_conform.report.evidence.curl import insecure_run, replayed, replays, variables_hint
 from govstack_conform.report.evidence.text import counted
 from govstack_conform.report.facts import run_facts
 from govstack_conform.text import clean, pct
@@ -153,7 +154,18 @@ def check_html(c: CheckResult) -> str:
     )
 
 
-def case_html(v: CaseView, opened: bool) -> str:
+def replay_html(case: CaseResult, insecure: bool = False) -> str:
+    """The case's curl commands (secrets as $VARIABLES), ready to copy."""
+    if not replayed(case):
+        return ""
+    out = []
+    for step, r in replays(case, insecure=insecure):
+        notes = "".join(f'<div class="muted">{e(x)}</div>' for x in (variables_hint(r), r.note or "") if x)
+        out.append(f'<h4>Replay <span class="muted">({e(step)})</span></h4>{notes}<pre>{e(r.command)}</pre>')
+    return "".join(out)
+
+
+def case_html(v: CaseView, opened: bool, insecure: bool = False) -> str:
     c = v.case
     label = "passed (waived)" if v.waived else v.verdict.value
     failed = [k for k in c.checks if k.outcome is Outcome.FAILED]
@@ -163,6 +175,7 @@ def case_html(v: CaseView, opened: bool) -> str:
     if failed:
         body.append("<h4>Rules broken</h4><ul>" + "".join(check_html(k) for k in failed) + "</ul>")
     body += [exchange_html(x) for x in c.exchanges]
+    body.append(replay_html(c, insecure))
     return (
         f"<details{' open' if opened else ''}><summary>{badge(v.verdict.value)} {e(c.operation)} · "
         f'{e(c.name)} <span class="muted">[{e(label)}]</span></summary>{"".join(body)}</details>'
@@ -191,7 +204,7 @@ def matrix(b: BBCompliance) -> str:
     return "".join(rows) + "</table>"
 
 
-def findings_html(i: int, b: BBCompliance) -> str:
+def findings_html(i: int, b: BBCompliance, insecure: bool = False) -> str:
     """The root causes first: count, rule, one example with its evidence, the other cases folded. A case that
     is the example of several findings shows its evidence once; later findings link to it."""
     if not b.findings:
@@ -204,14 +217,16 @@ def findings_html(i: int, b: BBCompliance) -> str:
         anchor = shown.get(case.case_id)
         if anchor is None:
             anchor = shown[case.case_id] = f"bb-{i}-example-{n}"
-            example = f'<p>Example:</p><div id="{anchor}">{case_html(case_view(case), True)}</div>'
+            example = f'<p>Example:</p><div id="{anchor}">{case_html(case_view(case), True, insecure)}</div>'
         else:
             example = (
                 f"<p>Example: {e(case.operation)} · {e(case.name)}: {e(check.message)} "
                 f'(<a href="#{anchor}">its evidence is shown above</a>)</p>'
             )
         others = "".join(
-            f"<li>{e(c.operation)} · {e(c.name)}: {e(k.message)}</li>"
+            f"<li>{e(c.operation)} · {e(c.name)}: {e(k.message)}"
+            + (f"<details><summary>replay</summary>{replay_html(c, insecure)}</details>" if replayed(c) else "")
+            + "</li>"
             for c, k in zip(f.cases[1:], f.checks[1:], strict=True)
         )
         folded = (
@@ -247,7 +262,7 @@ def not_checked(b: BBCompliance) -> str:
     )
 
 
-def bb_section(i: int, b: BBCompliance, rule: str) -> str:
+def bb_section(i: int, b: BBCompliance, rule: str, insecure: bool = False) -> str:
     r = b.result
     specs = "".join(f"<tr><td>{e(s.path)}</td><td><code>{e(s.sha256)}</code></td></tr>" for s in r.spec_files)
     out = [
@@ -264,7 +279,7 @@ def bb_section(i: int, b: BBCompliance, rule: str) -> str:
         f"<p>{e(b.level_reason)}</p>",
         chart(b),
         f'<p class="muted">{e(rule)}</p>',
-        findings_html(i, b),
+        findings_html(i, b, insecure),
         "<h3>Operation matrix</h3>",
         matrix(b),
         not_checked(b),
@@ -278,7 +293,7 @@ def bb_section(i: int, b: BBCompliance, rule: str) -> str:
     ]
     if bad:
         out.append(f"<h3>Errors, waived failures and other cases not passed ({len(bad)})</h3>")
-        out += [case_html(v, n < OPEN_FAILURES) for n, v in enumerate(bad)]
+        out += [case_html(v, n < OPEN_FAILURES, insecure) for n, v in enumerate(bad)]
     untestable = [v for op in b.operations for v in op.cases if v.verdict is Verdict.UNTESTABLE]
     if untestable:
         out.append(f"<h3>Untestable cases ({len(untestable)})</h3><ul>")
@@ -336,7 +351,8 @@ class HtmlFormat:
             + "</td></tr></table>"
             f"<p>{nav}</p></header>"
         )
-        sections = "".join(bb_section(i, b, compliance.level_rule) for i, b in enumerate(compliance.bbs))
+        insecure = insecure_run(results.options)
+        sections = "".join(bb_section(i, b, compliance.level_rule, insecure) for i, b in enumerate(compliance.bbs))
         footer = (
             f'<footer class="muted">{e(compliance.compliance_rule)} {e(compliance.platform_rule)}</footer>'
             "</body></html>\n"

@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 
 from govstack_conform.assessment.compliance import CaseView, Compliance
 from govstack_conform.engine.results import Outcome, RunResults, Verdict
+from govstack_conform.report.evidence.curl import insecure_run
 from govstack_conform.report.evidence.text import case_text, rule_line
 from govstack_conform.report.facts import bb_facts, run_facts
 from govstack_conform.text import clean, one_line, pct
@@ -22,7 +23,7 @@ def _set(el: ET.Element, **attrs: object) -> ET.Element:
     return el
 
 
-def _testcase(suite: ET.Element, classname: str, v: CaseView) -> str:
+def _testcase(suite: ET.Element, classname: str, v: CaseView, insecure: bool = False) -> str:
     c = v.case
     tc = _set(ET.SubElement(suite, "testcase"), classname=classname, name=c.name, time=f"{c.duration_ms / 1000:.3f}")
     if v.verdict in (Verdict.FAILED, Verdict.NOT_IMPLEMENTED):
@@ -33,18 +34,18 @@ def _testcase(suite: ET.Element, classname: str, v: CaseView) -> str:
             message=one_line(msg, 500),
             type=failed[0].check if failed else v.verdict.value,
         )
-        el.text = case_text(v)
+        el.text = case_text(v, insecure=insecure)
         return "failure"
     if v.verdict is Verdict.ERROR:
         el = _set(ET.SubElement(tc, "error"), message=one_line(c.reason or "error", 500), type="error")
-        el.text = case_text(v)
+        el.text = case_text(v, insecure=insecure)
         return "error"
     if v.verdict in (Verdict.UNTESTABLE, Verdict.SKIPPED):
         _set(ET.SubElement(tc, "skipped"), message=one_line(f"{v.verdict.value}: {c.reason or ''}", 500))
         return "skipped"
     if v.waived:
         out = ET.SubElement(tc, "system-out")
-        out.text = "passed only because these failures are waived:\n" + case_text(v)
+        out.text = "passed only because these failures are waived:\n" + case_text(v, insecure=insecure)
     return "passed"
 
 
@@ -91,7 +92,7 @@ class JUnitFormat:
             for op in bbc.operations:
                 for v in op.cases:
                     n["tests"] += 1
-                    kind = _testcase(suite, f"{bb.bb}@{bb.ref}.{op.key}", v)
+                    kind = _testcase(suite, f"{bb.bb}@{bb.ref}.{op.key}", v, insecure_run(results.options))
                     if kind in n:
                         n[kind] += 1
             _set(

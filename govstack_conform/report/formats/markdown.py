@@ -11,14 +11,16 @@ import re
 
 from govstack_conform.assessment.compliance import PLATFORM_FAILED, BBCompliance, Compliance
 from govstack_conform.assessment.coverage import BBVerdict
-from govstack_conform.engine.results import CheckResult, RunResults
+from govstack_conform.engine.results import CaseResult, CheckResult, RunResults
+from govstack_conform.report.evidence.curl import insecure_run, replays, variables_hint
 from govstack_conform.report.evidence.text import counted
 from govstack_conform.report.facts import run_facts
-from govstack_conform.text import one_line, pct
+from govstack_conform.text import clean, one_line, pct
 
 MAX_FAILURES = 25
 MAX_FINDINGS = 25
 MAX_FOLDED = 50  # other cases listed under one finding
+MAX_REPLAY = 8192  # a longer curl command (a big body) is left to results.json
 # Only what can open a construct mid-line: text never starts a line here (it always follows a prefix).
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~<>])")
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")  # "&amp;" would be read as "&"
@@ -94,17 +96,45 @@ class MarkdownFormat:
                 out.append(f"- {md(s.path)}: {md(s.sha256)}")
         out += ["", "</details>", ""]
         for b in compliance.bbs:
-            out += findings_md(b)
+            out += findings_md(b, insecure_run(results.options))
             out += operations_md(b)
         out += _failures_without_finding(compliance)
         return ("\n".join(out) + "\n").encode("utf-8")
+
+
+def fenced(text: str, indent: str = "", info: str = "sh") -> list[str]:
+    """A fenced code block holding `text` as it is: the fence is longer than any run of backticks in it."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [indent + fence + info, *(indent + line for line in text.split("\n")), indent + fence]
+
+
+def replay_md(case: CaseResult, insecure: bool, indent: str = "") -> list[str]:
+    """The case's curl commands, each in a code block (its variables named first; long ones left to results.json)."""
+    out: list[str] = []
+    for step, r in replays(case, insecure=insecure):
+        if len(r.command) > MAX_REPLAY:
+            out += [
+                f"{indent}Replay ({md(step)}): the command is {len(r.command)} characters long, see results.json",
+                "",
+            ]
+            continue
+        text = "\n".join(
+            [
+                *(["# " + variables_hint(r)] if r.variables else []),
+                *([f"# note: {r.note}"] if r.note else []),
+                r.command,
+            ]
+        )
+        out += [f"{indent}Replay ({md(step)}):", "", *fenced(clean(text), indent), ""]
+    return out
 
 
 def _where(c: CheckResult) -> str:
     return f" (response at {md(c.instance_pointer)})" if c.instance_pointer else ""
 
 
-def findings_md(b: BBCompliance) -> list[str]:
+def findings_md(b: BBCompliance, insecure: bool = False) -> list[str]:
     """The BB's findings first: count, rule, one example with its evidence, the other cases folded."""
     if not b.findings:
         return []
@@ -118,11 +148,13 @@ def findings_md(b: BBCompliance) -> list[str]:
             "",
             f"Example: {md(case.operation)} · {md(case.name)}: {md(check.message)}{_where(check)}",
             "",
+            *replay_md(case, insecure),
         ]
         others = list(zip(f.cases[1:], f.checks[1:], strict=True))
         if others:
             out += [f"<details><summary>The other {counted(len(others), 'case')}</summary>", ""]
-            out += [f"- {md(c.operation)} · {md(c.name)}: {md(k.message)}" for c, k in others[:MAX_FOLDED]]
+            for c, k in others[:MAX_FOLDED]:
+                out += [f"- {md(c.operation)} · {md(c.name)}: {md(k.message)}", *replay_md(c, insecure, "  ")]
             if len(others) > MAX_FOLDED:
                 out.append(f"- … and {len(others) - MAX_FOLDED} more (see results.json)")
             out += ["", "</details>", ""]
