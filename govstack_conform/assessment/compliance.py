@@ -16,6 +16,7 @@ from govstack_conform.assessment.coverage import BBVerdict, Coverage, bb_verdict
 from govstack_conform.assessment.findings import Finding, findings
 from govstack_conform.assessment.waivers import expired
 from govstack_conform.engine.cases import Level
+from govstack_conform.engine.plan.select import NOT_SELECTED
 from govstack_conform.engine.results import BBResult, CaseResult, Outcome, RunResults, Verdict
 from govstack_conform.text import one_line
 
@@ -118,6 +119,7 @@ class Requirement:
     operation: str | None = None
     blocks_level_2: bool = False  # NA because not run / errored, not because of the spec
     declared: bool = False  # NA because the vendor declared the operation not implemented
+    not_selected: bool = False  # NA because the run's selection left the operation out
 
     def to_form(self) -> dict[str, Any]:
         return {
@@ -300,10 +302,11 @@ def _op_requirement(op: OperationCompliance, title: str) -> Requirement:
         return Requirement(text, Level.REQUIRED, Fulfillment.NOT_MET, comment, op.key)
     reason = one_line(op.reason or next((v.case.reason for v in op.cases if v.case.reason), "") or "", 300)
     blocks = op.verdict is not Verdict.UNTESTABLE
-    declared = op.verdict is Verdict.SKIPPED and (op.reason or "").startswith(DECLARED)
-    return Requirement(
-        text, Level.REQUIRED, Fulfillment.NA, f"{op.verdict.value}: {reason}".rstrip(": "), op.key, blocks, declared
-    )
+    skipped = op.verdict is Verdict.SKIPPED
+    declared = skipped and (op.reason or "").startswith(DECLARED)
+    left_out = skipped and (op.reason or "").startswith(NOT_SELECTED)
+    comment = f"{op.verdict.value}: {reason}".rstrip(": ")
+    return Requirement(text, Level.REQUIRED, Fulfillment.NA, comment, op.key, blocks, declared, left_out)
 
 
 def _practice_requirements(views: list[CaseView]) -> list[Requirement]:
@@ -336,11 +339,13 @@ def _level(reqs: list[Requirement]) -> tuple[ApiLevel, str]:
     not_met = sum(r.fulfillment is Fulfillment.NOT_MET for r in service)
     blocked = sum(r.blocks_level_2 for r in service)
     declared = sum(r.declared for r in service)
+    unselected = sum(r.not_selected for r in service)
     na = sum(r.fulfillment is Fulfillment.NA for r in service) - blocked
     left_out = f"{declared} declared not implemented, " if declared else ""
+    left_out += f"{unselected} not selected, " if unselected else ""
     facts = (
-        f"{met} met, {not_met} not met, {left_out}{blocked - declared} not run or errored, {na} untestable "
-        f"of {len(service)}"
+        f"{met} met, {not_met} not met, {left_out}{blocked - declared - unselected} not run or errored, "
+        f"{na} untestable of {len(service)}"
     )
     if met and not not_met and not blocked:
         return ApiLevel.LEVEL_2, f"Level 2: every service API requirement met ({facts})"
@@ -400,7 +405,8 @@ def assess_bb(bb: BBResult, complete: bool = True) -> BBCompliance:
     sent = sum(case_counts[v.value] for v in VERDICT_ORDER if v not in NOT_RUN)
     pass_rate = 100.0 * case_counts["passed"] / sent if sent else None
     failed = req.not_met > 0 or any(o.verdict in (Verdict.FAILED, Verdict.NOT_IMPLEMENTED) for o in ops)
-    cover = coverage([(o.key, o.verdict, o.reason) for o in ops])
+    left_out = sum(v.verdict is Verdict.SKIPPED and (v.case.reason or "").startswith(NOT_SELECTED) for v in views)
+    cover = coverage([(o.key, o.verdict, o.reason) for o in ops], left_out)
     incomplete = not complete or case_counts["error"] > 0
     return BBCompliance(
         failures=_failures(bb),
