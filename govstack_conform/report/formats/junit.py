@@ -8,6 +8,7 @@ XML 1.0 cannot carry control characters even escaped, so all text goes through `
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from urllib.parse import urlsplit
 
 from govstack_conform.assessment.compliance import CaseView, Compliance
 from govstack_conform.engine.results import Outcome, RunResults, Verdict
@@ -21,6 +22,14 @@ def _set(el: ET.Element, **attrs: object) -> ET.Element:
     for k, v in attrs.items():
         el.set(k, clean(v))
     return el
+
+
+def _host(url: str) -> str:
+    """The host of the target URL (the JUnit `hostname` names a host; the whole URL is a property)."""
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
 
 
 def _testcase(suite: ET.Element, classname: str, v: CaseView, insecure: bool = False) -> str:
@@ -61,9 +70,10 @@ class JUnitFormat:
         total_time = 0.0
         for bbc in compliance.bbs:
             bb = bbc.result
-            suite = _set(
-                ET.SubElement(root, "testsuite"), name=f"{bb.bb}@{bb.ref}", timestamp=bb.started, hostname=bb.target
-            )
+            suite = _set(ET.SubElement(root, "testsuite"), name=f"{bb.bb}@{bb.ref}", timestamp=bb.started)
+            host = _host(bb.target)
+            if host:
+                _set(suite, hostname=host)
             props = ET.SubElement(suite, "properties")
             info = bb_facts(bb)
             pairs = [
@@ -84,7 +94,11 @@ class JUnitFormat:
                 ("level_rule", compliance.level_rule),
             ]
             pairs += [(f"spec_file:{f['path']}", f"sha256:{f['sha256']}") for f in info["spec_files"]]
-            pairs += [("option", line) for line in facts.option_lines()]
+            # property names are unique (a parser may keep them in a map): each option by its own name
+            rows = facts.option_rows()
+            waivers = [f"{k}: {v}" for k, v in rows if k.startswith("waiver (")]
+            pairs += [(f"option.{k}", v) for k, v in rows if not k.startswith("waiver (")]
+            pairs += [(f"waiver.{n}", w) for n, w in enumerate(waivers, 1)]
             pairs += [(f"not_checked:{u.operation}", f"{u.verdict.value}: {u.reason}") for u in bbc.coverage.unchecked]
             for k, val in pairs:
                 _set(ET.SubElement(props, "property"), name=k, value=val)
@@ -108,6 +122,8 @@ class JUnitFormat:
             totals["errors"] += n["error"]
             totals["skipped"] += n["skipped"]
             total_time += bb.duration_s
-        _set(root, time=f"{total_time:.3f}", **totals)
+        _set(
+            root, time=f"{total_time:.3f}", tests=totals["tests"], failures=totals["failures"], errors=totals["errors"]
+        )
         ET.indent(root)
         return ('<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n").encode()
