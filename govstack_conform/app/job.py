@@ -84,7 +84,7 @@ def _jobs(cli: Settings, sels: Sequence[str], spec: Sequence[str], config: Confi
 def run_job(request: RunRequest, *, progress: Progress | None = None, warn: Warn = lambda _: None) -> JobResult:
     """Run every BB asked for (on the command line or in the config) and write the outputs.
 
-    Each finished case goes to <out>/journal.ndjson at once; `resume` (an interrupted run's out folder)
+    Each finished case goes to <out>/.run-journal.ndjson at once; `resume` (an interrupted run's out folder)
     sends only the cases its journal lacks, provided the plan is the same.
     """
     from govstack_conform.app.declarations import apply_config_waivers, apply_declared, prepare
