@@ -217,12 +217,12 @@ def test_the_terminal_leads_with_the_findings_after_the_summary(tmp_path: Path) 
     top = data["findings"][0]
     lines = result.output.splitlines()
     cases = len({cid for f in data["findings"] for cid in f["case_ids"]})
-    at = lines.index(f"custom@local: 2 findings (root causes) over {cases} cases:")
+    at = lines.index(f"custom@local: findings: 2 root causes over {cases} cases:")
     assert lines[at + 1].split() == [
         str(top["count"]), "×", "invalid_input_rejected", "(required):", *top["rule"].split()
     ]  # fmt: skip
     assert lines[at + 2].strip() == f"e.g. {top['case_ids'][0]}"
-    assert result.output.index("failed checks (cases):") < result.output.index("findings (root causes)")
+    assert result.output.index("failed checks (cases):") < result.output.index("custom@local: findings:")
 
 
 def test_case_descriptions_are_sentences_and_messages_do_not_repeat_them(bb: BBResult) -> None:

@@ -63,11 +63,14 @@ def print_findings(compliance: Compliance, *, quiet: bool) -> None:
     """The root causes, most cases first: what to fix, each with one case to replay (`--case ID`)."""
     if quiet:
         return
+    from govstack_conform.report.evidence.text import counted
+
     for bb in compliance.bbs:
         if not bb.findings:
             continue
         cases = len({cid for f in bb.findings for cid in f.case_ids})
-        out.print(f"{bb.label}: {len(bb.findings)} findings (root causes) over {cases} cases:", markup=False)
+        found = f"{counted(len(bb.findings), 'root cause')} over {counted(cases, 'case')}"
+        out.print(f"{bb.label}: findings: {found}:", markup=False)
         for f in bb.findings[:_FINDINGS_SHOWN]:
             out.print(f"  {f.count:>5} × {one_line(f.label, 200)}", markup=False)
             out.print(f"          e.g. {one_line(f.cases[0].case_id, 200)}", markup=False)

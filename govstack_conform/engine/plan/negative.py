@@ -199,7 +199,7 @@ def body_sentence(m: datagen.Mutation) -> str:
     spot = desc.split(" ", 1)[0] if desc.startswith("/") else "the body" if desc.startswith("the body") else where
     rest = desc[len(spot) :].strip() if desc.startswith(spot) else desc
     if rest.startswith("set to "):
-        bad = _value_at(m.value, m.pointer)
+        bad = datagen.json_at(m.value, m.pointer, _NOTHING)
         shown = f"set to {bad!r}"
         tail = rest[len(shown) :] if bad is not _NOTHING and rest.startswith(shown) else None
         if tail is not None and spot == "the body":
@@ -213,19 +213,6 @@ _REMOVED = re.compile(r"required property '(.+)' removed from (.+)")
 _IDENTIFIER = re.compile(r"'([A-Za-z0-9_]+)'")  # Python's quotes around a plain name, as JSON writes it
 _QUOTED_NAME = r'"\1"'
 _NOTHING = object()
-
-
-def _value_at(root: Any, pointer: str) -> Any:
-    node = root
-    for raw in pointer.split("/")[1:] if pointer else ():
-        part = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return _NOTHING
-    return node
 
 
 def _round_robin(muts: list[Any]) -> list[Any]:
