@@ -89,7 +89,7 @@ def test_a_real_timestamp_and_whatever_the_broken_keywords_say_are_accepted(
     [
         ({"name": "x"}, {}, "/name"),
         ({"tags": ["long one"]}, {}, "/tags/0"),
-        ({"requestTime": None}, {}, "'requestTime' is a required property"),
+        ({"requestTime": None}, {}, 'the required property "requestTime" is missing'),
         ({}, {"limit": "11"}, "'limit'"),
     ],
 )

@@ -340,7 +340,7 @@ def test_run_states_the_convention_in_results_and_reports(tmp_path: Path, flag: 
 
     data = json.loads((out / "results.json").read_text())
     assert data["options"]["query_style"] == style
-    assert f"query\\_style: {style} (how nested query values were sent" in (out / "summary.md").read_text()
+    assert f"| query\\_style | {style} (how nested query values were sent" in (out / "summary.md").read_text()
     search = next(c for c in data["results"][0]["cases"] if c["case_id"].endswith("GET /search::positive-valid"))
     assert search["verdict"] == "passed", result.output
 

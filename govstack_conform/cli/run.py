@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -18,11 +18,13 @@ from govstack_conform.text import one_line, pct
 
 if TYPE_CHECKING:
     from govstack_conform.assessment.compliance import BBCompliance, Compliance
+    from govstack_conform.engine.results import RunResults
     from govstack_conform.engine.run.session import Progress
 
 _OUT_HELP = "Folder for results.json (and reports)."
 _UNCHECKED_SHOWN = 10  # operations not checked named one by one, for a single BB
 _UNCHECKED_SHOWN_EACH = 3  # ... and for each of several BBs
+_FINDINGS_SHOWN = 10
 
 
 def _level(bb: BBCompliance) -> str:
@@ -86,6 +88,50 @@ def _overview(compliance: Compliance) -> None:
         if len(bb.coverage.unchecked) > shown:
             more = len(bb.coverage.unchecked) - shown
             out.print(f"{bb.label}: and {more} more operations not checked (see the reports)", markup=False)
+
+
+def print_findings(compliance: Compliance, *, quiet: bool) -> None:
+    """The root causes, most cases first: what to fix, each with one case to replay (`--case ID`)."""
+    if quiet:
+        return
+    from govstack_conform.report.evidence.text import counted
+
+    for bb in compliance.bbs:
+        if not bb.findings:
+            continue
+        cases = len({cid for f in bb.findings for cid in f.case_ids})
+        found = f"{counted(len(bb.findings), 'root cause')} over {counted(cases, 'case')}"
+        out.print(f"{bb.label}: findings: {found}:", markup=False)
+        for f in bb.findings[:_FINDINGS_SHOWN]:
+            out.print(f"  {f.count:>5} × {one_line(f.label, 200)}", markup=False)
+            out.print(f"          e.g. {one_line(f.cases[0].case_id, 200)}", markup=False)
+        if len(bb.findings) > _FINDINGS_SHOWN:
+            more = len(bb.findings) - _FINDINGS_SHOWN
+            out.print(f"  and {more} more findings (see the reports)", markup=False)
+
+
+def print_cases(results: RunResults, case_ids: Sequence[str], support: Sequence[str]) -> None:
+    """The cases asked for with --case, whole: verdict, rules broken, request, response and the curl replay."""
+    if not case_ids:
+        return
+    from govstack_conform.assessment.compliance import case_view
+    from govstack_conform.report.evidence.curl import insecure_run
+    from govstack_conform.report.evidence.text import case_text
+
+    wanted = set(case_ids)
+    for bb in results.results:
+        for c in bb.cases:
+            if c.case_id in wanted:
+                out.print(f"=== {c.case_id}: {c.verdict.value}" + (f" ({c.reason})" if c.reason else ""), markup=False)
+                out.print(
+                    case_text(case_view(c), insecure=insecure_run(results.options)), markup=False, highlight=False
+                )
+    if support:
+        out.print(
+            f"also sent {len(support)} valid requests of the same operations (a refusal of invalid input counts only "
+            f"where the operation accepted a valid request in the same run): {', '.join(support)}",
+            markup=False,
+        )
 
 
 @guarded
@@ -221,6 +267,19 @@ def run(
             help="Finish an interrupted run in its --out folder DIR: send only the cases its journal lacks.",
         ),
     ] = None,
+    operation: Annotated[
+        list[str] | None,
+        typer.Option("--operation", metavar="'VERB /path'", help="Run only this operation (a glob path). Repeatable."),
+    ] = None,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option("--kind", metavar="KIND", help="Run only cases of this kind (see `plan --kind`)."),
+    ] = None,
+    case: Annotated[
+        list[str] | None,
+        typer.Option("--case", metavar="CASE_ID", help="Re-run exactly this case and print it whole."),
+    ] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", metavar="TAG", help="Run only cases with this tag.")] = None,
 ) -> None:
     """Run the BB test suites against a candidate; write results.json and the reports asked for.
 
@@ -237,6 +296,7 @@ def run(
         Limits,
         Outputs,
         RunRequest,
+        Selection,
         Settings,
         TargetSettings,
         flag,
@@ -270,9 +330,12 @@ def run(
             fail_under=fail_under, fail_on=fail_on, baseline=baseline, allow_incomplete=flag(allow_incomplete)
         ),
     )  # fmt: skip
+    selection = Selection(
+        operations=tuple(operation or ()), kinds=tuple(kind or ()), cases=tuple(case or ()), tags=tuple(tag or ())
+    )
     request = RunRequest(
         selectors=tuple(selectors or ()), spec=tuple(spec or ()), settings=settings, specs_dir=specs,
-        config_file=config, shard=shard, resume=resume,
+        config_file=config, shard=shard, resume=resume, selection=selection,
     )  # fmt: skip
 
     def warn(text: str) -> None:
@@ -281,6 +344,8 @@ def run(
     with _progress(quiet) as progress:
         outcome = run_job(request, progress=progress, warn=warn)
     print_summary(outcome.compliance, quiet=quiet)
+    print_findings(outcome.compliance, quiet=quiet)
+    print_cases(outcome.results, selection.cases, outcome.support)
     err.print(f"results: {outcome.written[0]}", markup=False)
     for extra in outcome.written[1:]:
         err.print(f"  wrote {extra}", markup=False)

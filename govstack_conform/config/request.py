@@ -93,6 +93,24 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class Selection:
+    """Which part of the plan to run (the command line's --operation, --kind, --case, --tag); empty: all.
+
+    A case runs when it matches every kind of criterion given, any of its values. What is left out is
+    reported as not selected, never as passed.
+    """
+
+    operations: tuple[str, ...] = ()  # "METHOD /path", the path a glob
+    kinds: tuple[str, ...] = ()  # positive | negative | security | method | stateful
+    cases: tuple[str, ...] = ()  # case ids, as results.json and the reports give them
+    tags: tuple[str, ...] = ()
+
+    @property
+    def given(self) -> bool:
+        return bool(self.operations or self.kinds or self.cases or self.tags)
+
+
+@dataclass(frozen=True)
 class RunRequest:
     """A whole `run` as asked: which BBs, which settings on the command line, which files."""
 
@@ -104,6 +122,7 @@ class RunRequest:
     cwd: Path | None = None
     shard: str | None = None
     resume: Path | None = None
+    selection: Selection = field(default_factory=Selection)
 
 
 def flag(value: bool) -> bool | None:

@@ -24,6 +24,7 @@ from gherkin.token_scanner import TokenScanner
 
 from govstack_conform.contracts.model import Contract, Operation
 from govstack_conform.engine.cases import Case, CaseKind, Expect
+from govstack_conform.engine.inband import reports_errors_in_body
 from govstack_conform.engine.plan.workflows import UNIQUE_VALUE
 
 _STATUS = re.compile(r"\bstatus(?: code)?(?: of| is| should be)? \"?(\d{3})\b", re.IGNORECASE)
@@ -236,6 +237,10 @@ def cover(contract: Contract, cases: Sequence[Case], scenario: Scenario) -> Cove
         documented = ", ".join(r.status for r in op.responses)
         why = f"expects {status}, which the contract does not document for {op.key} ({documented})"
         return Coverage(scenario, (), why, op.key, note)
+    if scenario.negative and expect is Expect.SUCCESS and reports_errors_in_body(contract, op):
+        # the contract reports invalid input in a 2xx body: our negative cases demand exactly that refusal
+        expect = Expect.CLIENT_ERROR
+        note = note or "the contract reports errors in the 200 body; our negative cases accept that refusal"
     if scenario.negative and expect is Expect.SUCCESS:
         why = (
             f"sends input it calls invalid (or unknown) and expects {status} with the error in the body; "
