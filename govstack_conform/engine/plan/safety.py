@@ -1,8 +1,9 @@
 """Data safety: a case that changes or deletes a record acts only on a record the run created itself.
 
 Which operations change records (`changes_records`): every DELETE, PUT and PATCH; a POST when its
-operationId or the last literal segment of its path holds an updating word (UPDATE_WORDS: update,
-delete, cancel, redeem, block, confirm...), or when its path ends in an id-like parameter
+operationId, the last literal segment of its path or its fixed query (an operation variant's
+`?command=cancel`) holds an updating word (UPDATE_WORDS: update, delete, cancel, redeem, block,
+confirm...), or when its path ends in an id-like parameter
 (``/bills/{billId}``) and neither names a create (CREATE_WORDS); never a POST whose operationId or
 segment starts with a read word (``getCancellationReasons``). Other POSTs create, and may be sent.
 
@@ -88,7 +89,8 @@ def changes_records(op: Operation) -> bool:
     segs = [s for s in op.path.rstrip("/").split("/") if s]
     literal = next((s for s in reversed(segs) if not _TEMPLATE.fullmatch(s)), "")
     words: set[str] = set()
-    for text in (op.operation_id or "", literal):
+    # The fixed query that selects an operation variant says what it does too (`POST /vouchers?command=cancel`).
+    for text in (op.operation_id or "", literal, *(value for _, value in op.fixed_query)):
         found = [w.lower() for w in _WORD.findall(text)]
         if found and found[0] in READ_WORDS:
             return False
@@ -112,7 +114,8 @@ def write_targets(ctx: Ctx) -> dict[str, WriteTarget]:
             param = templates[-1]
             out[op.key] = WriteTarget("path", (param,), binding_for(ctx, op.path, param, op))
             continue
-        query = tuple(sorted(p.name for p in params if p.location == "query" and p.required))
+        fixed = {name for name, _ in op.fixed_query}  # `command=cancel` selects the operation, it names no record
+        query = tuple(sorted(p.name for p in params if p.location == "query" and p.required and p.name not in fixed))
         out[op.key] = WriteTarget("query", query) if query else WriteTarget("operation", ())
     return out
 
@@ -201,7 +204,7 @@ def _unsafe(ctx: Ctx, op: Operation, target: WriteTarget, case: Case, req: Reque
     try:
         base = valid_request(ctx, op)
     except Untestable:
-        return f"not sent: {op.method} {op.path} changes records and no valid request could be built"
+        return f"not sent: {op.key} changes records and no valid request could be built"
     origin = {(loc, name): source for loc, name, source, _ in base.param_sources}
     if target.location == "path":
         param = target.names[0]
@@ -226,7 +229,7 @@ def _unsafe(ctx: Ctx, op: Operation, target: WriteTarget, case: Case, req: Reque
     if ctx.testdata.disposable_entry(op) is not None:
         return None
     return (
-        f"not sent: {op.method} {op.path} changes existing data that no identifier names; list the operation "
+        f"not sent: {op.key} changes existing data that no identifier names; list the operation "
         f"under disposable.operations in the fixtures or give {OPT_IN}"
     )
 
