@@ -37,19 +37,7 @@ from govstack_conform.engine.plan.context import (
     sub_seed,
     valid,
 )
-from govstack_conform.engine.plan.wire import (
-    Unserializable,
-    UnsupportedMedia,
-    as_read,
-    carries_nested,
-    cookie_value,
-    encode_body,
-    header_value,
-    nested,
-    path_value,
-    query_pairs,
-    style_text,
-)
+from govstack_conform.engine.plan.wire import UnsupportedMedia, carried, encode_body, wire_params
 
 # Re-exported: the other planner modules and the tests take these from here.
 __all__ = [
@@ -183,68 +171,6 @@ def _generate_param(ctx: Ctx, op: Operation, p: Parameter) -> Any:
         raise Untestable(f"{p.location} parameter {p.name!r}: {e} ({where}#{p.pointer})") from None
     except schemas.SchemaUnusable as e:
         raise Untestable(str(e)) from None
-
-
-def _flatter(ctx: Ctx, p: Parameter, value: Any) -> Any:
-    """`value` without its optional nested members, when that is still valid (styles cannot carry them)."""
-    if not isinstance(value, dict):
-        return value
-    required = resolved(ctx, p.schema).get("required")
-    keep = set(required) if isinstance(required, list) else set()
-    flat = {k: v for k, v in value.items() if k in keep or not isinstance(v, dict | list)}
-    if not flat and p.required:  # nothing left on the wire: "present" or "missing"? The spec cannot say.
-        return value
-    try:
-        return flat if valid(ctx, p.schema, flat) else value
-    except Untestable:
-        return value
-
-
-def _where(op: Operation, p: Parameter) -> str:
-    return f"{p.schema.doc if p.schema is not None else op.source_file}#{p.pointer}"
-
-
-def carried(ctx: Ctx, op: Operation, p: Parameter, value: Any) -> Any:
-    """The generated `value` as the parameter's style can carry it and the receiver reads it back.
-
-    A style without a nested-value convention gets the value without its optional nested members, or
-    none at all (Untestable); with one, what the convention loses on the wire (bracket nesting drops
-    empty members) must leave a valid value, or no request could be known valid."""
-    if not carries_nested(p):
-        flat = _flatter(ctx, p, value) if nested(value) else value
-        if nested(flat):
-            raise Untestable(
-                f"{p.location} parameter {p.name!r} holds nested objects or arrays, for which OpenAPI defines "
-                f"no serialization in {style_text(p)} (no nested-value convention covers it), so no request can be "
-                f"known valid ({_where(op, p)})"
-            )
-        return flat
-    read = as_read(p, value, ctx.query_style)
-    if read != value and not valid(ctx, p.schema, read):
-        raise Untestable(
-            f"{p.location} parameter {p.name!r}: its value needs empty objects, arrays or nulls that the "
-            f"{ctx.query_style} convention for nested query values cannot send ({_where(op, p)})"
-        )
-    return read
-
-
-def wire_params(
-    ctx: Ctx, op: Operation, p: Parameter, value: Any, out: dict[str, list[Any]], source: str = GENERATED
-) -> None:
-    """Serialize one parameter into `out` ("path", "query", "header", "cookie" lists); Untestable when its
-    style cannot carry the value."""
-    try:
-        if p.location == "path":
-            out["path"].append((p.name, path_value(p, value)))
-        elif p.location == "query":
-            out["query"].extend(query_pairs(p, value, ctx.query_style))
-        elif p.location == "header":
-            out["header"].append((p.name, header_value(p, value)))
-        elif p.location == "cookie":
-            out["cookie"].append(f"{p.name}={cookie_value(p, value)}")
-    except Unserializable as e:
-        what = "test data value" if source in TEST_DATA else "value"
-        raise Untestable(f"{p.location} parameter {p.name!r}: the {what}: {e} ({_where(op, p)})") from None
 
 
 def param_value(ctx: Ctx, op: Operation, p: Parameter, *, example_index: int | None) -> tuple[bool, Any, str]:

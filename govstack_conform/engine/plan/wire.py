@@ -6,7 +6,8 @@ primitives and flat objects; a parameter declared with `content` is sent as its 
 OpenAPI defines nothing for nested values (an object holding objects or arrays). For query
 parameters in the exploded form and deepObject styles one convention carries them, chosen by the BB
 profile or `--query-style` (see QUERY_STYLES; docs/query-styles.md). Every other style refuses a
-nested value (Unserializable): no request holding one could be known valid.
+nested value (Unserializable): no request holding one could be known valid. `carried` and `wire_params`
+put a planned value through its parameter's style, untestable when the style cannot carry it.
 Bodies that are not JSON (forms, multipart, text, binary) become raw bytes with their content type,
 so the runner sends them as they are.
 """
@@ -20,7 +21,8 @@ from urllib.parse import urlencode
 
 from govstack_conform.contracts import schemas
 from govstack_conform.contracts.catalog import DEFAULT_QUERY_STYLE, QUERY_STYLES
-from govstack_conform.contracts.model import Contract, MediaType, Parameter, generated_media
+from govstack_conform.contracts.model import Contract, MediaType, Operation, Parameter, generated_media
+from govstack_conform.engine.plan.context import GENERATED, TEST_DATA, Ctx, Untestable, resolved, valid
 
 MULTIPART_BOUNDARY = "govstack-conform-boundary-7d1c3b"
 
@@ -214,6 +216,71 @@ def as_read(p: Parameter, value: Any, style: str = DEFAULT_QUERY_STYLE) -> Any:
     if not nested(value):
         return value
     return [v for v in (member(x) for x in value) if v != {} and v != []]
+
+
+# --- planned values on the wire: what a style can carry, sent through it ----------------------------------------
+
+
+def _flatter(ctx: Ctx, p: Parameter, value: Any) -> Any:
+    """`value` without its optional nested members, when that is still valid (styles cannot carry them)."""
+    if not isinstance(value, dict):
+        return value
+    required = resolved(ctx, p.schema).get("required")
+    keep = set(required) if isinstance(required, list) else set()
+    flat = {k: v for k, v in value.items() if k in keep or not isinstance(v, dict | list)}
+    if not flat and p.required:  # nothing left on the wire: "present" or "missing"? The spec cannot say.
+        return value
+    try:
+        return flat if valid(ctx, p.schema, flat) else value
+    except Untestable:
+        return value
+
+
+def _where(op: Operation, p: Parameter) -> str:
+    return f"{p.schema.doc if p.schema is not None else op.source_file}#{p.pointer}"
+
+
+def carried(ctx: Ctx, op: Operation, p: Parameter, value: Any) -> Any:
+    """The generated `value` as the parameter's style can carry it and the receiver reads it back.
+
+    A style without a nested-value convention gets the value without its optional nested members, or
+    none at all (Untestable); with one, what the convention loses on the wire (bracket nesting drops
+    empty members) must leave a valid value, or no request could be known valid."""
+    if not carries_nested(p):
+        flat = _flatter(ctx, p, value) if nested(value) else value
+        if nested(flat):
+            raise Untestable(
+                f"{p.location} parameter {p.name!r} holds nested objects or arrays, for which OpenAPI defines "
+                f"no serialization in {style_text(p)} (no nested-value convention covers it), so no request can be "
+                f"known valid ({_where(op, p)})"
+            )
+        return flat
+    read = as_read(p, value, ctx.query_style)
+    if read != value and not valid(ctx, p.schema, read):
+        raise Untestable(
+            f"{p.location} parameter {p.name!r}: its value needs empty objects, arrays or nulls that the "
+            f"{ctx.query_style} convention for nested query values cannot send ({_where(op, p)})"
+        )
+    return read
+
+
+def wire_params(
+    ctx: Ctx, op: Operation, p: Parameter, value: Any, out: dict[str, list[Any]], source: str = GENERATED
+) -> None:
+    """Serialize one parameter into `out` ("path", "query", "header", "cookie" lists); Untestable when its
+    style cannot carry the value."""
+    try:
+        if p.location == "path":
+            out["path"].append((p.name, path_value(p, value)))
+        elif p.location == "query":
+            out["query"].extend(query_pairs(p, value, ctx.query_style))
+        elif p.location == "header":
+            out["header"].append((p.name, header_value(p, value)))
+        elif p.location == "cookie":
+            out["cookie"].append(f"{p.name}={cookie_value(p, value)}")
+    except Unserializable as e:
+        what = "test data value" if source in TEST_DATA else "value"
+        raise Untestable(f"{p.location} parameter {p.name!r}: the {what}: {e} ({_where(op, p)})") from None
 
 
 def encode_body(media: MediaType, value: Any, contract: Contract) -> tuple[Any, bool, bytes | None, str]:
