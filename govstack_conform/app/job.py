@@ -159,7 +159,7 @@ def run_job(request: RunRequest, *, progress: Progress | None = None, warn: Warn
     if config is not None:
         results = apply_config_waivers(results, config, date.today())
 
-    secrets = [s for job, _, _ in planned for s in job.options.credentials.secrets()]
+    secrets = [s for job, _, _ in planned for s in [*job.options.credentials.secrets(), *job.options.proxy.secrets()]]
     secrets += [v for job, _, _ in planned for n, v in job.options.headers if _secret_header(n)]
     written = write_outputs(
         results,
