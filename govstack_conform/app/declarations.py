@@ -78,6 +78,14 @@ def split_declared(contract: Contract, cases: Sequence[Case], decl: NotImplement
     return Declared(tuple(c for c in cases if c.case_id not in gone), skipped, ops, decl.reason, order)
 
 
+def skipped_reason(case: Case, declared: Declared) -> str:
+    """Why a case set aside by a declaration is not sent (its operation, or one its steps need, is declared)."""
+    if case.operation in declared.operations:
+        return f"{PREFIX}: {declared.reason}"
+    needs = sorted({s.operation for s in case.steps if s.operation in declared.operations})
+    return f"{PREFIX} ({', '.join(needs)}), which this case needs: {declared.reason}"
+
+
 def apply_declared(bb: BBResult, declared: Declared) -> BBResult:
     """Put the skipped cases back (in plan order) and mark the declared operations SKIPPED with the reason."""
     if not declared.operations:
@@ -85,12 +93,8 @@ def apply_declared(bb: BBResult, declared: Declared) -> BBResult:
     reason = f"{PREFIX}: {declared.reason}"
     results = {c.case_id: c for c in bb.cases}
     for c in declared.skipped:
-        why = reason
-        if c.operation not in declared.operations:
-            needs = sorted({s.operation for s in c.steps if s.operation in declared.operations})
-            why = f"{PREFIX} ({', '.join(needs)}), which this case needs: {declared.reason}"
         results[c.case_id] = CaseResult(
-            c.case_id, c.operation, c.kind, c.name, c.description, Verdict.SKIPPED, reason=why
+            c.case_id, c.operation, c.kind, c.name, c.description, Verdict.SKIPPED, reason=skipped_reason(c, declared)
         )
     rank = {cid: i for i, cid in enumerate(declared.order)}
     cases = tuple(sorted(results.values(), key=lambda c: rank.get(c.case_id, len(rank))))
