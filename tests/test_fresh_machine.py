@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from source_tree import source_copy
 from typer.testing import CliRunner
 
 from govstack_conform.cli import app
@@ -41,27 +42,6 @@ def test_readme_says_in_one_line_how_to_run_the_demo_air_gapped() -> None:
     assert "GOVSTACK_CONFORM_SPECS=" in line and "govstack-conform demo" in line
 
 
-def _source_copy(dest: Path) -> Path:
-    """The checkout's files (as git lists them, symlinks kept) in a folder of their own: building writes there."""
-    import shutil
-    import subprocess
-
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO, capture_output=True, check=True,
-    ).stdout.decode().split("\0")  # fmt: skip
-    for name in filter(None, listed):
-        src, dst = REPO / name, dest / name
-        if not src.exists() and not src.is_symlink():
-            continue  # deleted in the working tree
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        if src.is_symlink():
-            dst.symlink_to(src.readlink())
-        else:
-            shutil.copy2(src, dst)
-    return dest
-
-
 @pytest.mark.slow
 def test_the_built_wheel_installs_and_carries_the_catalog_and_profiles(tmp_path: Path, corpus_dir: Path) -> None:
     """What `pip install dist/*.whl` gives a user: the catalog and BB profiles ship through the _specs symlink."""
@@ -70,7 +50,7 @@ def test_the_built_wheel_installs_and_carries_the_catalog_and_profiles(tmp_path:
     import sys
     import zipfile
 
-    src = _source_copy(tmp_path / "src")
+    src = source_copy(tmp_path / "src")
     dist = tmp_path / "dist"
     build = subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(src)],
