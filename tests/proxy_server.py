@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+from hostile_servers import serve_streams
 
 _HOP_BY_HOP = {"proxy-connection", "connection", "keep-alive", "proxy-authorization"}
 
@@ -109,38 +110,5 @@ async def _pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
 def forward_proxy(credentials: tuple[str, str] | None = None, *, leaky: bool = False) -> Iterator[tuple[str, ProxyLog]]:
     """Serve the proxy on 127.0.0.1:<free port> until the block ends; yields (its URL, its log)."""
     log = ProxyLog()
-    proxy = _Proxy(log, credentials, leaky)
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    box: dict[str, asyncio.Server] = {}
-
-    async def start() -> None:
-        box["server"] = await asyncio.start_server(proxy.handle, "127.0.0.1", 0)
-        ready.set()
-
-    def main() -> None:
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_until_complete(start())
-            loop.run_forever()
-            server = box["server"]
-            server.close()
-            loop.run_until_complete(asyncio.wait_for(server.wait_closed(), 5))
-            tasks = asyncio.all_tasks(loop)
-            for task in tasks:
-                task.cancel()
-            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
-            loop.run_until_complete(loop.shutdown_asyncgens())
-        finally:
-            loop.close()
-
-    thread = threading.Thread(target=main, name="forward-proxy", daemon=True)
-    thread.start()
-    if not ready.wait(10):
-        raise RuntimeError("the test proxy did not start")
-    port = box["server"].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}", log
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
+    with serve_streams(_Proxy(log, credentials, leaky).handle, name="forward-proxy") as url:
+        yield url, log

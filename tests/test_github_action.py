@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,6 @@ import pytest
 import yaml
 from source_tree import REPO, source_copy
 
-from govstack_conform.contracts import load as contracts
 from govstack_conform.contracts.model import Contract
 from govstack_conform.mock import MockOptions
 from govstack_conform.mock.server import MockServer, serve_in_thread
@@ -121,10 +120,8 @@ def action_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def consent(corpus_dir: Path) -> Contract:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("GOVSTACK_CONFORM_SPECS", str(corpus_dir))
-        return contracts.load_contract("consent@23Q4.1")
+def consent(contract_of: Callable[[str], Contract]) -> Contract:
+    return contract_of("consent@23Q4.1")
 
 
 @pytest.fixture(scope="module")

@@ -8,53 +8,21 @@ from __future__ import annotations
 
 import json
 import re
-import ssl
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import trustme
 from browser import chromium
-from hostile_servers import ANSI, HostileServer, hostile_server, spec_for, tls_server
+from hostile_servers import ANSI, HostileServer, hostile_server, spec_for
 from typer.testing import CliRunner
 
 from govstack_conform.cli import app
-
-CONTROL_SPEC = """\
-openapi: 3.0.3
-info: {title: TLS control, version: "1"}
-paths:
-  /control:
-    get:
-      responses:
-        '200':
-          description: ok
-          content:
-            application/json:
-              schema: {type: object}
-        '405': {description: not allowed}
-"""
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(app, ["run", *args])
     return result.exit_code, result.stdout, result.stderr
-
-
-@pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Path]]:
-    """An HTTPS product whose certificate comes from a CA nobody trusts (made by trustme)."""
-    folder = tmp_path_factory.mktemp("tls")
-    ca = trustme.CA()
-    ca_file = folder / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
-    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(ctx)
-    spec = folder / "control.yaml"
-    spec.write_text(CONTROL_SPEC)
-    with tls_server(ctx) as url:
-        yield url, ca_file, spec
 
 
 def test_untrusted_tls_is_refused_at_preflight_with_one_line_saying_what_to_do(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import trustme
-from hostile_servers import tls_server
+from hostile_servers import CONTROL_SPEC, tls_server
 from proxy_server import forward_proxy
 from servers import PETS_SPEC, TOKEN, pets_app, raw_server, serve
 from typer.testing import CliRunner
@@ -24,20 +24,6 @@ from typer.testing import CliRunner
 from govstack_conform.cli import app
 from govstack_conform.engine.proxy import Proxy
 
-CONTROL_SPEC = """\
-openapi: 3.0.3
-info: {title: Through a proxy, version: "1"}
-paths:
-  /control:
-    get:
-      responses:
-        '200':
-          description: ok
-          content:
-            application/json:
-              schema: {type: object}
-        '405': {description: not allowed}
-"""
 PROXY_USER, PROXY_PASSWORD = "proxyuser", "pr0xy-S3CRET-81d"
 PROXY_PAIR = base64.b64encode(f"{PROXY_USER}:{PROXY_PASSWORD}".encode()).decode()
 
@@ -72,21 +58,6 @@ def pets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
     spec.write_text(PETS_SPEC)
     with serve(pets_app()) as url:
         yield url, spec
-
-
-@pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Path]]:
-    """An HTTPS product whose certificate comes from a test CA (trusted only with --ca-bundle)."""
-    folder = tmp_path_factory.mktemp("tls")
-    ca = trustme.CA()
-    ca_file = folder / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
-    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(ctx)
-    spec = folder / "control.yaml"
-    spec.write_text(CONTROL_SPEC)
-    with tls_server(ctx) as url:
-        yield url, ca_file, spec
 
 
 def test_http_through_the_proxy_gives_the_same_verdicts_as_direct(pets: tuple[str, Path], tmp_path: Path) -> None:

@@ -9,17 +9,17 @@ from __future__ import annotations
 import http.server
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hostile_servers import CONTROL_SPEC
 from servers import raw_server
 from typer.testing import CliRunner
 
 from govstack_conform import pytest_plugin
 from govstack_conform.cli import app
-from govstack_conform.contracts import load as contracts
 from govstack_conform.contracts.model import Contract
 from govstack_conform.engine.cases import CaseKind, Level
 from govstack_conform.engine.options import RunOptions
@@ -30,17 +30,6 @@ from govstack_conform.mock.server import MockServer, serve_in_thread
 
 pytest_plugins = ["pytester"]
 
-CONTROL_SPEC = """\
-openapi: 3.0.3
-info: {title: Control, version: "1"}
-paths:
-  /control:
-    get:
-      responses:
-        '200': {description: ok, content: {application/json: {schema: {type: object}}}}
-        '405': {description: not allowed}
-"""
-
 
 @pytest.fixture(autouse=True)
 def _env(corpus_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -48,10 +37,8 @@ def _env(corpus_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="module")
-def consent(corpus_dir: Path) -> Contract:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("GOVSTACK_CONFORM_SPECS", str(corpus_dir))
-        return contracts.load_contract("consent@main")
+def consent(contract_of: Callable[[str], Contract]) -> Contract:
+    return contract_of("consent@main")
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +82,10 @@ def test_markers_mirror_the_engine() -> None:
     assert tuple(lv.value for lv in Level) == pytest_plugin.LEVELS
 
 
-def test_markers_select_by_kind_and_level_under_strict_markers(pytester: pytest.Pytester, corpus_dir: Path) -> None:
-    secured = contracts.load_contract("consent@23Q4")  # every operation secured: security cases too
+def test_markers_select_by_kind_and_level_under_strict_markers(
+    pytester: pytest.Pytester, contract_of: Callable[[str], Contract]
+) -> None:
+    secured = contract_of("consent@23Q4")  # every operation secured: security cases too
     with serve_in_thread(secured, MockOptions()) as server:
         plan = plan_target(Target(secured, server.base_url), RunOptions())
         base = ("--strict-markers", "--govstack-bb", "consent@23Q4", "--govstack-target", server.base_url, "--co")
