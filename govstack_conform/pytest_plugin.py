@@ -93,6 +93,10 @@ _SWITCHES = (
     ("read-only", "Send only GET/HEAD/OPTIONS requests."),
     ("insecure", "Do not verify TLS certificates."),
     ("no-profile-headers", "Do not send the BB profile's default headers."),
+    (
+        "allow-destructive",
+        "Also send changes and deletes aimed at records the run did not create (docs/data-safety.md).",
+    ),
 )
 
 
@@ -195,6 +199,7 @@ def run_request(config: pytest.Config) -> RunRequest:
         fixtures=tuple(Path(p) for p in o("fixtures")),
         seed=o("seed"),
         read_only=flag(o("read-only")),
+        allow_destructive=flag(o("allow-destructive")),
     )  # fmt: skip
     return RunRequest(
         selectors=tuple(o("bb")),

@@ -175,7 +175,7 @@ def test_the_options_make_the_same_request_as_run(
         "path-map": "/a=/b", "fixtures": str(fixtures),
     }  # fmt: skip
     args = [a for name, value in flags.items() for a in (f"--{name}", value)]
-    switches = ["--read-only", "--insecure", "--no-profile-headers"]
+    switches = ["--read-only", "--insecure", "--no-profile-headers", "--allow-destructive"]
     CliRunner().invoke(app, ["run", "consent", *args, *switches])
     (cli,) = captured
     config = pytester.parseconfig(
@@ -187,6 +187,7 @@ def test_the_options_make_the_same_request_as_run(
     assert plugin.settings.target == cli.settings.target and plugin.settings.auth == cli.settings.auth
     assert same == cli.settings.limits and plugin.settings.fixtures == cli.settings.fixtures
     assert (plugin.settings.seed, plugin.settings.read_only) == (cli.settings.seed, cli.settings.read_only)
+    assert plugin.settings.allow_destructive is cli.settings.allow_destructive is True
     assert (plugin.selectors, plugin.specs_dir) == (cli.selectors, cli.specs_dir)
 
 

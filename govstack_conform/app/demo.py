@@ -37,6 +37,7 @@ class DemoOutcome:
     decision: GateDecision
     written: tuple[Path, ...]  # results.json first, then the other reports
     pulled: int  # contract files fetched into the cache before the run
+    mock_notes: tuple[tuple[str, str], ...] = ()  # (BB release, what its mock could not honour), said once each
 
 
 def selected_releases(selectors: Sequence[str]) -> list[tuple[BuildingBlock, Release]]:
@@ -89,6 +90,7 @@ def run_demo(
     options = RunOptions(credentials=Credentials(bearer=token, api_key=api_key), seed=seed, concurrency=concurrency)
     with ExitStack() as stack:
         targets = []
+        journals = []
         for bb, release in releases:
             contract = load_release(bb, release, store=store)
             if not usable(contract) and not selectors:
@@ -98,8 +100,10 @@ def run_demo(
             )
             headers = tuple(bb.profile.headers.items())
             targets.append(Target(contract, server.base_url, bb.platform_id, headers, bb.profile.latency_ms))
+            journals.append((contract.label, server.journal))
         results = run(targets, options, progress=progress)
+        notes = tuple((label, note) for label, journal in journals for note in journal.notes)
     contracts = [t.contract for t in targets]
     written = write_outputs(results, out_dir, formats=formats, secrets=(token, api_key), contracts=contracts)
     compliance = assess(results)
-    return DemoOutcome(results, compliance, gate(compliance), tuple(written), pulled)
+    return DemoOutcome(results, compliance, gate(compliance), tuple(written), pulled, notes)

@@ -11,50 +11,80 @@ import typer
 
 from govstack_conform.assessment.compliance import VERDICT_ORDER
 from govstack_conform.cli.common import err, guarded, out
+from govstack_conform.cli.gate_words import gate_lines
 from govstack_conform.errors import UsageError
-from govstack_conform.text import one_line
+from govstack_conform.text import one_line, pct
 
 if TYPE_CHECKING:
-    from govstack_conform.assessment.compliance import Compliance
+    from govstack_conform.assessment.compliance import BBCompliance, Compliance
     from govstack_conform.engine.run.session import Progress
 
 _OUT_HELP = "Folder for results.json (and reports)."
-_UNCHECKED_SHOWN = 10
+_UNCHECKED_SHOWN = 10  # operations not checked named one by one, for a single BB
+_UNCHECKED_SHOWN_EACH = 3  # ... and for each of several BBs
+
+
+def _level(bb: BBCompliance) -> str:
+    """The level as the reports state it, its coverage clause shortened: the table has a column for it."""
+    text = bb.level_text
+    return text.split(" (partial", 1)[0] + " (partial)" if "(partial" in text else text
 
 
 def print_summary(compliance: Compliance, *, quiet: bool) -> None:
-    """One table per BB (or one line per BB with --quiet): the assessment's figures, as the reports state them."""
+    """One overview table of every BB (or one line per BB with --quiet), then what each BB failed or left
+    unchecked, each line naming its BB: the assessment's figures, as the reports state them."""
     verdicts = [v.value for v in VERDICT_ORDER]
-    for bb in compliance.bbs:
-        ops = bb.operation_counts
-        checks = ", ".join(f"{name} ({n})" for name, n in bb.failed_checks.items()) or "none"
-        passed, total = bb.cases_passed, bb.cases_total
-        if quiet:
+    if quiet:
+        for bb in compliance.bbs:
+            ops = bb.operation_counts
             parts = ", ".join(f"{ops[v]} {v}" for v in verdicts if ops[v])
+            checks = ", ".join(f"{name} ({n})" for name, n in bb.failed_checks.items()) or "none"
             out.print(
-                f"{bb.label}: {bb.verdict_text}; operations {parts or 'none'}; cases passed {passed}/{total}; "
-                f"failed checks: {checks}",
+                f"{bb.label}: {bb.verdict_text}; operations {parts or 'none'}; cases passed "
+                f"{bb.cases_passed}/{bb.cases_total}; failed checks: {checks}",
                 markup=False,
             )
-            continue
-        from rich.table import Table
-
-        r = bb.result
-        table = Table(title=f"{r.title} ({bb.label}) at {r.target}", title_justify="left")
-        for v in verdicts:
-            table.add_column(v.replace("-", " "), justify="right")
-        table.add_column("cases passed", justify="right")
-        table.add_row(*[str(ops[v]) for v in verdicts], f"{passed}/{total}")
-        out.print(table)
-        out.print(f"{bb.label}: {bb.verdict_text}; API level: {bb.level_text}", markup=False)
-        out.print(f"failed checks (cases): {checks}", markup=False)
-        for u in bb.coverage.unchecked[:_UNCHECKED_SHOWN]:
-            out.print(f"  not checked: {u.operation}: {u.verdict.value}: {one_line(u.reason, 160)}", markup=False)
-        if len(bb.coverage.unchecked) > _UNCHECKED_SHOWN:
-            more = len(bb.coverage.unchecked) - _UNCHECKED_SHOWN
-            out.print(f"  and {more} more operations not checked (see the reports)", markup=False)
+    else:
+        _overview(compliance)
     if not compliance.complete:
         out.print("interrupted: the results hold what finished", markup=False)
+
+
+def _overview(compliance: Compliance) -> None:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    table.add_column("building block", no_wrap=True)
+    table.add_column("verdict", min_width=len("conformant"))
+    table.add_column("checked", justify="right", no_wrap=True)
+    table.add_column("level", min_width=len("(partial)"))
+    table.add_column("REQUIRED", justify="right", no_wrap=True)
+    table.add_column("cases", justify="right", no_wrap=True)
+    for bb in compliance.bbs:
+        table.add_row(
+            bb.label,
+            bb.verdict.value,
+            f"{bb.coverage.checked}/{bb.coverage.total}",
+            _level(bb),
+            pct(bb.compliance_pct),
+            f"{bb.cases_passed}/{bb.cases_total}",
+        )
+    out.print(table)
+    failing = [bb for bb in compliance.bbs if bb.failed_checks]
+    for bb in failing:
+        checks = ", ".join(f"{name} ({n})" for name, n in bb.failed_checks.items())
+        out.print(f"{bb.label}: failed checks (cases): {checks}", markup=False)
+    if not failing:
+        out.print("failed checks (cases): none", markup=False)
+    shown = _UNCHECKED_SHOWN if len(compliance.bbs) == 1 else _UNCHECKED_SHOWN_EACH
+    for bb in compliance.bbs:
+        for u in bb.coverage.unchecked[:shown]:
+            why = one_line(u.reason, 160)
+            out.print(f"{bb.label}: not checked: {u.operation}: {u.verdict.value}: {why}", markup=False)
+        if len(bb.coverage.unchecked) > shown:
+            more = len(bb.coverage.unchecked) - shown
+            out.print(f"{bb.label}: and {more} more operations not checked (see the reports)", markup=False)
 
 
 @guarded
@@ -73,12 +103,25 @@ def run(
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed for generated data (default 0).")] = None,
     fixtures: Annotated[list[Path] | None, typer.Option("--fixtures", metavar="FILE", help="Test data.")] = None,
-    read_only: Annotated[bool, typer.Option("--read-only", help="Send only GET/HEAD/OPTIONS.")] = False,
+    read_only: Annotated[
+        bool, typer.Option("--read-only", help="Send only GET/HEAD/OPTIONS: nothing is written to the candidate.")
+    ] = False,
+    allow_destructive: Annotated[
+        bool,
+        typer.Option(
+            "--allow-destructive",
+            help="Also send changes and deletes the run cannot aim at a record it created itself (kept fixtures, "
+            "generated ids); see docs/data-safety.md.",
+        ),
+    ] = False,
     concurrency: Annotated[
         int | None, typer.Option("--concurrency", metavar="N", help="Cases in parallel (default 8).")
     ] = None,
     timeout: Annotated[
-        float | None, typer.Option("--timeout", metavar="S", help="Per request, seconds (default 30).")
+        float | None,
+        typer.Option(
+            "--timeout", metavar="S", help="Per request, seconds (default 30); no answer in time fails the candidate."
+        ),
     ] = None,
     rate_limit: Annotated[float | None, typer.Option("--rate-limit", metavar="R", help="Requests/s.")] = None,
     retries: Annotated[int | None, typer.Option("--retries", metavar="N", help="On connection errors only.")] = None,
@@ -175,6 +218,10 @@ def run(
 ) -> None:
     """Run the BB test suites against a candidate; write results.json and the reports asked for.
 
+    What is written to the candidate: records the run creates itself (left behind), and changes and deletes
+    of those records only; never of records it did not create, unless --allow-destructive (fixtures marked
+    disposable excepted). --read-only writes nothing. See docs/data-safety.md.
+
     Settings may also come from --config (or ./govstack-conform.toml); the command line wins.
     """
     from govstack_conform.app.job import run_job
@@ -209,6 +256,7 @@ def run(
         fixtures=tuple(fixtures or ()),
         seed=seed,
         read_only=flag(read_only),
+        allow_destructive=flag(allow_destructive),
         outputs=Outputs(out_dir=out_dir, formats=(report,) if report else (), evidence=evidence, sign_key=sign),
         gates=Gates(
             fail_under=fail_under, fail_on=fail_on, baseline=baseline, allow_incomplete=flag(allow_incomplete)
@@ -228,10 +276,8 @@ def run(
     err.print(f"results: {outcome.written[0]}", markup=False)
     for extra in outcome.written[1:]:
         err.print(f"  wrote {extra}", markup=False)
-    for line in outcome.decision.tolerated:
-        err.print(f"tolerated: {line}", markup=False)
-    for line in outcome.decision.reasons:
-        err.print(f"failed: {line}", markup=False)
+    for line in gate_lines(outcome.decision, err.width):
+        err.print(line, markup=False, highlight=False)
     raise typer.Exit(int(outcome.decision.exit_code))
 
 

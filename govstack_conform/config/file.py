@@ -119,6 +119,7 @@ def _settings(s: Mapping[str, Any]) -> Settings:
         ),
         seed=s.get("seed"),
         read_only=s.get("read_only"),
+        allow_destructive=s.get("allow_destructive"),
         outputs=Outputs(out_dir=path("out"), formats=tuple(s.get("report", ()))),
         gates=Gates(
             fail_under=s.get("fail_under"),

@@ -110,5 +110,6 @@ def run_options(settings: Settings) -> RunOptions:
         insecure=bool(target.insecure),
         proxy=Proxy.from_settings(resolve_secret(target.proxy, "--proxy")),
         read_only=bool(settings.read_only),
+        allow_destructive=bool(settings.allow_destructive),
         seed=given(settings.seed, 0),
     )

@@ -87,6 +87,7 @@ class Settings:
     fixtures: tuple[Path, ...] = ()
     seed: int | None = None
     read_only: bool | None = None
+    allow_destructive: bool | None = None  # changes/deletes on records the run did not create (data-safety.md)
     outputs: Outputs = field(default_factory=Outputs)
     gates: Gates = field(default_factory=Gates)
 

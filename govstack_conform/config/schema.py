@@ -38,6 +38,7 @@ SHARED: dict[str, Field] = {
     "retries": Field("int", "Extra attempts on connection errors only.", minimum=0, maximum=10),
     "latency_budget": Field("float", "Milliseconds an answer may take (default: the BB profile's).", minimum=1),
     "read_only": Field("bool", "Send only GET/HEAD/OPTIONS requests."),
+    "allow_destructive": Field("bool", "Also send changes and deletes aimed at records the run did not create."),
     "profile_headers": Field("bool", "Send the BB profile's default headers (default true)."),
     "insecure": Field("bool", "Do not verify TLS certificates."),
     "ca_bundle": Field("str", "CA bundle file (PEM) to verify the target with, relative to this file."),

@@ -21,6 +21,9 @@ import yaml
 
 from govstack_conform.errors import CatalogError
 
+# The catalog and profiles ship with the package (trusted): the C loader when PyYAML has it, 10x faster.
+_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 RAW_BASE = "https://raw.githubusercontent.com"
 DEFAULT_LATENCY_MS = 15000
 
@@ -149,7 +152,7 @@ def load_catalog() -> Catalog:
     """The shipped catalog, parsed and validated once per process."""
     base = resources.files("govstack_conform._specs")
     try:
-        data = yaml.safe_load(base.joinpath("catalog.yaml").read_text(encoding="utf-8"))
+        data = yaml.load(base.joinpath("catalog.yaml").read_text(encoding="utf-8"), Loader=_LOADER)
     except (OSError, yaml.YAMLError) as e:
         raise CatalogError(f"the shipped catalog cannot be read: {e}") from None
     profiles: dict[str, Any] = {}
@@ -158,7 +161,7 @@ def load_catalog() -> Catalog:
         for entry in prof_dir.iterdir():
             if entry.name.endswith(".yaml"):
                 try:
-                    profiles[entry.name[: -len(".yaml")]] = yaml.safe_load(entry.read_text(encoding="utf-8"))
+                    profiles[entry.name[: -len(".yaml")]] = yaml.load(entry.read_text(encoding="utf-8"), Loader=_LOADER)
                 except (OSError, yaml.YAMLError) as e:
                     raise CatalogError(f"BB profile {entry.name} cannot be read: {e}") from None
     return parse_catalog(data, profiles)

@@ -19,24 +19,14 @@ from jsonschema.exceptions import SchemaError, UnknownType, ValidationError
 from referencing.exceptions import Unresolvable
 
 from govstack_conform.contracts.model import Contract, Schema
+from govstack_conform.contracts.uris import URI_BASE as URI_BASE  # re-exported: callers name documents here too
+from govstack_conform.contracts.uris import doc_key as doc_key
+from govstack_conform.contracts.uris import doc_uri as doc_uri
 
-URI_BASE = "file:///govstack-spec/"
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$")
 _URI_REF = re.compile(r"^[^\s]*$")
 # RFC 3339 partial-time or full-time: OpenAPI does not define `time`, so accept both rather than blame a product.
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)?$")
-
-
-def doc_uri(key: str) -> str:
-    """The registry URI of the document stored under `key` (no network scheme, so never fetched)."""
-    return URI_BASE + quote(key, safe="/")
-
-
-def doc_key(uri: str) -> str:
-    """The document key of a registry URI (inverse of doc_uri, fragment dropped)."""
-    path = unquote(urlsplit(uri).path)
-    prefix = urlsplit(URI_BASE).path
-    return path[len(prefix) :] if path.startswith(prefix) else path
 
 
 def _formats(base: FormatChecker) -> FormatChecker:

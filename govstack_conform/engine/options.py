@@ -123,6 +123,9 @@ class RunOptions:
     insecure: bool = False
     proxy: Proxy = field(default_factory=Proxy)  # --proxy or HTTP(S)_PROXY / NO_PROXY (engine/proxy.py)
     read_only: bool = False
+    # Send cases that change or delete records the run did not create (fixtures not marked disposable,
+    # generated identifiers); without it they are skipped (docs/data-safety.md).
+    allow_destructive: bool = False
     seed: int = 0
     user_agent: str = "govstack-conform"
 
@@ -160,5 +163,6 @@ class RunOptions:
             "tls_verified": not self.insecure,
             "proxy": self.proxy.describe(),
             "read_only": self.read_only,
+            "allow_destructive": self.allow_destructive,
             "seed": self.seed,
         }

@@ -80,6 +80,16 @@ def _regex_error(pattern: str) -> str | None:
     return _regex_ok[pattern]
 
 
+_DATE_FIELDS = re.compile(r"yyyy|yy|MM|dd|HH|hh|mm|ss|SSS")
+
+
+def _date_format(pattern: str) -> bool:
+    """A date pattern such as `yyyy-MM-dd'T'HH:mm:ss`: two or more date fields and no regex syntax at all."""
+    if any(c in pattern for c in "\\[](){}^$+*?|"):
+        return False
+    return len(set(_DATE_FIELDS.findall(pattern))) >= 2
+
+
 def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
@@ -287,6 +297,13 @@ def _keywords(node: dict[str, Any], is31: bool, bad: _Reporter) -> None:
             bad(
                 f"pattern {short(pattern)} is not a valid regular expression ({err})",
                 "invalid-pattern",
+                at=bad.kw("pattern"),
+            )
+        elif _date_format(pattern):
+            bad(
+                f"pattern {short(pattern)} is a date format (as Java writes them), not a regular expression: "
+                "no real date or time matches it (use format: date-time, or a regex)",
+                "date-format-pattern",
                 at=bad.kw("pattern"),
             )
     if "required" in node:

@@ -38,6 +38,7 @@ from govstack_conform.engine.plan.request import (
     statuses,
     valid_request,
 )
+from govstack_conform.engine.plan.safety import guard, write_targets
 from govstack_conform.engine.plan.stateful import stateful_cases
 from govstack_conform.engine.testdata import TestData
 from govstack_conform.redact import REDACTED, is_secret_name, is_secret_query
@@ -215,9 +216,14 @@ def plan_contract(
     testdata: TestData | None = None,
     read_only: bool = False,
     kinds: frozenset[CaseKind] | None = None,
+    allow_destructive: bool = False,
 ) -> list[Case]:
-    """Every case for `contract`, sorted by operation path, method, kind and name."""
+    """Every case for `contract`, sorted by operation path, method, kind and name.
+
+    A case that would change or delete a record the run did not create is bound to a record it creates
+    first, or else skipped, unless `allow_destructive` (see safety.py)."""
     ctx = Ctx(contract=contract, seed=seed, testdata=testdata or TestData())
+    ctx.writes = write_targets(ctx)
     want = kinds or frozenset(CaseKind)
     cases: list[Case] = []
     for op in sorted(contract.operations, key=lambda o: (o.path, o.method)):
@@ -232,7 +238,7 @@ def plan_contract(
         cases.extend(method_cases(ctx))
     if CaseKind.STATEFUL in want:
         cases.extend(stateful_cases(ctx))
-    result = sorted(_unique(cases), key=_sort_key)
+    result = sorted(_unique(guard(ctx, c, allow_destructive) for c in cases), key=_sort_key)
     if read_only:
         result = [c for c in result if c.read_only]
     return result

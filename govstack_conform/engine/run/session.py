@@ -44,9 +44,11 @@ def plan_target(target: Target, options: RunOptions) -> tuple[Case, ...]:
         raise SpecError(f"{target.contract.label}: the contract has no operation to test")
     from govstack_conform.engine.plan.planner import plan_contract
 
-    return tuple(
-        plan_contract(target.contract, seed=options.seed, testdata=target.testdata, read_only=options.read_only)
-    )
+    planned = plan_contract(
+        target.contract, seed=options.seed, testdata=target.testdata, read_only=options.read_only,
+        allow_destructive=options.allow_destructive,
+    )  # fmt: skip
+    return tuple(planned)
 
 
 def journal_target(target: Target, options: RunOptions) -> PlannedTarget:

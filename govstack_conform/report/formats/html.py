@@ -244,6 +244,34 @@ def bb_section(i: int, b: BBCompliance, rule: str) -> str:
     return "".join(out)
 
 
+# The page's top part: the overview of several BBs, and long unbroken text kept inside the window.
+TOP_STYLE = """
+li,p{overflow-wrap:anywhere}
+table.overview td{overflow-wrap:normal}table.overview .banner{font-size:12px;padding:1px 6px;white-space:nowrap}
+"""
+SHOWN_CHECKS = 3
+
+
+def overview(compliance: Compliance) -> str:
+    """One row per BB (coverage, verdict, level, REQUIRED %, failures), each linking to its section."""
+    rows = []
+    for i, b in enumerate(compliance.bbs):
+        checks = list(b.failed_checks.items())
+        named = ", ".join(f"{e(k)} ({n})" for k, n in checks[:SHOWN_CHECKS])
+        more = f", and {len(checks) - SHOWN_CHECKS} more checks" if len(checks) > SHOWN_CHECKS else ""
+        failures = f"{b.case_counts[Verdict.FAILED.value]} failed cases"
+        failures += f"; failed checks: {named}{more}" if named else ""
+        rows.append(
+            f'<tr><td><a href="#bb-{i}">{e(b.result.title)} {e(b.label)}</a></td>'
+            f"<td>{b.coverage.checked} of {b.coverage.total}</td><td>{banner(b.verdict, b.verdict.value)}</td>"
+            f'<td>{e(b.level_text)}</td><td class="num">{e(pct(b.compliance_pct))}</td><td>{failures}</td></tr>'
+        )
+    return (
+        '<table class="overview"><tr><th>Building block</th><th>Operations checked</th><th>Verdict</th>'
+        "<th>API level</th><th>REQUIRED met</th><th>Failures</th></tr>" + "".join(rows) + "</table>"
+    )
+
+
 class HtmlFormat:
     name = "html"
     filename = "report.html"
@@ -258,26 +286,26 @@ class HtmlFormat:
             f"expired {e(w.get('expires'))}</li>"
             for w in compliance.expired_waivers
         )
-        nav = " · ".join(f'<a href="#bb-{i}">{e(b.label)}</a>' for i, b in enumerate(compliance.bbs))
+        top = overview(compliance) if len(compliance.bbs) > 1 else ""
         dur = "n/a" if f.duration_s is None else f"{f.duration_s:.1f} s"
         head = (
             '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             '<meta name="referrer" content="no-referrer">'
-            f"<title>govstack-conform compliance report</title><style>{STYLE}</style></head><body>"
+            f"<title>govstack-conform compliance report</title><style>{STYLE}{TOP_STYLE}</style></head><body>"
         )
         header = (
             "<header><h1>GovStack compliance report"
             + (f": {e(product)}" if product else "")
-            + f" {banner(compliance.verdict, compliance.verdict.value)}</h1>"
+            + f" {banner(compliance.verdict, compliance.verdict.value)}</h1>{top}"
             '<table class="facts">'
             f"<tr><th>Tool</th><td>govstack-conform {e(f.tool_version)}</td></tr>"
             f"<tr><th>Date</th><td>{e(f.started)} – {e(f.finished)}</td></tr>"
             f"<tr><th>Duration</th><td>{e(dur)}</td></tr><tr><th>Seed</th><td>{f.seed}</td></tr>"
             f"<tr><th>Complete</th><td>{'yes' if f.complete else 'no: the run was interrupted'}</td></tr>"
             f"<tr><th>Options that change results</th><td><ul>{options}{expired}</ul></td></tr></table>"
-            f"<p>{nav}</p></header>"
+            "</header>"
         )
         sections = "".join(bb_section(i, b, compliance.level_rule) for i, b in enumerate(compliance.bbs))
         footer = (
