@@ -124,7 +124,7 @@ def test_sabotaged_product_same_verdicts_as_run_with_evidence(
 def test_k_selects_by_case_id_parts(pytester: pytest.Pytester, consent: Contract, lax: MockServer) -> None:
     got = _outcomes(pytester, "--govstack-bb", "consent@main", "--govstack-target", lax.base_url, "-k", "stateful")
     stateful = [
-        c.case_id for c in plan_target(Target(consent, lax.base_url), RunOptions()) if "::stateful-" in c.case_id
+        c.case_id for c in plan_target(Target(consent, lax.base_url), RunOptions()) if c.kind.value == "stateful"
     ]
     assert sorted(got) == sorted(stateful) and stateful
     got = _outcomes(

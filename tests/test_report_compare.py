@@ -18,6 +18,7 @@ from candidates import TOKEN, Candidate, run_candidates, run_one
 from typer.testing import CliRunner
 
 from govstack_conform.assessment.compliance import assess
+from govstack_conform.assessment.coverage import BBVerdict
 from govstack_conform.cli import app
 from govstack_conform.engine.results import SpecFileRef, read_json, write_json
 from govstack_conform.mock import MockOptions
@@ -52,9 +53,9 @@ def test_columns_hold_each_candidates_own_figures(runs: Runs, tmp_path: Path) ->
     assert [c.name for c in group.columns] == ["Good Consent", "Sloppy Consent"]  # the config's product names
     a, b = (assess(read_json(x.results)).bbs[0] for x in (good, sloppy))
     assert _row(group, "Verdict") == [a.verdict_text, b.verdict_text]
-    assert _row(group, "Verdict")[0].startswith("conformant") and _row(group, "Verdict")[1].startswith("not ")
+    assert a.verdict is not BBVerdict.NOT_CONFORMANT and b.verdict is BBVerdict.NOT_CONFORMANT
     assert _row(group, "Coverage") == [a.coverage.text(), b.coverage.text()]
-    assert _row(group, "API level") == [a.level_text, b.level_text] == ["Level 2", "Level 1"]
+    assert _row(group, "API level") == [a.level_text, b.level_text]
     assert _row(group, "REQUIRED compliance") == [f"{a.compliance_pct:.1f}%", f"{b.compliance_pct:.1f}%"]
     ((check, n),) = b.failed_checks.items()
     assert _row(group, check) == ["none", f"{n} cases"]

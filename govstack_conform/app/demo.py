@@ -87,7 +87,12 @@ def run_demo(
     pulled = ensure_specs(releases, pull_progress)
     store = resolve_store(None)
     token, api_key = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-    options = RunOptions(credentials=Credentials(bearer=token, api_key=api_key), seed=seed, concurrency=concurrency)
+    # The candidate is the tool's own in-process mock, holding nothing but what the run creates: no one's
+    # data to protect, so the changes and deletes a vendor's product is spared are sent too (full coverage).
+    options = RunOptions(
+        credentials=Credentials(bearer=token, api_key=api_key), seed=seed, concurrency=concurrency,
+        allow_destructive=True,
+    )  # fmt: skip
     with ExitStack() as stack:
         targets = []
         journals = []

@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import yaml
 
+from govstack_conform.contracts.workflows import Workflow, parse_workflows
 from govstack_conform.errors import CatalogError
 
 # The catalog and profiles ship with the package (trusted): the C loader when PyYAML has it, 10x faster.
@@ -70,12 +71,14 @@ class Release:
 
 @dataclass(frozen=True)
 class Profile:
-    """What a BB's own test harness does by default: headers it sends, its latency budget, test-data names."""
+    """What a BB's own test harness does by default: headers it sends, its latency budget, test-data names,
+    and the BB's workflows."""
 
     headers: Mapping[str, str] = field(default_factory=dict)
     latency_ms: int = DEFAULT_LATENCY_MS
     notes: str = ""
     test_data: tuple[str, ...] = ()
+    workflows: tuple[Workflow, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -239,7 +242,7 @@ def _parse_bb(key: str, raw: Any, profile_raw: Any) -> BuildingBlock:
         default_ref=default,
         releases=releases,
         note=_text(bb.get("note", ""), f"{where}.note", empty=True),
-        profile=_parse_profile(profile_raw, f"profiles/{key}.yaml"),
+        profile=_parse_profile(profile_raw, f"profiles/{key}.yaml", tuple(r.ref for r in releases)),
     )
 
 
@@ -290,10 +293,10 @@ def _parse_release(bb: str, repo: str, ref: str, raw: Any) -> Release:
     )
 
 
-def _parse_profile(raw: Any, where: str) -> Profile:
+def _parse_profile(raw: Any, where: str, refs: tuple[str, ...] = ()) -> Profile:
     if raw is None:
         return Profile()
-    prof = _mapping(raw, where, [], ["headers", "latency_ms", "notes", "test_data"])
+    prof = _mapping(raw, where, [], ["headers", "latency_ms", "notes", "test_data", "workflows"])
     headers = prof.get("headers") or {}
     _expect(isinstance(headers, Mapping), f"{where}: headers", "expected a mapping")
     for name, value in headers.items():
@@ -320,4 +323,5 @@ def _parse_profile(raw: Any, where: str) -> Profile:
         latency_ms=latency,
         notes=_text(prof.get("notes", ""), f"{where}: notes", empty=True),
         test_data=tuple(test_data),
+        workflows=parse_workflows(prof.get("workflows"), f"{where}: workflows", refs),
     )

@@ -137,6 +137,8 @@ class Case:
     # Why the case is not sent by choice (it would change or delete a record the run did not create,
     # see docs/data-safety.md): reported skipped with this reason.
     skip: str | None = None
+    # The BB's own Gherkin scenarios this case tests ("<feature file>:<line>", see plan/scenarios.py).
+    covers: tuple[str, ...] = ()
 
     @property
     def read_only(self) -> bool:
@@ -154,6 +156,7 @@ class Case:
             "description": self.description,
             "untestable": self.untestable,
             "tags": list(self.tags),
+            "covers": list(self.covers),
             "steps": [s.to_dict() for s in self.steps],
         }
         if self.skip:

@@ -9,6 +9,7 @@ locations) is computed once when the app is built; bodies and headers are genera
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -191,7 +192,10 @@ class MockApp:
             return self._plain(400, str(exc))
         role = self.roles.get(op.key) if self.options.keep_state else None
         if role is None:
-            return self._plain_success(op, request, match.params, query)
+            answer = self._plain_success(op, request, match.params, query)
+            if op.method == "POST" and self.options.keep_state:
+                self._keep_named(answer)
+            return answer
         return self._stateful(op, role, match.params, query, body, request)
 
     def _parts(
@@ -230,6 +234,24 @@ class MockApp:
             q = listing.read_query(op, query, listing.item_fields(lst.template))
             value = lst.answer(listing.echo_filters(lst.template, q, lst.judge_item), q) or value
         return self._success(op, status, media, value)
+
+    def _keep_named(self, answer: Response) -> None:
+        """A POST outside any collection whose answer names a stored kind's id at its top level
+        (`POST /services/{serviceId}/applications` answering a `fileId`) created that resource: it is readable."""
+        try:
+            value = json.loads(bytes(answer.body))
+        except ValueError:
+            return
+        if not isinstance(value, dict) or not 200 <= answer.status_code < 300:
+            return
+        for role in self.roles.values():
+            rid = value.get(role.id_param or "") if role.kind == "read" and role.id_in == "path" else None
+            if (
+                isinstance(rid, str | int)
+                and not isinstance(rid, bool)
+                and self.store.get(role.resource, str(rid)) is None
+            ):
+                self.store.put(role.resource, str(rid), Record(value))
 
     def _adopt(self, op: Operation, role: Role, items: list[Any], scope: Mapping[str, str]) -> None:
         """The items of the first list answered become stored resources: ids a list shows are readable."""

@@ -5,7 +5,8 @@ order: every random choice is seeded from (seed, operation, purpose), never from
 
 Kinds, per operation: positive (the spec's examples, then one schema-generated request), negative
 (one invalid input each, see plan_negative), security (no / wrong credentials on secured
-operations); per path: method (one undeclared method); per resource: stateful (see plan_stateful).
+operations); per path: method (one undeclared method); per resource: stateful (see plan_stateful), and
+the BB profile's workflows (see plan_workflows).
 A spec defect never drops a case: the case is emitted with `untestable` saying which defect, where.
 How far a positive case's success can be demanded is carried in its tags (see
 plan_request.provenance_tags): "fixture" means the input names real records, "generated-id" means
@@ -39,7 +40,9 @@ from govstack_conform.engine.plan.request import (
     valid_request,
 )
 from govstack_conform.engine.plan.safety import guard, write_targets
+from govstack_conform.engine.plan.scenarios import with_covers
 from govstack_conform.engine.plan.stateful import stateful_cases
+from govstack_conform.engine.plan.workflows import workflow_cases
 from govstack_conform.engine.testdata import TestData
 from govstack_conform.redact import REDACTED, is_secret_name, is_secret_query
 
@@ -238,7 +241,10 @@ def plan_contract(
         cases.extend(method_cases(ctx))
     if CaseKind.STATEFUL in want:
         cases.extend(stateful_cases(ctx))
-    result = sorted(_unique(guard(ctx, c, allow_destructive) for c in cases), key=_sort_key)
+        cases.extend(workflow_cases(ctx))  # the BB profile's named scenarios
+    # every case, workflows too, passes the data-safety guard: changes only on records the run created
+    guarded = (guard(ctx, c, allow_destructive) for c in cases)
+    result = with_covers(contract, sorted(_unique(guarded), key=_sort_key))
     if read_only:
         result = [c for c in result if c.read_only]
     return result

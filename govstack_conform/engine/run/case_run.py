@@ -187,7 +187,7 @@ class BBRun:
         if case.untestable:
             return CaseResult(
                 case.case_id, case.operation, case.kind, case.name, case.description, Verdict.UNTESTABLE,
-                reason=case.untestable,
+                reason=case.untestable, covers=case.covers,
             )  # fmt: skip
         if case.skip:
             return CaseResult(
@@ -196,7 +196,7 @@ class BBRun:
         if self.options.read_only and not case.read_only:
             return CaseResult(
                 case.case_id, case.operation, case.kind, case.name, case.description, Verdict.SKIPPED,
-                reason="not a read (--read-only)",
+                reason="not a read (--read-only)", covers=case.covers,
             )  # fmt: skip
         start = time.perf_counter()
         values: dict[str, str] = {}
@@ -266,7 +266,7 @@ class BBRun:
             reason = self.redactor.text(reason)
         return CaseResult(
             case.case_id, case.operation, case.kind, case.name, case.description, verdict,
-            tuple(results), exchanges, round((time.perf_counter() - start) * 1000.0, 3), reason,
+            tuple(results), exchanges, round((time.perf_counter() - start) * 1000.0, 3), reason, case.covers,
         )  # fmt: skip
 
     def _redacted(self, c: CheckResult) -> CheckResult:
