@@ -267,5 +267,5 @@ def test_junit_xml_names_each_case_and_carries_its_verdict(
             tc.find("failure") is not None,
         )
     assert seen and all(name.startswith("consent.") and "::" in name for name in seen)
-    assert {v for v, _ in seen.values()} == {"passed", "failed"}
+    assert {"passed", "failed"} <= {v for v, _ in seen.values()}  # (and skipped: cases not sent for data safety)
     assert all(failure == (verdict == "failed") for verdict, failure in seen.values())
