@@ -6,46 +6,19 @@ A control page with the same hostile payload left unescaped proves the harness w
 from __future__ import annotations
 
 import re
-import shutil
 import struct
-import subprocess
 import zlib
 from pathlib import Path
 
 import pytest
 import report_fixture as fx
+from browser import chromium as _chromium
 
 from govstack_conform.report.render import render
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 TITLE = "<title>govstack-conform compliance report</title>"
-
-
-def _chromium(tmp: Path, *args: str) -> str:
-    if CHROMIUM is None:
-        pytest.fail("chromium is not installed (Debian package: chromium)")
-    run = subprocess.run(
-        [CHROMIUM, *FLAGS, f"--user-data-dir={tmp / 'profile'}", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
-    return run.stdout
 
 
 @pytest.fixture(scope="module")

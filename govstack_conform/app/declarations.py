@@ -84,6 +84,14 @@ def split_declared(contract: Contract, cases: Sequence[Case], decl: NotImplement
     return Declared(tuple(c for c in cases if c.case_id not in gone), skipped, ops, decl.reason, order)
 
 
+def skipped_reason(case: Case, declared: Declared) -> str:
+    """Why a case set aside by a declaration is not sent (its operation, or one its steps need, is declared)."""
+    if case.operation in declared.operations:
+        return f"{PREFIX}: {declared.reason}"
+    needs = sorted({s.operation for s in case.steps if s.operation in declared.operations})
+    return f"{PREFIX} ({', '.join(needs)}), which this case needs: {declared.reason}"
+
+
 def apply_declared(bb: BBResult, declared: Declared) -> BBResult:
     """Put the skipped cases back (in plan order) and mark the declared operations SKIPPED with the reason;
     cases the selection left out come back SKIPPED as not selected, and so do operations none of whose
@@ -99,12 +107,8 @@ def apply_declared(bb: BBResult, declared: Declared) -> BBResult:
     sent = {c.operation for c in declared.kept}
     unselected = {c.operation for c in declared.unselected} - sent - declared.operations
     for c in declared.skipped:
-        why = reason
-        if c.operation not in declared.operations:
-            needs = sorted({s.operation for s in c.steps if s.operation in declared.operations})
-            why = f"{PREFIX} ({', '.join(needs)}), which this case needs: {declared.reason}"
         results[c.case_id] = CaseResult(
-            c.case_id, c.operation, c.kind, c.name, c.description, Verdict.SKIPPED, reason=why
+            c.case_id, c.operation, c.kind, c.name, c.description, Verdict.SKIPPED, reason=skipped_reason(c, declared)
         )
     rank = {cid: i for i, cid in enumerate(declared.order)}
     cases = tuple(sorted(results.values(), key=lambda c: rank.get(c.case_id, len(rank))))

@@ -2,7 +2,7 @@
 
 It is what a new user runs first, so it must work on a fresh machine: contracts missing from the user
 cache are pulled (sha256-verified) before anything starts, and without a network the error says in one
-line how to point at a mirror.
+line how to work from a copy of the GovSpecs instead (`specs pull --mirror`, or GOVSTACK_CONFORM_SPECS).
 """
 
 from __future__ import annotations

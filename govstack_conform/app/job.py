@@ -81,21 +81,59 @@ def _jobs(cli: Settings, sels: Sequence[str], spec: Sequence[str], config: Confi
     return jobs
 
 
+def plan_jobs(request: RunRequest, config: Config | None, warn: Warn) -> list[tuple[_Job, Target, Declared]]:
+    """Every BB asked for, merged with the config, loaded, planned, sharded and split by its declarations.
+
+    A bad selector, spec or fixtures file stops here, before anything is sent. `run` sends each Target's
+    cases; the pytest plugin makes an item of each.
+    """
+    from govstack_conform.app.declarations import prepare
+    from govstack_conform.contracts.load import load_contract, load_spec_files
+    from govstack_conform.engine.testdata import load_testdata
+
+    cli, spec = request.settings, request.spec
+    sels = config_selectors(list(request.selectors), config)
+    if not sels and not spec:
+        raise UsageError("name a building block (e.g. consent@main), give --spec FILE, or list BBs in a config file")
+    jobs = _jobs(cli, sels, spec, config)
+    criteria = criteria_of(request.selection)
+    if request.selection.cases:  # a case asked for by id is shown whole: record its evidence even if it passes
+        jobs = [dataclasses.replace(j, options=dataclasses.replace(j.options, record_passed_bodies=True)) for j in jobs]
+    planned: list[tuple[_Job, Target, Declared]] = []
+    for job in jobs:
+        contract = (
+            load_contract(job.selector, specs_option=request.specs_dir)
+            if job.selector is not None
+            else load_spec_files(spec)
+        )
+        testdata = load_testdata(list(job.settings.fixtures))
+        target = _target(contract, str(job.settings.target.url), testdata, warn)
+        mine = config.bb(job.key) if config is not None else None
+        target, declared = prepare(
+            target,
+            job.options,
+            shard_spec=request.shard,
+            decl=mine.not_implemented if mine is not None else None,
+            criteria=criteria,
+        )
+        planned.append((job, target, declared))
+    check_selection(request.selection, [d for _, _, d in planned], [t.contract.label for _, t, _ in planned])
+    return planned
+
+
 def run_job(request: RunRequest, *, progress: Progress | None = None, warn: Warn = lambda _: None) -> JobResult:
     """Run every BB asked for (on the command line or in the config) and write the outputs.
 
     Each finished case goes to <out>/.run-journal.ndjson at once; `resume` (an interrupted run's out folder)
     sends only the cases its journal lacks, provided the plan is the same.
     """
-    from govstack_conform.app.declarations import apply_config_waivers, apply_declared, prepare
+    from govstack_conform.app.declarations import apply_config_waivers, apply_declared
     from govstack_conform.app.outputs import write_outputs
-    from govstack_conform.contracts.load import load_contract, load_spec_files
     from govstack_conform.engine.run.journal import open_journal
     from govstack_conform.engine.run.session import journal_target, not_run, run
-    from govstack_conform.engine.testdata import load_testdata
     from govstack_conform.report.formats.base import get_formats
 
-    cli, shard, spec, specs = request.settings, request.shard, request.spec, request.specs_dir
+    cli, shard = request.settings, request.shard
     evidence, sign, resume = cli.outputs.evidence, cli.outputs.sign_key, request.resume
     config = load_config(request.config_file, request.cwd or Path.cwd())
     if shard:
@@ -109,32 +147,7 @@ def run_job(request: RunRequest, *, progress: Progress | None = None, warn: Warn
     get_formats(formats)  # an unknown format is a usage error before anything is sent
     gates = overall.gates
     baseline = read_json(gates.baseline) if gates.baseline else None  # unreadable: said before anything is sent
-    sels = config_selectors(list(request.selectors), config)
-    if not sels and not spec:
-        raise UsageError("name a building block (e.g. consent@main), give --spec FILE, or list BBs in a config file")
-    jobs = _jobs(cli, sels, spec, config)
-    criteria = criteria_of(request.selection)
-    if request.selection.cases:  # a case asked for by id is shown whole: record its evidence even if it passes
-        jobs = [dataclasses.replace(j, options=dataclasses.replace(j.options, record_passed_bodies=True)) for j in jobs]
-
-    # Plan every job first: a bad selector, spec or fixtures file stops the run before anything is sent.
-    planned: list[tuple[_Job, Target, Declared]] = []
-    for job in jobs:
-        contract = (
-            load_contract(job.selector, specs_option=specs) if job.selector is not None else load_spec_files(spec)
-        )
-        testdata = load_testdata(list(job.settings.fixtures))
-        target = _target(contract, str(job.settings.target.url), testdata, warn)
-        mine = config.bb(job.key) if config is not None else None
-        target, declared = prepare(
-            target,
-            job.options,
-            shard_spec=shard,
-            decl=mine.not_implemented if mine is not None else None,
-            criteria=criteria,
-        )
-        planned.append((job, target, declared))
-    check_selection(request.selection, [d for _, _, d in planned], [t.contract.label for _, t, _ in planned])
+    planned = plan_jobs(request, config, warn)
     if any(job.options.insecure for job, _, _ in planned):
         warn("TLS certificates are not verified (--insecure)")
 
@@ -169,7 +182,7 @@ def run_job(request: RunRequest, *, progress: Progress | None = None, warn: Warn
     if config is not None:
         results = apply_config_waivers(results, config, date.today())
 
-    secrets = [s for job, _, _ in planned for s in job.options.credentials.secrets()]
+    secrets = [s for job, _, _ in planned for s in [*job.options.credentials.secrets(), *job.options.proxy.secrets()]]
     secrets += [v for job, _, _ in planned for n, v in job.options.headers if _secret_header(n)]
     written = write_outputs(
         results,

@@ -215,6 +215,10 @@ def run(
         str | None, typer.Option("--ca-bundle", metavar="FILE", help="CA certificates to trust.")
     ] = None,
     insecure: Annotated[bool, typer.Option("--insecure", help="Do not verify TLS certificates.")] = False,
+    proxy: Annotated[
+        str | None,
+        typer.Option("--proxy", metavar="URL", help="HTTP proxy, or env:VAR (default: HTTPS_PROXY, HTTP_PROXY)."),
+    ] = None,
     path_map: Annotated[
         list[str] | None, typer.Option("--path-map", metavar="FROM=TO|FILE", help="Map BB paths to the product's.")
     ] = None,
@@ -310,6 +314,7 @@ def run(
         target=TargetSettings(
             url=target, headers=tuple(header or ()), path_map=tuple(path_map or ()),
             profile_headers=False if no_profile_headers else None, ca_bundle=ca_bundle, insecure=flag(insecure),
+            proxy=proxy,
         ),
         auth=AuthSettings(
             token=token, api_key=api_key, api_key_name=api_key_name, api_key_in=api_key_in, basic=basic,

@@ -108,6 +108,7 @@ def _settings(s: Mapping[str, Any]) -> Settings:
             profile_headers=s.get("profile_headers"),
             ca_bundle=str(s["ca_bundle"]) if "ca_bundle" in s else None,
             insecure=s.get("insecure"),
+            proxy=s.get("proxy"),
         ),
         limits=Limits(
             concurrency=s.get("concurrency"),
@@ -247,7 +248,9 @@ def _bb(key: str, raw: Any, where: S.Where, base: Path) -> BBConfig:
 
 def _setting(key: str, value: Any, f: S.Field, where: S.Where, path: S.Path_, base: Path) -> Any:
     value = S.check_value(value, f, where, path)
-    if key == "target":
+    if key == "proxy" and not value.startswith("env:") and urlsplit(value).password:
+        raise where.error(path, "the proxy URL holds a password: give the whole URL as env:VAR")
+    if key == "target" or (key == "proxy" and not value.startswith("env:")):
         _check_url(value, where, path)
     elif key in ("ca_bundle", "out", "baseline"):
         value = _file(value, base)

@@ -80,6 +80,7 @@ def run_options(settings: Settings) -> RunOptions:
         parse_header,
         parse_path_maps,
     )
+    from govstack_conform.engine.proxy import Proxy
 
     target, limits, a = settings.target, settings.limits, settings.auth
     ca = target.ca_bundle
@@ -113,6 +114,7 @@ def run_options(settings: Settings) -> RunOptions:
         credentials=creds,
         ca_bundle=ca or None,
         insecure=bool(target.insecure),
+        proxy=Proxy.from_settings(resolve_secret(target.proxy, "--proxy")),
         read_only=bool(settings.read_only),
         allow_destructive=bool(settings.allow_destructive),
         seed=given(settings.seed, 0),

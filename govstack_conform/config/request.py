@@ -43,6 +43,7 @@ class TargetSettings:
     profile_headers: bool | None = None  # False: do not send the BB profile's default headers
     ca_bundle: str | None = None
     insecure: bool | None = None
+    proxy: str | None = None  # http://HOST:PORT or env:VAR (credentials in it are secrets); None: the environment's
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ SHARED: dict[str, Field] = {
     "profile_headers": Field("bool", "Send the BB profile's default headers (default true)."),
     "insecure": Field("bool", "Do not verify TLS certificates."),
     "ca_bundle": Field("str", "CA bundle file (PEM) to verify the target with, relative to this file."),
+    "proxy": Field("str", "HTTP proxy to the target, http://HOST:PORT or env:VAR (default: HTTPS_PROXY...)."),
 }
 
 DEFAULTS_ONLY: dict[str, Field] = {

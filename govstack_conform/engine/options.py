@@ -12,6 +12,7 @@ from typing import Any
 
 from govstack_conform.contracts.catalog import QUERY_STYLES
 from govstack_conform.engine.credentials import Credentials
+from govstack_conform.engine.proxy import Proxy
 from govstack_conform.errors import ConfigError
 
 DEFAULT_CONCURRENCY = 8
@@ -121,6 +122,7 @@ class RunOptions:
     credentials: Credentials = field(default_factory=Credentials)
     ca_bundle: str | None = None
     insecure: bool = False
+    proxy: Proxy = field(default_factory=Proxy)  # --proxy or HTTP(S)_PROXY / NO_PROXY (engine/proxy.py)
     read_only: bool = False
     # Send cases that change or delete records the run did not create (fixtures not marked disposable,
     # generated identifiers); without it they are skipped (docs/data-safety.md).
@@ -163,6 +165,7 @@ class RunOptions:
             "ca_bundle": self.ca_bundle,
             "insecure": self.insecure,
             "tls_verified": not self.insecure,
+            "proxy": self.proxy.describe(),
             "read_only": self.read_only,
             "allow_destructive": self.allow_destructive,
             "seed": self.seed,

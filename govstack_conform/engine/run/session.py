@@ -86,9 +86,9 @@ async def run_async(
     if check_target:
         for url in dict.fromkeys(t.url for t in targets):
             tls = transport.ssl if url.lower().startswith("https:") else None
-            await preflight(url, min(options.timeout_s, 10.0), tls)
+            await preflight(url, min(options.timeout_s, 10.0), tls, options.proxy.route(url))
     total = sum(len(cases) for _, cases in planned)
-    redactor = Redactor(options.credentials.secrets())
+    redactor = Redactor([*options.credentials.secrets(), *options.proxy.secrets()])
     for name, value in options.headers:
         if is_secret_name(name):
             redactor.add(value)
