@@ -101,7 +101,7 @@ def main() -> int:
             results = run(targets, options, journal=journal)
             took = time.perf_counter() - t0
             journal.close(complete=results.complete)
-            journal_mb = (Path(out) / "journal.ndjson").stat().st_size / 1e6
+            journal_mb = (Path(out) / ".run-journal.ndjson").stat().st_size / 1e6
     finally:
         for child in children:
             child.terminate()

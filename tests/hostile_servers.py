@@ -21,6 +21,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 CONTROL_BODY = b'{"ok": true}'
+# The contract of the `/control` route (a GET answering CONTROL_BODY, 405 to other methods).
+CONTROL_SPEC = """\
+openapi: 3.0.3
+info: {title: TLS control, version: "1"}
+paths:
+  /control:
+    get:
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {type: object}
+        '405': {description: not allowed}
+"""
 XSS = "<script>alert('x')</script><a href=\"javascript:alert(1)\">click</a>"
 ANSI = "\x1b[2J\x1b[31mRED\x1b[0m\x1b]0;title\x07"
 EVIL_TEXT = f"{XSS} {ANSI}"
@@ -322,12 +337,25 @@ def serve_routes(
     routes: dict[str, Behaviour], log: list[Request] | None = None, ctx: ssl.SSLContext | None = None
 ) -> Iterator[str]:
     """Serve `routes` on 127.0.0.1:<free port> in a thread until the block ends; yields the base URL."""
+    with serve_streams(_handler(routes, log), ctx) as url:
+        yield url
+
+
+StreamHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+@contextmanager
+def serve_streams(
+    handler: StreamHandler, ctx: ssl.SSLContext | None = None, name: str = "hostile-server"
+) -> Iterator[str]:
+    """Serve an asyncio stream handler on 127.0.0.1:<free port> in its own thread and event loop until the
+    block ends; yields the base URL."""
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     box: dict[str, object] = {}
 
     async def start() -> None:
-        server = await asyncio.start_server(_handler(routes, log), "127.0.0.1", 0, ssl=ctx, limit=1 << 20)
+        server = await asyncio.start_server(handler, "127.0.0.1", 0, ssl=ctx, limit=1 << 20)
         box["server"] = server
         box["port"] = server.sockets[0].getsockname()[1]
         ready.set()
@@ -341,10 +369,10 @@ def serve_routes(
         finally:
             loop.close()  # its self-pipe sockets too: nothing left for the garbage collector to warn about
 
-    thread = threading.Thread(target=main, name="hostile-server", daemon=True)
+    thread = threading.Thread(target=main, name=name, daemon=True)
     thread.start()
     if not ready.wait(10):
-        raise RuntimeError("hostile server did not start")
+        raise RuntimeError(f"{name} did not start")
     try:
         yield f"{'https' if ctx else 'http'}://127.0.0.1:{box['port']}"
     finally:

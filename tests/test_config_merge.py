@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -62,7 +63,9 @@ def test_bb_table_over_defaults_when_nothing_is_given(cfg: Config, tmp_path: Pat
     assert s.target.insecure is None  # not given anywhere
     gis = merged(NOT_GIVEN, cfg, "gis")
     assert (gis.target.url, gis.limits.concurrency, gis.read_only) == ("http://gis:2", 3, None)
-    assert merged(NOT_GIVEN, None, "consent") == NOT_GIVEN
+    # Without a config file the command line stands, over the BB profile's query style (stated in the results).
+    assert merged(NOT_GIVEN, None, "consent") == replace(NOT_GIVEN, query_style="brackets")
+    assert merged(NOT_GIVEN, None, None) == NOT_GIVEN
 
 
 def test_the_command_line_wins(cfg: Config, tmp_path: Path) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from govstack_conform.assessment.compliance import assess
-from govstack_conform.assessment.gate import gate, known_failures
+from govstack_conform.assessment.gate import CheckTally, Standing, Threshold, gate, known_failures
+from govstack_conform.cli.gate_words import gate_lines
 from govstack_conform.engine.cases import CaseKind, Level
 from govstack_conform.engine.results import (
     BBResult,
@@ -50,11 +51,12 @@ P, F = Outcome.PASSED, Outcome.FAILED
 def test_default_gate_fails_on_any_unwaived_required_failure_only() -> None:
     clean = _results(_case("consent::a", _check("status", P)), _case("consent::b", _check("x", F, Level.RECOMMENDED)))
     assert gate(assess(clean)).exit_code is ExitCode.OK
-    assert gate(assess(clean)).reasons == ()
+    assert gate(assess(clean)).checks == ()
     bad = _results(_case("consent::a", _check("status", F)), _case("consent::b", _check("schema", P)))
     d = gate(assess(bad))
     assert d.exit_code is ExitCode.NONCONFORMANT
-    assert d.reasons == ("1 REQUIRED failures: consent::a: status",)
+    assert d.checks == (CheckTally("consent@main", "status", Level.REQUIRED, Standing.FAILS, ("consent::a",)),)
+    assert gate_lines(d, 80)[-1] == "failed: 1 REQUIRED failures: consent::a: status"
     waived = _results(_case("consent::a", _check("status", F, waived="ticket 12")))
     assert gate(assess(waived)).exit_code is ExitCode.OK
 
@@ -64,7 +66,7 @@ def test_fail_on_recommended_also_fails_recommended_failures() -> None:
     assert gate(assess(r), fail_on="required").exit_code is ExitCode.OK
     d = gate(assess(r), fail_on="recommended")
     assert d.exit_code is ExitCode.NONCONFORMANT
-    assert "consent::a: location_header (recommended)" in d.reasons[0]
+    assert [(t.check, t.cases) for t in d.failing] == [("location_header (recommended)", ("consent::a",))]
     optional = _results(_case("consent::a", _check("style", F, Level.OPTIONAL)))
     assert gate(assess(optional), fail_on="recommended").exit_code is ExitCode.OK
     with pytest.raises(ConfigError, match="--fail-on must be one of required, recommended"):
@@ -80,10 +82,12 @@ def test_fail_under_uses_the_required_compliance_percentage() -> None:
     assert gate(assess(r)).exit_code is ExitCode.NONCONFORMANT
     at = gate(assess(r), fail_under=75)
     assert at.exit_code is ExitCode.OK
-    assert at.tolerated == ("consent::b: c4 (within --fail-under 75%)",)
+    assert at.checks == (CheckTally("consent@main", "c4", Level.REQUIRED, Standing.WITHIN, ("consent::b",)),)
     above = gate(assess(r), fail_under=75.1)
     assert above.exit_code is ExitCode.NONCONFORMANT
-    assert above.reasons == ("consent@main: REQUIRED compliance 75.0% is below --fail-under 75.1%",)
+    assert above.below == (Threshold("consent@main", 75.0, 75.1),)
+    # the failures of a BB below the threshold are what fails the run: never "within" it
+    assert [(t.check, t.standing) for t in above.checks] == [("c4", Standing.FAILS)]
     # a waived failure counts as met, as in the compliance report
     waived = _results(_case("consent::a", _check("c1", P)), _case("consent::b", _check("c4", F, waived="w")))
     assert gate(assess(waived), fail_under=100).exit_code is ExitCode.OK
@@ -95,7 +99,8 @@ def test_fail_under_with_nothing_judged_fails_rather_than_vouching() -> None:
     r = _results(_case("consent::a", _check("c1", Outcome.UNTESTABLE)))
     d = gate(assess(r), fail_under=50)
     assert d.exit_code is ExitCode.NONCONFORMANT
-    assert "no REQUIRED check could be judged" in d.reasons[0]
+    assert d.below == (Threshold("consent@main", None, 50),)
+    assert "failed: consent@main: no REQUIRED check could be judged" in gate_lines(d, 80)[-1]
 
 
 def test_fail_under_and_fail_on_recommended_combine() -> None:
@@ -108,7 +113,7 @@ def test_baseline_tolerates_known_failures_and_fails_new_ones() -> None:
     before = _results(_case("consent::a", _check("status", F)), _case("consent::b", _check("schema", P)))
     same = gate(assess(before), baseline=assess(before))
     assert same.exit_code is ExitCode.OK
-    assert same.tolerated == ("consent::a: status (known in the baseline)",)
+    assert same.checks == (CheckTally("consent@main", "status", Level.REQUIRED, Standing.KNOWN, ("consent::a",)),)
     after = _results(
         _case("consent::a", _check("status", F)),
         _case("consent::b", _check("schema", F)),  # new: passed in the baseline
@@ -116,11 +121,17 @@ def test_baseline_tolerates_known_failures_and_fails_new_ones() -> None:
     )
     d = gate(assess(after), baseline=assess(before))
     assert d.exit_code is ExitCode.NONCONFORMANT
-    assert d.reasons == ("2 new REQUIRED failures: consent::b: schema; consent::c: status",)
-    assert d.tolerated == ("consent::a: status (known in the baseline)",)
+    assert [(t.check, t.standing, t.cases) for t in d.checks] == [
+        ("schema", Standing.FAILS, ("consent::b",)),
+        ("status", Standing.FAILS, ("consent::c",)),
+        ("status", Standing.KNOWN, ("consent::a",)),
+    ]
+    assert gate_lines(d, 120)[-1] == "failed: 2 new REQUIRED failures: consent::b: schema; consent::c: status"
     # same case, another check failing: new
     other = _results(_case("consent::a", _check("status", F), _check("schema", F)))
-    assert gate(assess(other), baseline=assess(before)).reasons == ("1 new REQUIRED failures: consent::a: schema",)
+    assert [(t.check, t.cases) for t in gate(assess(other), baseline=assess(before)).failing] == [
+        ("schema", ("consent::a",))
+    ]
     assert known_failures(assess(before)) == {("consent::a", "status")}
 
 
@@ -136,9 +147,13 @@ def test_unreachable_target_is_exit_3_and_interrupted_is_130() -> None:
 
 def test_many_failures_are_counted_not_all_listed() -> None:
     r = _results(*[_case(f"consent::c{i:02}", _check("status", F)) for i in range(25)])
-    (reason,) = gate(assess(r)).reasons
-    assert reason.startswith("25 REQUIRED failures: consent::c00: status;")
-    assert reason.endswith("; and 15 more")
+    d = gate(assess(r))
+    (tally,) = d.checks
+    assert tally.count == 25 and tally.cases[0] == "consent::c00"
+    gate_line, failed = gate_lines(d, 100)
+    assert gate_line == "gate: consent@main status: 25 failed cases: fail the run"
+    assert failed.startswith("failed: 25 REQUIRED failures: consent::c00: status;")
+    assert failed.endswith(" more in the reports") and len(failed) <= 100
 
 
 # ---- on real results: the reference mock, sabotaged ---------------------------------------------------
@@ -182,20 +197,20 @@ def test_baseline_on_real_runs_fails_only_on_the_new_sabotage(
 ) -> None:
     _good, lax, open_ = mock_runs
     assert gate(assess(lax), baseline=assess(lax)).exit_code is ExitCode.OK
-    assert gate(assess(lax), baseline=assess(lax)).tolerated
+    assert {t.standing for t in gate(assess(lax), baseline=assess(lax)).checks} == {Standing.KNOWN}
     d = gate(assess(open_), baseline=assess(lax))
     assert d.exit_code is ExitCode.NONCONFORMANT
     # only the security cases are new: accepting any input was already known
     security = {c.case_id for c in open_.results[0].cases if c.kind is CaseKind.SECURITY}
     assert security
-    new = d.reasons[0].split(": ", 1)[1]
-    named = {part.rsplit(": ", 1)[0] for part in new.split("; ") if not part.startswith("and ")}
+    named = {case for t in d.failing for case in t.cases}
     assert named and named <= security
-    assert all("known in the baseline" in t for t in d.tolerated)
+    assert {t.standing for t in d.checks} == {Standing.FAILS, Standing.KNOWN}
     failed_now = {
         (c.case_id, k.check)
         for c in open_.results[0].cases
         for k in c.checks
         if k.outcome is Outcome.FAILED and k.level is Level.REQUIRED
     }
-    assert len(d.tolerated) == len(failed_now & known_failures(assess(lax))) > 0
+    known = sum(t.count for t in d.checks if t.standing is Standing.KNOWN)
+    assert known == len(failed_now & known_failures(assess(lax))) > 0

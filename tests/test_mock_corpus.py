@@ -158,6 +158,8 @@ def test_every_release_serves_every_operation_without_server_error(corpus_dir: P
     answered = 0
     with serve_in_thread(contract) as server, httpx.Client(base_url=server.base_url, timeout=15) as client:
         for op in contract.operations:
+            if op.blocked("parameters") is not None:
+                continue  # e.g. a required header whose name no HTTP request can carry
             try:
                 req = valid_request(contract, op, server.credentials)
             except (GenerationError, schemas.SchemaUnusable):
@@ -197,7 +199,10 @@ def test_unenforceable_and_broken_parts_are_noted_once(corpus_dir: Path) -> None
     op = identity.operation("PUT /enrollment")
     assert op is not None and op.blocked("request-body") is not None
     with serve_in_thread(identity) as server, httpx.Client(base_url=server.base_url) as client:
+        said = [n for n in server.journal.notes if n.startswith("spec defect, not enforced on requests")]
+        assert any("enrollment.yaml" in n and "[not-a-schema]" in n for n in said)  # at start, before any request
         req = valid_request(identity, op, server.credentials)
-        req.content, req.headers["Content-Type"] = b'{"anything": ["goes"]}', "application/json"
-        assert req.send(client).status_code < 400  # the spec's body schema is broken: not held against the client
-        assert any(n.startswith("PUT /enrollment: request body not validated") for n in server.journal.notes)
+        payload = {"request": {"biometrics": {"birInfo": {"payload": [{"type": 5}]}}}}  # `type: 'string'` there
+        req.content, req.headers["Content-Type"] = json.dumps(payload).encode(), "application/json"
+        assert req.send(client).status_code < 400  # the broken part of the schema is not held against the client
+        assert len(server.journal.notes) == len(set(server.journal.notes))

@@ -7,16 +7,21 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
 import httpx
 
 from govstack_conform.contracts import schemas
+from govstack_conform.contracts.loader import build_contract
 from govstack_conform.contracts.model import Contract, Operation
 from govstack_conform.datagen import generate, generate_parameter
-from govstack_conform.mock import Credentials
+from govstack_conform.engine.plan.wire import query_pairs
+from govstack_conform.mock import Credentials, MockOptions, MockServer, serve_in_thread
 from govstack_conform.mock.responses import pick_media
 from govstack_conform.mock.validate import is_json
 
@@ -79,9 +84,8 @@ def valid_request(contract: Contract, op: Operation, creds: Credentials, seed: i
         value = generate_parameter(contract, p, seed=seed)
         if p.location == "path":
             path = path.replace("{" + p.name + "}", quote(text(value), safe=""))
-        elif p.location == "query":
-            values = value if isinstance(value, list) else [value]
-            query.extend((p.name, text(v)) for v in values)
+        elif p.location == "query":  # objects as OpenAPI serializes them, nested members by bracket nesting
+            query.extend(query_pairs(p, value))
         elif p.location == "header" and p.name.lower() not in ("authorization", "content-type", "accept"):
             headers[p.name] = text(value)
         elif p.location == "cookie":
@@ -117,3 +121,20 @@ def body_problems(contract: Contract, op: Operation, response: httpx.Response) -
         return [v.message for v in schemas.validate(contract, media.schema, value, direction="response")]
     except schemas.SchemaUnusable:
         return []
+
+
+def contract_of(folder: Path, text: str) -> Contract:
+    """The contract of one OpenAPI text written into `folder` (a test's own small spec)."""
+    path = folder / "spec.yaml"
+    path.write_text(text)
+    return build_contract("spec", "local", "Test spec", [("spec.yaml", path)], root=folder)
+
+
+@contextmanager
+def mock_client(contract: Contract, options: MockOptions | None = None) -> Iterator[tuple[MockServer, httpx.Client]]:
+    """The mock of `contract` served for real on 127.0.0.1, and a client for it."""
+    with (
+        serve_in_thread(contract, options or MockOptions()) as server,
+        httpx.Client(base_url=server.base_url, timeout=10) as client,
+    ):
+        yield server, client

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from govstack_conform.contracts.model import Operation, Parameter
 from govstack_conform.mock.router import Router
 from govstack_conform.mock.state import find_id, id_candidates, infer_roles, overlay, with_id
@@ -78,9 +80,24 @@ def test_unknown_path() -> None:
     assert ROUTER.match("GET", "/config/policy/x/y/z/") is None
 
 
-def test_duplicate_operations_keep_the_first() -> None:
-    r = Router([op("GET", "/a"), op("GET", "/a")])
-    assert len(r.duplicates) == 1
+def test_variants_are_told_apart_by_their_fixed_query() -> None:
+    """POST /vouchers three times: ?command=cancel and ?command=redeem dispatch, the bare URL is the third."""
+    plain = op("POST", "/vouchers")
+    cancel = replace(op("POST", "/vouchers"), fixed_query=(("command", "cancel"),), variant="?command=cancel")
+    redeem = replace(op("POST", "/vouchers"), fixed_query=(("command", "redeem"),), variant="?command=redeem")
+    twin = replace(cancel, source_file="g.yaml", variant="?command=cancel (g.yaml)")
+    r = Router([plain, cancel, redeem, twin])
+
+    def routed(query: dict[str, list[str]]) -> tuple[Operation | None, tuple[Operation, ...]]:
+        m = r.match("POST", "/vouchers", query)
+        assert m is not None
+        return m.operation, m.tied
+
+    assert routed({"command": ["redeem"]}) == (redeem, ())
+    assert routed({}) == (plain, ())
+    assert routed({"command": ["nope"]}) == (plain, ())  # no fixed query met: the bare definition
+    assert routed({"command": ["cancel"]}) == (cancel, (cancel, twin))  # the app looks at the request
+    assert r.match("GET", "/vouchers", {}) is not None and r.routes[0].allow == "POST"
 
 
 def test_roles_link_collection_and_item_paths() -> None:

@@ -48,12 +48,12 @@ def test_positive_cases_from_examples_then_generated(pets: Contract, pets_plan: 
     cases = by_id(pets_plan)
     tom = cases["tiny::POST /pets/::positive-example-tom"]
     rex = cases["tiny::POST /pets/::positive-example-rex"]
-    assert tom.steps[0].request.body == {"name": "tom", "kind": "cat"}
-    assert rex.steps[0].request.body == {"name": "rex", "kind": "dog", "age": 3}
+    assert tom.steps[-1].request.body == {"name": "tom", "kind": "cat"}
+    assert rex.steps[-1].request.body == {"name": "rex", "kind": "dog", "age": 3}
     # The example that breaks its own schema is never sent as valid input.
     assert not any("broken" in c.case_id for c in pets_plan)
     gen = cases["tiny::POST /pets/::positive-valid"]
-    step = gen.steps[0]
+    step = gen.steps[-1]
     assert step.expect is Expect.SUCCESS and step.statuses == ("201",)
     assert step.request.content_type == "application/json"
     assert schemas.validate(pets, body_schema(pets, "POST /pets/"), step.request.body, direction="request") == []
@@ -62,28 +62,28 @@ def test_positive_cases_from_examples_then_generated(pets: Contract, pets_plan: 
 def test_every_positive_body_validates(pets: Contract, pets_plan: list[Case]) -> None:
     checked = 0
     for case in pets_plan:
-        if case.kind is not CaseKind.POSITIVE or not case.steps[0].request.has_body:
+        if case.kind is not CaseKind.POSITIVE or not case.steps[-1].request.has_body:
             continue
         schema = body_schema(pets, case.operation)
-        assert schemas.validate(pets, schema, case.steps[0].request.body, direction="request") == [], case.case_id
+        assert schemas.validate(pets, schema, case.steps[-1].request.body, direction="request") == [], case.case_id
         checked += 1
     assert checked >= 4
 
 
 def test_parameters_required_filled_optional_from_examples(pets_plan: list[Case]) -> None:
-    req = by_id(pets_plan)["tiny::GET /pets/::positive-valid"].steps[0].request
+    req = by_id(pets_plan)["tiny::GET /pets/::positive-valid"].steps[-1].request
     assert ("X-Client", "client-1") in req.headers  # required header, from its example
     assert ("tag", "fluffy") in req.query  # optional, but the spec gives an example
     assert not any(k == "limit" for k, _ in req.query)  # optional without example: left out
-    thing = by_id(pets_plan)["tiny::GET /things/{n}::positive-valid"].steps[0].request
+    thing = by_id(pets_plan)["tiny::GET /things/{n}::positive-valid"].steps[-1].request
     n = dict(thing.path_params)["n"]
     assert n.lstrip("-").isdigit()  # integer path parameter, as a string
     assert dict(thing.query)["mode"] in ("fast", "slow")
 
 
 def test_success_statuses_default_to_any_2xx_when_undocumented(pets_plan: list[Case]) -> None:
-    assert by_id(pets_plan)["tiny::DELETE /pets/{petId}::positive-valid"].steps[0].statuses == ("204",)
-    assert by_id(pets_plan)["tiny::GET /health::positive-valid"].steps[0].statuses == ("200",)
+    assert by_id(pets_plan)["tiny::DELETE /pets/{petId}::positive-valid"].steps[-1].statuses == ("204",)
+    assert by_id(pets_plan)["tiny::GET /health::positive-valid"].steps[-1].statuses == ("200",)
 
 
 NEGATIVE_NAMES = {
@@ -108,16 +108,16 @@ def test_negative_cases_of_each_kind(pets_plan: list[Case]) -> None:
     assert ids >= NEGATIVE_NAMES
     for c in pets_plan:
         if c.kind is CaseKind.NEGATIVE:
-            assert c.steps[0].expect is Expect.CLIENT_ERROR
-            assert "401" not in c.steps[0].statuses  # a credentials refusal is no answer to bad input
-    assert by_id(pets_plan)["tiny::POST /pets/::negative-missing-name"].steps[0].statuses == ("400",)
-    assert by_id(pets_plan)["tiny::GET /things/{n}::negative-wrong-type-path-n"].steps[0].statuses == ()
+            assert c.steps[-1].expect is Expect.CLIENT_ERROR
+            assert "401" not in c.steps[-1].statuses  # a credentials refusal is no answer to bad input
+    assert by_id(pets_plan)["tiny::POST /pets/::negative-missing-name"].steps[-1].statuses == ("400",)
+    assert by_id(pets_plan)["tiny::GET /things/{n}::negative-wrong-type-path-n"].steps[-1].statuses == ()
 
 
 def test_negative_bodies_are_really_invalid(pets: Contract, pets_plan: list[Case]) -> None:
     seen = 0
     for c in pets_plan:
-        req = c.steps[0].request
+        req = c.steps[-1].request
         if c.kind is not CaseKind.NEGATIVE or req.method not in ("POST", "PUT"):
             continue
         if req.raw_body is not None:
@@ -134,12 +134,12 @@ def test_negative_bodies_are_really_invalid(pets: Contract, pets_plan: list[Case
 
 def test_negative_cases_change_one_thing(pets_plan: list[Case]) -> None:
     cases = by_id(pets_plan)
-    valid = cases["tiny::GET /pets/::positive-valid"].steps[0].request
-    missing = cases["tiny::GET /pets/::negative-missing-header-x-client"].steps[0].request
+    valid = cases["tiny::GET /pets/::positive-valid"].steps[-1].request
+    missing = cases["tiny::GET /pets/::negative-missing-header-x-client"].steps[-1].request
     assert not any(k.lower() == "x-client" for k, _ in missing.headers)
     assert missing.omit_headers == ("X-Client",)  # the runner must not add it back from a profile
     assert missing.query == valid.query
-    wrong = cases["tiny::GET /pets/::negative-wrong-type-query-limit"].steps[0].request
+    wrong = cases["tiny::GET /pets/::negative-wrong-type-query-limit"].steps[-1].request
     assert dict(wrong.query)["limit"] == "abc" and wrong.headers == valid.headers
     assert "optional-parameter" in cases["tiny::GET /pets/::negative-wrong-type-query-limit"].tags
 
@@ -156,9 +156,9 @@ def test_security_cases_only_where_anonymous_is_not_allowed(pets_plan: list[Case
         "tiny::POST /pets/::security-no-credentials",
         "tiny::POST /pets/::security-wrong-credentials",
     ]
-    valid = by_id(pets_plan)["tiny::POST /pets/::positive-valid"].steps[0].request
+    valid = by_id(pets_plan)["tiny::POST /pets/::positive-valid"].steps[-1].request
     for c in sec:
-        step = c.steps[0]
+        step = c.steps[-1]
         assert step.expect is Expect.AUTH_REFUSED and step.statuses == ("401", "403")
         assert step.request.auth in (Auth.NONE, Auth.WRONG)
         assert step.request.body == valid.body  # same valid request otherwise
@@ -173,7 +173,7 @@ def test_method_cases_one_per_path_first_undeclared(pets_plan: list[Case]) -> No
         "tiny::GET /things/{n}::method-delete-undeclared",  # PATCH and PUT are declared there
         "tiny::POST /reports::method-patch-undeclared",
     }
-    step = meth["tiny::GET /pets/{petId}::method-patch-undeclared"].steps[0]
+    step = meth["tiny::GET /pets/{petId}::method-patch-undeclared"].steps[-1]
     assert step.request.method == "PATCH" and step.operation == "GET /pets/{petId}"
     assert step.expect is Expect.METHOD_REFUSED and step.request.auth is Auth.VALID
     assert dict(step.request.path_params)["petId"]
@@ -247,7 +247,7 @@ def test_ids_unique_sorted_and_deterministic(pets: Contract, pets_plan: list[Cas
 
 
 def _path_param(cases: list[Case], case_id: str, name: str) -> Any:
-    return dict(by_id(cases)[case_id].steps[0].request.path_params)[name]
+    return dict(by_id(cases)[case_id].steps[-1].request.path_params)[name]
 
 
 def test_fixtures_override_generated_ids_and_mark_cases(pets: Contract, tmp_path: Path) -> None:
@@ -263,9 +263,9 @@ def test_fixtures_override_generated_ids_and_mark_cases(pets: Contract, tmp_path
     assert _path_param(cases, "tiny::GET /pets/{petId}::positive-valid", "petId") == "rex-42"
     read = by_id(cases)["tiny::GET /pets/{petId}::positive-valid"]
     assert "fixture" in read.tags and "generated-id" not in read.tags
-    thing = by_id(cases)["tiny::GET /things/{n}::positive-valid"].steps[0].request
+    thing = by_id(cases)["tiny::GET /things/{n}::positive-valid"].steps[-1].request
     assert dict(thing.path_params) == {"n": "7"} and dict(thing.query) == {"mode": "fast"}
-    assert by_id(cases)["tiny::POST /pets/::positive-valid"].steps[0].request.body == {"name": "felix", "kind": "cat"}
+    assert by_id(cases)["tiny::POST /pets/::positive-valid"].steps[-1].request.body == {"name": "felix", "kind": "cat"}
     assert "fixture" in by_id(cases)["tiny::POST /pets/::positive-valid"].tags
     # A generated body on a fixture id is not proof the input is acceptable: no "fixture" tag.
     assert "fixture" not in by_id(cases)["tiny::PUT /pets/{petId}::positive-valid"].tags
@@ -281,7 +281,7 @@ def test_harness_parameter_file_fills_parameters(pets: Contract, tmp_path: Path)
     flat.write_text(json.dumps({"PET_ID": "p-9", "X_CLIENT": "eGovStack/GOV/1/pets"}))
     cases = plan_contract(pets, testdata=load_testdata([flat]))
     assert _path_param(cases, "tiny::GET /pets/{petId}::positive-valid", "petId") == "p-9"
-    headers = dict(by_id(cases)["tiny::GET /pets/::positive-valid"].steps[0].request.headers)
+    headers = dict(by_id(cases)["tiny::GET /pets/::positive-valid"].steps[-1].request.headers)
     assert headers["X-Client"] == "eGovStack/GOV/1/pets"
 
 
@@ -312,7 +312,7 @@ def test_plan_json_redacts_secret_looking_values(pets: Contract, tmp_path: Path)
     fx = tmp_path / "fx.json"
     fx.write_text('{"X_API_TOKEN": "s3cr3t-value"}')
     cases = plan_contract(contract, testdata=load_testdata([fx]))
-    assert ("X-Api-Token", "s3cr3t-value") in by_id(cases)["tiny::GET /pets/::positive-valid"].steps[0].request.headers
+    assert ("X-Api-Token", "s3cr3t-value") in by_id(cases)["tiny::GET /pets/::positive-valid"].steps[-1].request.headers
     out = plan_to_json(cases)
     assert "s3cr3t-value" not in out and f'"X-Api-Token": "{REDACTED}"' in out
     assert "s3cr3t-value" in plan_to_json(cases, redact=False)
@@ -348,17 +348,13 @@ paths:
 """
 
 
-def test_nested_query_objects_are_flattened_or_untestable(tmp_path: Path) -> None:
+def test_nested_query_objects_are_sent_by_bracket_nesting(tmp_path: Path) -> None:
+    """OpenAPI defines no serialization for nested members; the default convention carries them."""
     cases = by_id(plan_contract(contract_from(tmp_path, "nested.yaml", NESTED)))
     search = cases["tiny::GET /search::positive-valid"]
-    # The optional nested member is dropped (no style can carry it); the scalar one stays, exploded.
-    assert search.untestable is None and [k for k, _ in search.steps[0].request.query] == ["word"]
+    assert search.untestable is None and [k for k, _ in search.steps[-1].request.query] == ["word", "filter[from]"]
     strict = cases["tiny::GET /strict::positive-valid"]
-    assert (
-        strict.untestable
-        and "no serialization" in strict.untestable
-        and "nested.yaml#/paths/~1strict" in strict.untestable
-    )
+    assert strict.untestable is None and [k for k, _ in strict.steps[-1].request.query] == ["filter[from]"]
     # Nothing on the wire names "qry", so "missing qry" would equal the valid request: not planned.
     assert "tiny::GET /search::negative-missing-query-qry" not in cases
 
@@ -385,5 +381,5 @@ def test_unsupported_body_media_is_untestable_not_faked(tmp_path: Path) -> None:
     cases = by_id(plan_contract(contract_from(tmp_path, "xml.yaml", XML_ONLY)))
     docs = cases["tiny::POST /docs::positive-valid"]
     assert docs.untestable and "application/xml" in docs.untestable and "xml.yaml#/paths/~1docs" in docs.untestable
-    blob = cases["tiny::POST /blobs::positive-valid"].steps[0].request
+    blob = cases["tiny::POST /blobs::positive-valid"].steps[-1].request
     assert blob.raw_body and blob.content_type == "application/octet-stream"

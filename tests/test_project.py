@@ -62,3 +62,13 @@ def test_readme_documents_every_exit_code() -> None:
     text = (REPO / "README.md").read_text()
     for code in ExitCode:
         assert f"| {int(code)} |" in text
+
+
+def test_ci_installs_a_browser_and_requires_the_browser_tests() -> None:
+    """A fresh machine skips the browser tests (tests/browser.py); CI must run them, never skip them."""
+    from browser import REQUIRE
+
+    ci = (REPO / ".ci" / "run").read_text()
+    assert "apt-get install" in ci and " chromium " in ci
+    exported = ci.index(f"export {REQUIRE}=1")
+    assert exported < ci.index("python -m pytest")

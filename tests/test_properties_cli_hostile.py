@@ -58,6 +58,7 @@ BASE: dict[str, list[str]] = {
     "report render": ["report", "render", "results.json", "--out", "rendered"],
     "report merge": ["report", "merge", "results.json", "results.json", "--out", "merged"],
     "report diff": ["report", "diff", "results.json", "results.json"],
+    "report compare": ["report", "compare", "results.json", "results.json", "--out", "compared"],
     "publish": [
         "publish",
         "results.json",
@@ -133,6 +134,12 @@ HOSTILE: dict[str, dict[str, list[Any]]] = {
         "--shard": ["0/2", "3/2", "1/0", "x", "1/-2"],
         "--baseline": ["missing.json", "garbage.bin", "dir", "fifo", "other-bb.json"],
         "--resume": ["missing-dir", "dir", "garbage.bin"],
+        "--query-style": ["nope"],
+        "--proxy": ["ftp://x", "http://127.0.0.1:0", "http://[::1", "env:GC_UNSET_VAR_X"],
+        "--operation": ["GET /nope", "nope"],
+        "--kind": ["nope"],
+        "--case": ["nope::x"],
+        "--tag": ["no-such-tag"],
     },
     "plan": {
         "ARG": ["nope", "messaging@nope"],
@@ -162,6 +169,11 @@ HOSTILE: dict[str, dict[str, list[Any]]] = {
     "report render": {"ARG": [*BAD_FILES, "bomb.yaml"], "--out": ["garbage.bin"], "--format": ["nope"]},
     "report merge": {"ARG": BAD_FILES, "--out": ["garbage.bin"], "--format": ["nope"]},
     "report diff": {"ARG": BAD_FILES},
+    "report compare": {
+        "ARG": BAD_FILES,
+        "--out": ["garbage.bin"],
+        "--name": ["a\rb", ("x", "--name", "y", "--name", "z")],
+    },
     "publish": {
         "ARG": BAD_FILES,
         "--url": BAD_URLS,
@@ -182,6 +194,8 @@ HOSTILE: dict[str, dict[str, list[Any]]] = {
         "--token": ["t\r", "t\x1b[2J"],
         "--api-key": ["k\r"],
         "--seed": ["x"],
+        "--base-path": ["/a b", "/../x"],
+        "--delay": ["-1", "x", "99999999999"],
     },
     "diff": {
         "ARG": ["nope"],
@@ -340,6 +354,13 @@ def test_every_option_is_driven() -> None:
     import typer
 
     root: Any = typer.main.get_command(app)
+
+    def leaves(cmd: Any, path: tuple[str, ...] = ()) -> list[str]:
+        if not hasattr(cmd, "commands"):
+            return [" ".join(path)]
+        return [leaf for name, sub in cmd.commands.items() for leaf in leaves(sub, (*path, name))]
+
+    assert sorted(leaves(root)) == sorted(BASE)
     missing = []
     for command in BASE:
         cmd = root

@@ -23,7 +23,7 @@ from govstack_conform.contracts.model import Contract
 from govstack_conform.engine.cases import Auth, Case, CaseKind, Expect, RequestPlan, Step
 from govstack_conform.engine.options import RunOptions
 from govstack_conform.engine.results import Verdict
-from govstack_conform.engine.run.journal import open_journal, read_journal
+from govstack_conform.engine.run.journal import JOURNAL_NAME, open_journal, read_journal
 from govstack_conform.engine.run.session import Target, journal_target, run
 
 N = 400
@@ -77,7 +77,7 @@ def measure(contract: Contract, url: str, n: int, folder: Path) -> tuple[float, 
     finally:
         tracemalloc.stop()
     assert [c.verdict for c in results.results[0].cases] == [Verdict.PASSED] * n
-    assert sum(len(d) for d in read_journal(folder / "journal.ndjson").done.values()) == n
+    assert sum(len(d) for d in read_journal(folder / JOURNAL_NAME).done.values()) == n
     return kept / n, peak - kept
 
 

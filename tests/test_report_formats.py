@@ -5,6 +5,7 @@ Regenerate the golden files with `UPDATE_GOLDEN=1 pytest tests/test_report_forma
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -14,12 +15,14 @@ from pathlib import Path
 import jsonschema
 import pytest
 import report_fixture as fx
+from markdown_it import MarkdownIt
 
 from govstack_conform.assessment.compliance import assess
 from govstack_conform.engine.results import from_dict, read_json, to_dict, write_json
 from govstack_conform.errors import UsageError
 from govstack_conform.report.formats.base import FORMATS, get_formats
 from govstack_conform.report.formats.json import schema
+from govstack_conform.report.formats.markdown import md as md_text
 from govstack_conform.report.redact import redact_results
 from govstack_conform.report.render import render
 
@@ -120,16 +123,45 @@ def test_junit_counts_keep_failures_errors_and_skips_apart(rendered: Path) -> No
     assert "HTTP/1.1 200" in (failure.text or "") and "GET http://127.0.0.1:8002" in (failure.text or "")
 
 
+def _github(markdown: str) -> str:
+    """Markdown as GitHub renders it: CommonMark with tables and inline HTML allowed."""
+    return MarkdownIt("commonmark", {"html": True}).enable("table").render(markdown)
+
+
 def test_markdown_escapes_candidate_content(rendered: Path) -> None:
     md = (rendered / "summary.md").read_text()
-    assert "<script" not in md and "&lt;script&gt;" in md
-    assert "<b>Suite" not in md  # the product name is data, not markup
+    shown = _github(md)
+    assert "<script" not in shown and "&lt;script&gt;" in shown
+    assert "<b>Suite" not in shown  # the product name is data, not markup
     assert "\x1b" not in md
+    assert not re.search(r"&(#[0-9]+|#x[0-9a-fA-F]+|[A-Za-z]+);", md)  # plain Markdown: no HTML entity
     assert (
         "| Digital Registries | 23Q4 | http://127.0.0.1:8002/registries | not conformant (checked 4 of 4 operations) "
         "| Level 1 | 37.5% |"
     ) in md
     assert "expired waiver (not applied)" in md
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'it\'s "quoted" & fine, mail a@b.org',
+        "<script>alert(1)</script> <b>bold</b> <!-- c --> <https://x.test>",
+        "&amp; &#64; &#x27; stay as typed",
+        "*em* _em_ `code` [link](https://x.test) ~~gone~~ | pipe \\ back",
+    ],
+)
+def test_markdown_text_reads_as_typed(text: str) -> None:
+    shown = _github(f"| a |\n|---|\n| {md_text(text)} |\n")
+    cell = re.search(r"<td>(.*)</td>", shown, re.S)
+    assert cell is not None
+    assert html.unescape(cell.group(1)) == text
+
+
+def test_markdown_mentions_nobody() -> None:
+    shown = _github(f"x {md_text('ping @octocat, cc:@team/leads; mail me@example.org')}")
+    assert "@octocat" not in shown and "@team" not in shown and "me@example.org" in shown
+    assert "@\u2060octocat" in shown
 
 
 def test_compliance_form_codes_and_level(rendered: Path) -> None:
@@ -216,3 +248,24 @@ def test_unknown_format_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="unknown report format pdf"):
         get_formats("json,pdf")
     assert [f.name for f in get_formats("markdown, xml")] == ["md", "junit"]
+
+
+def test_options_are_a_small_table_in_words_never_python_reprs() -> None:
+    import dataclasses
+
+    from govstack_conform.engine.credentials import Credentials
+    from govstack_conform.engine.options import RunOptions
+
+    record = RunOptions(credentials=Credentials(bearer="t0k", api_key="k3y"), headers=(("X-Trace", "a"),)).record()
+    results = dataclasses.replace(fx.build(waivers=False), options=record)
+    compliance = assess(results)
+    md = FORMATS["md"].render(results, compliance).decode()
+    page = FORMATS["html"].render(results, compliance).decode()
+    assert "| auth | bearer token, API key |" in md and "| insecure | no |" in md and "| headers | X-Trace: a |" in md
+    assert "<tr><td>auth</td><td>bearer token, API key</td></tr>" in page
+    md_table = md.split("Options that change results:")[1].split("\n\n")[1]
+    html_table = page.split('<table class="options">')[1].split("</table>")[0]
+    for table in (md_table, html_table):
+        assert "timeout_s" in table.replace("\\", "")
+        for python in ("{'", "': ", "False", "None", "True", "[["):
+            assert python not in table, python

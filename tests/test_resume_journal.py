@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import json
 from pathlib import Path
 
@@ -120,3 +121,21 @@ def test_damaged_records_in_the_middle_are_skipped_not_fatal(tmp_path: Path) -> 
         f.write(b'{"target": 1}\nnot json\n')
     data = read_journal(path)
     assert len(data.done[KEY]) == 1 and data.skipped_lines == 2
+
+
+def test_the_journal_is_no_ndjson_anyone_takes_for_the_cucumber_messages(tmp_path: Path) -> None:
+    open_journal(tmp_path, plan(), resume=False).close(complete=False)
+    assert [p.name for p in tmp_path.iterdir()] == [".run-journal.ndjson"]
+    assert glob.glob(str(tmp_path / "*.ndjson")) == []  # a dot-file: a shell's *.ndjson is cucumber.ndjson alone
+
+
+def test_a_folder_written_under_the_old_name_still_resumes(tmp_path: Path) -> None:
+    planned = plan()
+    journal = open_journal(tmp_path, planned, resume=False)
+    journal.record(KEY, result(planned[0].cases[0]))
+    journal.close(complete=False)
+    (tmp_path / JOURNAL_NAME).rename(tmp_path / "journal.ndjson")  # as an earlier version left it
+    resumed = open_journal(tmp_path, planned, resume=True)
+    assert resumed.resumed == 1 and resumed.path.name == JOURNAL_NAME
+    resumed.close(complete=True)
+    assert not (tmp_path / "journal.ndjson").exists() and read_journal(tmp_path / JOURNAL_NAME).ended

@@ -41,7 +41,7 @@ def test_conformant_product_exits_0_and_writes_results(spec: Path, product: str,
     bb = data["results"][0]
     assert {o["verdict"] for o in bb["operations"]} == {"passed"}
     assert data["options"]["headers"] == [["X-Trace", "cli-test"]]
-    assert "passed" in result.output and "failed checks (cases): none" in result.output
+    assert " conformant " in result.output and "failed checks (cases): none" in result.output
 
 
 def test_non_conformant_exits_1_and_secrets_stay_out(spec: Path, tmp_path: Path) -> None:

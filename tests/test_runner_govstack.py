@@ -59,7 +59,9 @@ def test_real_contract_against_conformant_mock(selector: str) -> None:
     assert required_failures(results) == set()
     assert gate(assess(results)).exit_code is ExitCode.OK
     assert bb.platform_id.startswith("bb-")
-    assert {o.verdict for o in bb.operations} == {Verdict.PASSED}
+    assert {o.verdict for o in bb.operations} == {Verdict.PASSED, Verdict.SKIPPED}
+    # Skipped only where a case would change a record the run did not create (docs/data-safety.md).
+    assert all((o.reason or "").startswith("not sent:") for o in bb.operations if o.verdict is Verdict.SKIPPED)
     assert len(bb.cases) > 100
     kinds = {c.kind.value for c in bb.cases}
     assert {"positive", "negative"} <= kinds
@@ -88,4 +90,4 @@ def test_without_credentials_nothing_is_blamed() -> None:
     results = _run("consent@23Q4", RunOptions())
     assert required_failures(results) == set()
     ops = {o.verdict for o in results.results[0].operations}
-    assert ops == {Verdict.UNTESTABLE}
+    assert ops == {Verdict.UNTESTABLE, Verdict.SKIPPED}  # skipped: not sent for data safety

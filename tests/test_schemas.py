@@ -40,6 +40,14 @@ components:
             - {type: object, properties: {a: {type: string}}}
             - {type: object, properties: {b: {type: string}}}
     Short: {type: string, maxLength: 8}
+    Record:
+      type: object
+      required: [id, label]
+      properties:
+        id: {type: string}
+        label: {type: string}
+        state: {type: string, enum: ["on", "off"], maxLength: 2}
+        tags: {type: array, items: {type: string}}
     Broken:
       type: object
       properties: null
@@ -142,3 +150,25 @@ def test_ref_siblings_bind_what_we_send_under_both_readings(contract: Contract) 
     schema = _response_schema(contract)
     found = schemas.validate(contract, schema, {"name": "a", "nick": "abcdef"}, direction="request")
     assert [v.keyword for v in found] == ["maxLength"]
+
+
+def test_a_null_is_one_violation_not_two(contract: Contract) -> None:
+    # OpenAPI 3.0's validator reports a null twice ("None for not nullable" and "None is not of type"):
+    # one fact about the product, so one violation, in JSON's words.
+    found = schemas.validate(contract, _component(contract, "Record"), {"id": None, "label": "x"})
+    assert [(v.instance_pointer, v.keyword) for v in found] == [("/id", "type")]
+    assert "null" in found[0].message and "None" not in found[0].message
+
+
+def test_one_violation_per_instance_location_the_most_specific(contract: Contract) -> None:
+    # "zzz" breaks both the enum and maxLength: the enum says what is allowed, so it is the one reported.
+    found = schemas.validate(
+        contract, _component(contract, "Record"), {"id": "a", "label": "b", "state": "zzz", "tags": [1, None]}
+    )
+    assert [(v.instance_pointer, v.keyword) for v in found] == [("/state", "enum"), ("/tags/0", "type"),
+                                                                ("/tags/1", "type")]  # fmt: skip
+
+
+def test_each_missing_property_is_its_own_location(contract: Contract) -> None:
+    found = schemas.validate(contract, _component(contract, "Record"), {})
+    assert [(v.instance_pointer, v.keyword) for v in found] == [("/id", "required"), ("/label", "required")]

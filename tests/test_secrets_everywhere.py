@@ -224,7 +224,7 @@ def run_and_scan(args: list[str], tmp_path: Path, caplog: pytest.LogCaptureFixtu
     assert not leaks, leaks
     names = {p.name for p in files}
     if result.exit_code in (0, 1):  # the run happened: every format and the bundle were written and scanned
-        assert {"results.json", "report.html", "summary.md", "exchanges.har", "journal.ndjson"} <= names, names
+        assert {"results.json", "report.html", "summary.md", "exchanges.har", ".run-journal.ndjson"} <= names, names
     return result.exit_code
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from govstack_conform.assessment.compliance import DECLARED
 from govstack_conform.assessment.waivers import apply_waivers
 from govstack_conform.config.file import Config, NotImplementedDecl
 from govstack_conform.config.schema import suggest
@@ -25,20 +26,25 @@ from govstack_conform.errors import ConfigError
 
 if TYPE_CHECKING:
     from govstack_conform.engine.options import RunOptions
+    from govstack_conform.engine.plan.select import Criteria
     from govstack_conform.engine.run.session import Target
 
-PREFIX = "declared not implemented by the product"
+PREFIX = DECLARED
 
 
 @dataclass(frozen=True)
 class Declared:
-    """The split of a BB's planned cases by a declaration."""
+    """The split of a BB's planned cases by a declaration (and by the run's selection, if any)."""
 
     kept: tuple[Case, ...]  # to run
     skipped: tuple[Case, ...]  # not sent: they need a declared operation
     operations: frozenset[str]  # keys of the declared operations
     reason: str
     order: tuple[str, ...]  # case ids in plan order, to put results back in that order
+    unselected: tuple[Case, ...] = ()  # not sent: left out by --operation/--kind/--case/--tag
+    selection: str = ""  # why they were left out ("not selected: --kind negative")
+    support: tuple[Case, ...] = ()  # sent though not selected: a selected negative case needs them
+    matched: frozenset[str] = frozenset()  # the selection's values that matched a case of this BB
 
 
 def declared_operations(contract: Contract, decl: NotImplementedDecl) -> frozenset[str]:
@@ -78,19 +84,31 @@ def split_declared(contract: Contract, cases: Sequence[Case], decl: NotImplement
     return Declared(tuple(c for c in cases if c.case_id not in gone), skipped, ops, decl.reason, order)
 
 
+def skipped_reason(case: Case, declared: Declared) -> str:
+    """Why a case set aside by a declaration is not sent (its operation, or one its steps need, is declared)."""
+    if case.operation in declared.operations:
+        return f"{PREFIX}: {declared.reason}"
+    needs = sorted({s.operation for s in case.steps if s.operation in declared.operations})
+    return f"{PREFIX} ({', '.join(needs)}), which this case needs: {declared.reason}"
+
+
 def apply_declared(bb: BBResult, declared: Declared) -> BBResult:
-    """Put the skipped cases back (in plan order) and mark the declared operations SKIPPED with the reason."""
-    if not declared.operations:
+    """Put the skipped cases back (in plan order) and mark the declared operations SKIPPED with the reason;
+    cases the selection left out come back SKIPPED as not selected, and so do operations none of whose
+    cases was selected."""
+    if not declared.operations and not declared.unselected:
         return bb
     reason = f"{PREFIX}: {declared.reason}"
     results = {c.case_id: c for c in bb.cases}
-    for c in declared.skipped:
-        why = reason
-        if c.operation not in declared.operations:
-            needs = sorted({s.operation for s in c.steps if s.operation in declared.operations})
-            why = f"{PREFIX} ({', '.join(needs)}), which this case needs: {declared.reason}"
+    for c in declared.unselected:
         results[c.case_id] = CaseResult(
-            c.case_id, c.operation, c.kind, c.name, c.description, Verdict.SKIPPED, reason=why
+            c.case_id, c.operation, c.kind, c.name, c.description, Verdict.SKIPPED, reason=declared.selection
+        )
+    sent = {c.operation for c in declared.kept}
+    unselected = {c.operation for c in declared.unselected} - sent - declared.operations
+    for c in declared.skipped:
+        results[c.case_id] = CaseResult(
+            c.case_id, c.operation, c.kind, c.name, c.description, Verdict.SKIPPED, reason=skipped_reason(c, declared)
         )
     rank = {cid: i for i, cid in enumerate(declared.order)}
     cases = tuple(sorted(results.values(), key=lambda c: rank.get(c.case_id, len(rank))))
@@ -98,6 +116,8 @@ def apply_declared(bb: BBResult, declared: Declared) -> BBResult:
     for o in bb.operations:
         if o.key in declared.operations:
             o = dataclasses.replace(o, verdict=Verdict.SKIPPED, reason=reason)
+        elif o.key in unselected and o.verdict is Verdict.SKIPPED:
+            o = dataclasses.replace(o, reason=declared.selection)
         elif o.verdict is Verdict.SKIPPED and any(c.operation == o.key for c in declared.skipped):
             o = dataclasses.replace(o, reason=f"every case of it needs a declared operation: {reason}")
         ops.append(o)
@@ -127,18 +147,36 @@ def apply_config_waivers(results: RunResults, config: Config, today: date) -> Ru
 
 
 def prepare(
-    target: Target, options: RunOptions, *, shard_spec: str | None, decl: NotImplementedDecl | None
+    target: Target,
+    options: RunOptions,
+    *,
+    shard_spec: str | None,
+    decl: NotImplementedDecl | None,
+    criteria: Criteria | None = None,
 ) -> tuple[Target, Declared]:
-    """Plan a target's cases once, keep this shard's, set aside the declared ones: what `run` sends.
+    """Plan a target's cases once, keep this shard's and the selection's, set aside the declared ones: what
+    `run` sends.
 
     Run the returned Target, then `apply_declared(bb_result, declared)` puts the skipped cases back.
-    Sharding comes first, so a declared case is reported by the shard that owns its operation only.
+    Sharding comes first, so a declared case is reported by the shard that owns its operation only; the
+    selection applies to the whole plan of the shard, so a selected case is the one a full run sends.
     """
+    from govstack_conform.engine.plan.select import select
     from govstack_conform.engine.plan.shard import shard
     from govstack_conform.engine.run.session import plan_target
 
     cases = list(plan_target(target, options))
     if shard_spec:
         cases = shard(cases, shard_spec)
-    declared = split_declared(target.contract, cases, decl)
+    picked = select(cases, criteria) if criteria is not None else None
+    declared = split_declared(target.contract, picked.kept if picked else cases, decl)
+    if picked is not None and picked.reason:
+        declared = dataclasses.replace(
+            declared,
+            order=tuple(c.case_id for c in cases),
+            unselected=picked.left_out,
+            selection=picked.reason,
+            support=picked.support,
+            matched=picked.matched,
+        )
     return dataclasses.replace(target, cases=declared.kept), declared

@@ -2,7 +2,7 @@
 
 It is what a new user runs first, so it must work on a fresh machine: contracts missing from the user
 cache are pulled (sha256-verified) before anything starts, and without a network the error says in one
-line how to point at a mirror.
+line how to work from a copy of the GovSpecs instead (`specs pull --mirror`, or GOVSTACK_CONFORM_SPECS).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ class DemoOutcome:
     decision: GateDecision
     written: tuple[Path, ...]  # results.json first, then the other reports
     pulled: int  # contract files fetched into the cache before the run
+    mock_notes: tuple[tuple[str, str], ...] = ()  # (BB release, what its mock could not honour), said once each
 
 
 def selected_releases(selectors: Sequence[str]) -> list[tuple[BuildingBlock, Release]]:
@@ -86,9 +87,15 @@ def run_demo(
     pulled = ensure_specs(releases, pull_progress)
     store = resolve_store(None)
     token, api_key = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-    options = RunOptions(credentials=Credentials(bearer=token, api_key=api_key), seed=seed, concurrency=concurrency)
+    # The candidate is the tool's own in-process mock, holding nothing but what the run creates: no one's
+    # data to protect, so the changes and deletes a vendor's product is spared are sent too (full coverage).
+    options = RunOptions(
+        credentials=Credentials(bearer=token, api_key=api_key), seed=seed, concurrency=concurrency,
+        allow_destructive=True,
+    )  # fmt: skip
     with ExitStack() as stack:
         targets = []
+        journals = []
         for bb, release in releases:
             contract = load_release(bb, release, store=store)
             if not usable(contract) and not selectors:
@@ -98,8 +105,10 @@ def run_demo(
             )
             headers = tuple(bb.profile.headers.items())
             targets.append(Target(contract, server.base_url, bb.platform_id, headers, bb.profile.latency_ms))
+            journals.append((contract.label, server.journal))
         results = run(targets, options, progress=progress)
+        notes = tuple((label, note) for label, journal in journals for note in journal.notes)
     contracts = [t.contract for t in targets]
     written = write_outputs(results, out_dir, formats=formats, secrets=(token, api_key), contracts=contracts)
     compliance = assess(results)
-    return DemoOutcome(results, compliance, gate(compliance), tuple(written), pulled)
+    return DemoOutcome(results, compliance, gate(compliance), tuple(written), pulled, notes)

@@ -19,7 +19,7 @@ from govstack_conform.assessment.gate import GateDecision, gate
 from govstack_conform.config.file import CUSTOM_BB, Config, load_config
 from govstack_conform.config.merge import merged, run_options
 from govstack_conform.config.merge import selectors as config_selectors
-from govstack_conform.config.request import RunRequest, Settings
+from govstack_conform.config.request import RunRequest, Selection, Settings
 from govstack_conform.contracts.catalog import load_catalog, parse_selector
 from govstack_conform.contracts.model import Contract
 from govstack_conform.engine.options import RunOptions
@@ -30,6 +30,7 @@ from govstack_conform.errors import CatalogError, UsageError
 
 if TYPE_CHECKING:
     from govstack_conform.app.declarations import Declared
+    from govstack_conform.engine.plan.select import Criteria
     from govstack_conform.engine.testdata import TestData
 
 Warn = Callable[[str], None]
@@ -41,6 +42,7 @@ class JobResult:
     compliance: Compliance  # every figure the terminal states, as the reports state them
     written: tuple[Path, ...]  # results.json first
     decision: GateDecision
+    support: tuple[str, ...] = ()  # case ids sent though not selected: a selected negative case needs them
 
 
 @dataclass(frozen=True)
@@ -81,21 +83,59 @@ def _jobs(cli: Settings, sels: Sequence[str], spec: Sequence[str], config: Confi
     return jobs
 
 
+def plan_jobs(request: RunRequest, config: Config | None, warn: Warn) -> list[tuple[_Job, Target, Declared]]:
+    """Every BB asked for, merged with the config, loaded, planned, sharded and split by its declarations.
+
+    A bad selector, spec or fixtures file stops here, before anything is sent. `run` sends each Target's
+    cases; the pytest plugin makes an item of each.
+    """
+    from govstack_conform.app.declarations import prepare
+    from govstack_conform.contracts.load import load_contract, load_spec_files
+    from govstack_conform.engine.testdata import load_testdata
+
+    cli, spec = request.settings, request.spec
+    sels = config_selectors(list(request.selectors), config)
+    if not sels and not spec:
+        raise UsageError("name a building block (e.g. consent@main), give --spec FILE, or list BBs in a config file")
+    jobs = _jobs(cli, sels, spec, config)
+    criteria = criteria_of(request.selection)
+    if request.selection.cases:  # a case asked for by id is shown whole: record its evidence even if it passes
+        jobs = [dataclasses.replace(j, options=dataclasses.replace(j.options, record_passed_bodies=True)) for j in jobs]
+    planned: list[tuple[_Job, Target, Declared]] = []
+    for job in jobs:
+        contract = (
+            load_contract(job.selector, specs_option=request.specs_dir)
+            if job.selector is not None
+            else load_spec_files(spec)
+        )
+        testdata = load_testdata(list(job.settings.fixtures))
+        target = _target(contract, str(job.settings.target.url), testdata, warn)
+        mine = config.bb(job.key) if config is not None else None
+        target, declared = prepare(
+            target,
+            job.options,
+            shard_spec=request.shard,
+            decl=mine.not_implemented if mine is not None else None,
+            criteria=criteria,
+        )
+        planned.append((job, target, declared))
+    check_selection(request.selection, [d for _, _, d in planned], [t.contract.label for _, t, _ in planned])
+    return planned
+
+
 def run_job(request: RunRequest, *, progress: Progress | None = None, warn: Warn = lambda _: None) -> JobResult:
     """Run every BB asked for (on the command line or in the config) and write the outputs.
 
-    Each finished case goes to <out>/journal.ndjson at once; `resume` (an interrupted run's out folder)
+    Each finished case goes to <out>/.run-journal.ndjson at once; `resume` (an interrupted run's out folder)
     sends only the cases its journal lacks, provided the plan is the same.
     """
-    from govstack_conform.app.declarations import apply_config_waivers, apply_declared, prepare
+    from govstack_conform.app.declarations import apply_config_waivers, apply_declared
     from govstack_conform.app.outputs import write_outputs
-    from govstack_conform.contracts.load import load_contract, load_spec_files
     from govstack_conform.engine.run.journal import open_journal
     from govstack_conform.engine.run.session import journal_target, not_run, run
-    from govstack_conform.engine.testdata import load_testdata
     from govstack_conform.report.formats.base import get_formats
 
-    cli, shard, spec, specs = request.settings, request.shard, request.spec, request.specs_dir
+    cli, shard = request.settings, request.shard
     evidence, sign, resume = cli.outputs.evidence, cli.outputs.sign_key, request.resume
     config = load_config(request.config_file, request.cwd or Path.cwd())
     if shard:
@@ -107,24 +147,7 @@ def run_job(request: RunRequest, *, progress: Progress | None = None, warn: Warn
     get_formats(formats)
     gates = overall.gates
     baseline = read_baseline(gates)
-    sels = config_selectors(list(request.selectors), config)
-    if not sels and not spec:
-        raise UsageError("name a building block (e.g. consent@main), give --spec FILE, or list BBs in a config file")
-    jobs = _jobs(cli, sels, spec, config)
-
-    # Plan every job first: a bad selector, spec or fixtures file stops the run before anything is sent.
-    planned: list[tuple[_Job, Target, Declared]] = []
-    for job in jobs:
-        contract = (
-            load_contract(job.selector, specs_option=specs) if job.selector is not None else load_spec_files(spec)
-        )
-        testdata = load_testdata(list(job.settings.fixtures))
-        target = _target(contract, str(job.settings.target.url), testdata, warn)
-        mine = config.bb(job.key) if config is not None else None
-        target, declared = prepare(
-            target, job.options, shard_spec=shard, decl=mine.not_implemented if mine is not None else None
-        )
-        planned.append((job, target, declared))
+    planned = plan_jobs(request, config, warn)
     check_baseline_bbs(baseline, gates.baseline, (t.contract.bb for _, t, _ in planned))
     if any(job.options.insecure for job, _, _ in planned):
         warn("TLS certificates are not verified (--insecure)")
@@ -177,7 +200,43 @@ def run_job(request: RunRequest, *, progress: Progress | None = None, warn: Warn
         baseline=assess(baseline) if baseline is not None else None,
         allow_incomplete=bool(gates.allow_incomplete),
     )
-    return JobResult(results=results, compliance=compliance, written=tuple(written), decision=decision)
+    support = tuple(c.case_id for _, _, d in planned for c in d.support)
+    return JobResult(results, compliance, tuple(written), decision, support)
+
+
+def criteria_of(selection: Selection) -> Criteria:
+    """The engine's criteria for the command line's selection; UsageError for an unknown kind."""
+    from govstack_conform.engine.cases import CaseKind
+    from govstack_conform.engine.plan.select import Criteria
+
+    known = {k.value: k for k in CaseKind}
+    bad = [k for k in selection.kinds if k not in known]
+    if bad:
+        raise UsageError(f"--kind {bad[0]}: unknown case kind; kinds: {', '.join(known)}")
+    for pattern in selection.operations:
+        method, _, path = pattern.strip().partition(" ")
+        if not (path or method).startswith("/"):
+            raise UsageError(f"--operation {pattern!r} must be 'METHOD /path' (the path may hold * and ?)")
+    return Criteria(
+        tuple(selection.operations), tuple(known[k] for k in selection.kinds), selection.cases, selection.tags
+    )
+
+
+def check_selection(selection: Selection, declared: Sequence[Declared], labels: Sequence[str]) -> None:
+    """Every value of the selection must match a case of the plan: a typo is said before anything is sent."""
+    matched = frozenset().union(*(d.matched for d in declared)) if declared else frozenset()
+    where = ", ".join(labels)
+    for name, values in (
+        ("operation", selection.operations),
+        ("case", selection.cases),
+        ("tag", selection.tags),
+        ("kind", selection.kinds),
+    ):
+        for value in values:
+            if f"{name}:{value}" not in matched:
+                raise UsageError(f"--{name} {value!r} matches no planned case of {where} (see `govstack-conform plan`)")
+    if selection.given and not any(d.kept or d.skipped for d in declared):
+        raise UsageError("the selection leaves nothing to run")
 
 
 def _out_dir(configured: Path | None, resume: Path | None) -> Path:

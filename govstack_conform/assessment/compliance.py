@@ -13,15 +13,18 @@ from enum import IntEnum
 from typing import Any
 
 from govstack_conform.assessment.coverage import BBVerdict, Coverage, bb_verdict, coverage, level_text, verdict_text
+from govstack_conform.assessment.findings import Finding, findings
 from govstack_conform.assessment.waivers import expired
 from govstack_conform.engine.cases import Level
+from govstack_conform.engine.plan.select import NOT_SELECTED
 from govstack_conform.engine.results import BBResult, CaseResult, Outcome, RunResults, Verdict
 from govstack_conform.text import one_line
 
 LEVEL_RULE = (
     "GovStack API-compliance level: Level 2 when every service API requirement (one per operation of the "
     "BB's API) is met; Level 1 when at least one is met; otherwise none. Operations the specification itself "
-    "makes untestable are excluded (NA); operations that were not run or ended in an error prevent Level 2. "
+    "makes untestable are excluded (NA); operations that were not run, were declared not implemented or ended in "
+    "an error prevent Level 2. "
     "Waived failures count as met and stay listed as waived."
 )
 COMPLIANCE_RULE = (
@@ -32,6 +35,9 @@ PLATFORM_RULE = (
     "Case pass rate = passed / (passed + failed + not implemented + error), the GovStack compliance platform's "
     "compatibility rule (a case passes when none of its steps failed); untestable and skipped cases are not sent."
 )
+
+# The reason app/declarations gives an operation the product declares it leaves out by design.
+DECLARED = "declared not implemented by the product"
 
 # Verdicts the compliance platform sees as failed cases (a step FAILED), and the ones never sent to it.
 PLATFORM_FAILED = frozenset({Verdict.FAILED, Verdict.NOT_IMPLEMENTED, Verdict.ERROR})
@@ -112,6 +118,8 @@ class Requirement:
     comment: str
     operation: str | None = None
     blocks_level_2: bool = False  # NA because not run / errored, not because of the spec
+    declared: bool = False  # NA because the vendor declared the operation not implemented
+    not_selected: bool = False  # NA because the run's selection left the operation out
 
     def to_form(self) -> dict[str, Any]:
         return {
@@ -150,6 +158,7 @@ class BBCompliance:
     verdict: BBVerdict
     coverage: Coverage
     failures: tuple[Failure, ...] = ()  # waived ones included, marked
+    findings: tuple[Finding, ...] = ()  # unwaived failures grouped by root cause
 
     @property
     def conformant(self) -> bool:
@@ -234,6 +243,10 @@ class Compliance:
     def failures(self) -> tuple[Failure, ...]:
         return tuple(f for b in self.bbs for f in b.failures)
 
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(f for b in self.bbs for f in b.findings)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "conformant": self.conformant,
@@ -289,9 +302,11 @@ def _op_requirement(op: OperationCompliance, title: str) -> Requirement:
         return Requirement(text, Level.REQUIRED, Fulfillment.NOT_MET, comment, op.key)
     reason = one_line(op.reason or next((v.case.reason for v in op.cases if v.case.reason), "") or "", 300)
     blocks = op.verdict is not Verdict.UNTESTABLE
-    return Requirement(
-        text, Level.REQUIRED, Fulfillment.NA, f"{op.verdict.value}: {reason}".rstrip(": "), op.key, blocks
-    )
+    skipped = op.verdict is Verdict.SKIPPED
+    declared = skipped and (op.reason or "").startswith(DECLARED)
+    left_out = skipped and (op.reason or "").startswith(NOT_SELECTED)
+    comment = f"{op.verdict.value}: {reason}".rstrip(": ")
+    return Requirement(text, Level.REQUIRED, Fulfillment.NA, comment, op.key, blocks, declared, left_out)
 
 
 def _practice_requirements(views: list[CaseView]) -> list[Requirement]:
@@ -323,8 +338,15 @@ def _level(reqs: list[Requirement]) -> tuple[ApiLevel, str]:
     met = sum(r.fulfillment is Fulfillment.MET for r in service)
     not_met = sum(r.fulfillment is Fulfillment.NOT_MET for r in service)
     blocked = sum(r.blocks_level_2 for r in service)
+    declared = sum(r.declared for r in service)
+    unselected = sum(r.not_selected for r in service)
     na = sum(r.fulfillment is Fulfillment.NA for r in service) - blocked
-    facts = f"{met} met, {not_met} not met, {blocked} not run or errored, {na} untestable of {len(service)}"
+    left_out = f"{declared} declared not implemented, " if declared else ""
+    left_out += f"{unselected} not selected, " if unselected else ""
+    facts = (
+        f"{met} met, {not_met} not met, {left_out}{blocked - declared - unselected} not run or errored, "
+        f"{na} untestable of {len(service)}"
+    )
     if met and not not_met and not blocked:
         return ApiLevel.LEVEL_2, f"Level 2: every service API requirement met ({facts})"
     if met:
@@ -383,10 +405,12 @@ def assess_bb(bb: BBResult, complete: bool = True) -> BBCompliance:
     sent = sum(case_counts[v.value] for v in VERDICT_ORDER if v not in NOT_RUN)
     pass_rate = 100.0 * case_counts["passed"] / sent if sent else None
     failed = req.not_met > 0 or any(o.verdict in (Verdict.FAILED, Verdict.NOT_IMPLEMENTED) for o in ops)
-    cover = coverage([(o.key, o.verdict, o.reason) for o in ops])
+    left_out = sum(v.verdict is Verdict.SKIPPED and (v.case.reason or "").startswith(NOT_SELECTED) for v in views)
+    cover = coverage([(o.key, o.verdict, o.reason) for o in ops], left_out)
     incomplete = not complete or case_counts["error"] > 0
     return BBCompliance(
         failures=_failures(bb),
+        findings=findings(f"{bb.bb}@{bb.ref}", bb.cases),
         result=bb,
         operations=tuple(ops),
         operation_counts=_count(o.verdict for o in ops),

@@ -37,33 +37,36 @@ class Coverage:
     checked: int
     total: int
     unchecked: tuple[Unchecked, ...]
+    not_selected: int = 0  # cases a selection (run --operation/--kind/--case/--tag) left out
 
     @property
     def full(self) -> bool:
-        return self.checked == self.total
+        return self.checked == self.total and not self.not_selected
 
     def text(self) -> str:
-        """'checked 9 of 37 operations', the figure every verdict states."""
-        return f"checked {self.checked} of {self.total} operations"
+        """'checked 9 of 37 operations' (and how many cases were not selected), the figure every verdict states."""
+        left_out = f"; {self.not_selected} cases not selected" if self.not_selected else ""
+        return f"checked {self.checked} of {self.total} operations{left_out}"
 
     def to_dict(self) -> dict[str, object]:
         return {
             "checked": self.checked,
             "operations": self.total,
+            "not_selected_cases": self.not_selected,
             "not_checked": [
                 {"operation": u.operation, "verdict": u.verdict.value, "reason": u.reason} for u in self.unchecked
             ],
         }
 
 
-def coverage(operations: Sequence[tuple[str, Verdict, str | None]]) -> Coverage:
-    """From (key, verdict after waivers, reason) of every operation."""
+def coverage(operations: Sequence[tuple[str, Verdict, str | None]], not_selected: int = 0) -> Coverage:
+    """From (key, verdict after waivers, reason) of every operation, and the cases a selection left out."""
     unchecked = tuple(
         Unchecked(key, verdict, _reason(verdict, reason))
         for key, verdict, reason in operations
         if verdict not in CHECKED
     )
-    return Coverage(len(operations) - len(unchecked), len(operations), unchecked)
+    return Coverage(len(operations) - len(unchecked), len(operations), unchecked, not_selected)
 
 
 def _reason(verdict: Verdict, reason: str | None) -> str:

@@ -7,8 +7,10 @@ Without options any unwaived REQUIRED failure fails.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from govstack_conform.assessment.compliance import BBCompliance, Compliance, Failure
 from govstack_conform.engine.cases import Level
@@ -17,23 +19,78 @@ from govstack_conform.errors import ConfigError
 from govstack_conform.exitcodes import ExitCode
 
 FAIL_ON = ("required", "recommended")
-_SHOWN = 10  # failures named one by one in the reasons; the rest are counted
+
+
+class Standing(StrEnum):
+    """Where the failures of one check stand with the gate."""
+
+    FAILS = "fails"  # they fail the run
+    KNOWN = "known"  # they failed in the baseline too: never fail the run
+    WITHIN = "within"  # REQUIRED, in a BB whose compliance % meets --fail-under
+
+
+@dataclass(frozen=True)
+class CheckTally:
+    """The unwaived failures of one check in one BB that stand alike with the gate: one line, not one per case."""
+
+    bb: str  # "consent@23Q4.1"
+    check: str  # as the terminal names it: "status", or "location_header (recommended)"
+    level: Level
+    standing: Standing
+    cases: tuple[str, ...]  # the failing case ids, in results order
+
+    @property
+    def count(self) -> int:
+        return len(self.cases)
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A BB's REQUIRED compliance % against --fail-under (None: no REQUIRED check could be judged)."""
+
+    bb: str
+    compliance_pct: float | None
+    fail_under: float
+
+    @property
+    def met(self) -> bool:
+        return self.compliance_pct is not None and self.compliance_pct >= self.fail_under
+
+
+@dataclass(frozen=True)
+class Unjudged:
+    """A BB with cases that could not be judged (no answer to judge), and the first of them."""
+
+    bb: str
+    errors: int
+    case_id: str | None
+    reason: str | None
 
 
 @dataclass(frozen=True)
 class GateDecision:
+    """The exit code and everything it was decided from, as data; the front end puts it into words."""
+
     exit_code: ExitCode
-    reasons: tuple[str, ...]  # why the run fails (empty when it passes)
-    tolerated: tuple[str, ...]  # failures that do not fail the run: known in the baseline, or within --fail-under
+    checks: tuple[CheckTally, ...] = ()  # every unwaived failure of the gated levels, per BB, check and standing
+    thresholds: tuple[Threshold, ...] = ()  # per BB, with --fail-under
+    unjudged: tuple[Unjudged, ...] = ()
+    allow_incomplete: bool = False
+    interrupted: bool = False
+    unanswered: bool = False  # the target answered no request
+    baseline: bool = False  # failures were compared with a baseline
 
     @property
     def passed(self) -> bool:
         return self.exit_code is ExitCode.OK
 
+    @property
+    def failing(self) -> tuple[CheckTally, ...]:
+        return tuple(t for t in self.checks if t.standing is Standing.FAILS)
 
-def _named(f: Failure) -> str:
-    extra = "" if f.level is Level.REQUIRED else f" ({f.level.value})"
-    return f"{f.case_id}: {f.check}{extra}"
+    @property
+    def below(self) -> tuple[Threshold, ...]:
+        return tuple(t for t in self.thresholds if not t.met)
 
 
 def _failures(compliance: Compliance, levels: Iterable[Level]) -> list[Failure]:
@@ -46,10 +103,17 @@ def known_failures(baseline: Compliance) -> frozenset[tuple[str, str]]:
     return frozenset((f.case_id, f.check) for f in baseline.failures)
 
 
-def _listed(what: str, failures: Sequence[Failure]) -> str:
-    names = "; ".join(_named(f) for f in failures[:_SHOWN])
-    more = f"; and {len(failures) - _SHOWN} more" if len(failures) > _SHOWN else ""
-    return f"{len(failures)} {what}: {names}{more}"
+def _tallies(failures: Sequence[tuple[Failure, Standing]]) -> tuple[CheckTally, ...]:
+    """Failures grouped by BB, check and standing, failing ones first, in results order within."""
+    groups: dict[tuple[str, str, Standing], list[Failure]] = {}
+    for f, standing in failures:
+        groups.setdefault((f.bb, f.label, standing), []).append(f)
+    order = list(Standing)
+    tallies = [
+        CheckTally(bb, label, fs[0].level, standing, tuple(f.case_id for f in fs))
+        for (bb, label, standing), fs in groups.items()
+    ]
+    return tuple(sorted(tallies, key=lambda t: order.index(t.standing)))
 
 
 def gate(
@@ -65,8 +129,9 @@ def gate(
     - no option: every unwaived REQUIRED failure fails (exit 1);
     - fail_on="recommended": unwaived RECOMMENDED failures fail too;
     - fail_under=P: instead of "every REQUIRED failure", each BB's REQUIRED compliance % must be at
-      least P; a BB with no REQUIRED check judged cannot show P and fails;
-    - baseline: a failure (case id + check) already failed in the baseline is tolerated, never fails;
+      least P; a BB with no REQUIRED check judged cannot show P and fails; the REQUIRED failures of a BB
+      below P fail the run, those of a BB at or above P do not;
+    - baseline: a failure (case id + check) already failed in the baseline is known, never fails;
     - a BB with cases that could not be judged (the connection broke, TLS failed mid-run) is incomplete:
       exit 4 unless a failure already gives 1, or allow_incomplete tolerates it.
     Exit 3 when the target answered nothing at all (nothing to judge), 130 when the run was interrupted.
@@ -76,44 +141,39 @@ def gate(
     if fail_under is not None and not 0 <= fail_under <= 100:
         raise ConfigError(f"--fail-under must be a percentage between 0 and 100, got {fail_under:g}")
     known = known_failures(baseline) if baseline is not None else frozenset()
-    reasons: list[str] = []
-    tolerated: list[str] = []
     levels = [Level.REQUIRED] + ([Level.RECOMMENDED] if fail_on == "recommended" else [])
     failures = _failures(compliance, levels)
-    old = [f for f in failures if (f.case_id, f.check) in known]
-    new = [f for f in failures if (f.case_id, f.check) not in known]
-    tolerated += [f"{_named(f)} (known in the baseline)" for f in old]
-    required_new = [f for f in new if f.level is Level.REQUIRED]
-    other_new = [f for f in new if f.level is not Level.REQUIRED]
-    if fail_under is None:
-        if required_new:
-            reasons.append(_listed("new REQUIRED failures" if baseline else "REQUIRED failures", required_new))
+    thresholds = (
+        () if fail_under is None else tuple(Threshold(b.label, b.compliance_pct, fail_under) for b in compliance.bbs)
+    )
+    met = {t.bb for t in thresholds if t.met}
+
+    def standing(f: Failure) -> Standing:
+        if (f.case_id, f.check) in known:
+            return Standing.KNOWN
+        if fail_under is not None and f.level is Level.REQUIRED and f.bb in met:
+            return Standing.WITHIN
+        return Standing.FAILS
+
+    tallies = _tallies([(f, standing(f)) for f in failures])
+    unjudged = tuple(_unjudged(b) for b in compliance.bbs if b.errors)
+    decided = GateDecision(
+        ExitCode.OK, tallies, thresholds, unjudged, allow_incomplete, not compliance.complete,
+        compliance.unanswered and not failures, baseline is not None,
+    )  # fmt: skip
+    if decided.interrupted:
+        code = ExitCode.INTERRUPTED
+    elif decided.unanswered:
+        code = ExitCode.UNUSABLE
+    elif decided.failing or decided.below:
+        code = ExitCode.NONCONFORMANT
+    elif unjudged and not allow_incomplete:
+        code = ExitCode.INCOMPLETE
     else:
-        for bbc in compliance.bbs:
-            pct = bbc.compliance_pct
-            if pct is None:
-                reasons.append(
-                    f"{bbc.label}: no REQUIRED check could be judged, so --fail-under {fail_under:g} is not met"
-                )
-            elif pct < fail_under:
-                reasons.append(f"{bbc.label}: REQUIRED compliance {pct:.1f}% is below --fail-under {fail_under:g}%")
-        tolerated += [f"{_named(f)} (within --fail-under {fail_under:g}%)" for f in required_new]
-    if other_new:
-        reasons.append(_listed("RECOMMENDED failures (--fail-on recommended)", other_new))
-    if not compliance.complete:
-        return GateDecision(ExitCode.INTERRUPTED, ("the run was interrupted", *reasons), tuple(tolerated))
-    if not failures and compliance.unanswered:
-        return GateDecision(ExitCode.UNUSABLE, ("the target answered no request", *reasons), tuple(tolerated))
-    if reasons:
-        return GateDecision(ExitCode.NONCONFORMANT, tuple(reasons), tuple(tolerated))
-    incomplete = [_incomplete(b) for b in compliance.bbs if b.errors]
-    if incomplete and not allow_incomplete:
-        return GateDecision(ExitCode.INCOMPLETE, tuple(incomplete), tuple(tolerated))
-    tolerated += [f"{line} (--allow-incomplete)" for line in incomplete]
-    return GateDecision(ExitCode.OK, (), tuple(tolerated))
+        code = ExitCode.OK
+    return dataclasses.replace(decided, exit_code=code)
 
 
-def _incomplete(b: BBCompliance) -> str:
+def _unjudged(b: BBCompliance) -> Unjudged:
     first = next((v.case for op in b.operations for v in op.cases if v.verdict is Verdict.ERROR), None)
-    why = f"; e.g. {first.case_id}: {first.reason}" if first is not None and first.reason else ""
-    return f"{b.label}: incomplete: {b.errors} cases could not be judged (no answer to judge){why}"
+    return Unjudged(b.label, b.errors, first.case_id if first else None, first.reason if first else None)

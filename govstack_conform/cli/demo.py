@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -49,14 +52,31 @@ def demo(
 
         bar.start()
     try:
-        outcome = run_demo(selectors or [], out_dir, seed=seed, progress=progress, pull_progress=pull_progress)
+        with _mock_log_held():
+            outcome = run_demo(selectors or [], out_dir, seed=seed, progress=progress, pull_progress=pull_progress)
     finally:
         if bar is not None:
             bar.stop()
     if outcome.pulled:
         err.print(f"pulled {outcome.pulled} contract files into the spec cache", markup=False)
     print_summary(outcome.compliance, quiet=quiet)
+    for label, note in outcome.mock_notes:
+        err.print(f"govstack-conform: warning: {label}: mock: {note}", markup=False, highlight=False)
     out.print(f"reports in {out_dir}/:", markup=False)
     for path in outcome.written:
         out.print(f"  {path}", markup=False)
     raise typer.Exit(int(outcome.decision.exit_code))
+
+
+@contextmanager
+def _mock_log_held() -> Iterator[None]:
+    """The mocks log what they cannot honour without saying which BB; the demo says it after, per BB."""
+    log = logging.getLogger("govstack_conform.mock")
+    null, propagate = logging.NullHandler(), log.propagate
+    log.addHandler(null)
+    log.propagate = False
+    try:
+        yield
+    finally:
+        log.removeHandler(null)
+        log.propagate = propagate

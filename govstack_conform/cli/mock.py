@@ -21,7 +21,11 @@ def mock(
     port: int = typer.Option(8080, "--port", help="Port to listen on (0 picks a free one)."),
     token: str = typer.Option(None, "--token", help="Bearer token (and basic-auth password) to accept."),
     api_key: str = typer.Option(None, "--api-key", help="API key every apiKey scheme accepts."),
-    seed: int = typer.Option(0, "--seed", help="Seed of generated bodies and ids."),
+    seed: int = typer.Option(0, "--seed", help="Seed of generated bodies and ids (same seed, same data)."),
+    no_auth: bool = typer.Option(False, "--no-auth", help="Accept requests without credentials (security ignored)."),
+    no_validate: bool = typer.Option(False, "--no-validate", help="Answer without validating requests."),
+    base_path: str = typer.Option("", "--base-path", metavar="PREFIX", help="Serve under this path prefix."),
+    delay: int = typer.Option(0, "--delay", metavar="MS", help="Wait MS milliseconds before every answer."),
     show_credentials: bool = typer.Option(
         False, "--show-credentials", help="Also print credentials given with --token/--api-key."
     ),
@@ -30,10 +34,12 @@ def mock(
     """Serve every operation of a BB release like a correct product: develop against it, or test the tester.
 
     Requests are validated, declared security is enforced, resources created are kept in memory.
-    Generated credentials are printed at start. Ctrl-C stops it.
+    Generated credentials are printed at start. A `Prefer: code=NNN` (or `example=NAME`) request
+    header asks for that documented response. Ctrl-C stops it. See docs/mock.md.
     """
     from govstack_conform.contracts import load as contracts
     from govstack_conform.mock import MockOptions, MockServer, serve_forever
+    from govstack_conform.mock import options as mock_options
 
     if not bb and not spec:
         raise UsageError("name a building block (e.g. consent@main) or give --spec FILE")
@@ -47,8 +53,17 @@ def mock(
     check_host(host, "--host")
     for value, what in ((token, "--token"), (api_key, "--api-key")):
         check_no_control(value, what)
+    prefix, wait = mock_options.base_path(base_path), mock_options.delay(delay)
     contract = contracts.load_contract(bb) if bb and not spec else contracts.load_spec_files(spec)
-    options = MockOptions(token=token or None, api_key=api_key or None, seed=seed)
+    options = MockOptions(
+        validate_requests=not no_validate,
+        enforce_auth=not no_auth,
+        token=token or None,
+        api_key=api_key or None,
+        seed=seed,
+        base_path=prefix,
+        delay_ms=wait,
+    )
 
     logging.basicConfig(level=logging.WARNING, format="mock: %(message)s")
     if verbose:
@@ -57,11 +72,22 @@ def mock(
     def started(server: MockServer) -> None:
         creds = server.credentials
         ops = len({op.key for op in contract.operations})
-        out.print(f"Mock of {contract.label} ({ops} operations) listening on {server.base_url}", markup=False)
-        if "token" in creds.generated or show_credentials:
-            out.print(f"  bearer token / basic password: {creds.token}", markup=False)
-        if "api_key" in creds.generated or show_credentials:
-            out.print(f"  API key: {creds.api_key}", markup=False)
+        url = server.base_url + options.base_path
+        out.print(f"Mock of {contract.label} ({ops} operations) listening on {url}", markup=False)
+        if not options.enforce_auth:
+            out.print("  security not enforced (--no-auth): requests need no credentials", markup=False)
+        else:
+            if "token" in creds.generated or show_credentials:
+                out.print(f"  bearer token / basic password: {creds.token}", markup=False)
+            if "api_key" in creds.generated or show_credentials:
+                out.print(f"  API key: {creds.api_key}", markup=False)
+        if not options.validate_requests:
+            out.print("  requests not validated (--no-validate)", markup=False)
+        if options.delay_ms:
+            out.print(f"  every answer delayed by {options.delay_ms} ms (--delay)", markup=False)
+        if server.app.unenforced:
+            n = len(server.app.unenforced)
+            out.print(f"  {n} spec defect(s) lint flags not enforced on requests (listed above)", markup=False)
         out.print("Press Ctrl-C to stop.", markup=False)
 
     try:

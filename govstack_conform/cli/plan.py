@@ -8,10 +8,7 @@ from typing import Annotated
 import typer
 
 from govstack_conform.cli.common import err, guarded, out
-from govstack_conform.contracts.load import load_selected
 from govstack_conform.engine.cases import Case, CaseKind
-from govstack_conform.engine.plan.planner import plan_contract, plan_to_json
-from govstack_conform.engine.testdata import load_testdata
 from govstack_conform.errors import UsageError
 
 _KIND_HELP = "Only cases of this kind (positive, negative, security, method, stateful). Repeatable."
@@ -33,7 +30,7 @@ def _lines(cases: list[Case]) -> list[str]:
     """An aligned text table, one case a line (grep-friendly; long ids never wrap)."""
     rows = [("CASE ID", "KIND", "EXPECTS", "NOTE")]
     for c in cases:
-        note = f"untestable: {c.untestable}" if c.untestable else ", ".join(c.tags)
+        note = f"untestable: {c.untestable}" if c.untestable else c.skip or ", ".join(c.tags)
         rows.append((c.case_id, c.kind.value, _expects(c), note))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     return [f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}".rstrip() for r in rows]
@@ -52,10 +49,17 @@ def plan(
         ),
     ] = None,
     read_only: Annotated[bool, typer.Option("--read-only", help="Only GET/HEAD/OPTIONS cases.")] = False,
+    allow_destructive: Annotated[
+        bool, typer.Option("--allow-destructive", help="Plan changes and deletes on records the run did not create.")
+    ] = False,
     kind: Annotated[list[str] | None, typer.Option("--kind", metavar="KIND", help=_KIND_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as stable JSON.")] = False,
 ) -> None:
     """Show the test cases that would run against a candidate (case id, operation, kind, expectation)."""
+    from govstack_conform.contracts.load import load_selected
+    from govstack_conform.engine.plan.planner import plan_contract, plan_to_json
+    from govstack_conform.engine.testdata import load_testdata
+
     if not selectors and not spec:
         raise UsageError("name a building block (e.g. consent@main) or give --spec FILE")
     kinds = None
@@ -73,7 +77,12 @@ def plan(
             err.print(
                 f"govstack-conform: warning: test data names no operation of {contract.label}: {key}", markup=False
             )
-        cases.extend(plan_contract(contract, seed=seed, testdata=testdata, read_only=read_only, kinds=kinds))
+        cases.extend(
+            plan_contract(
+                contract, seed=seed, testdata=testdata, read_only=read_only, kinds=kinds,
+                allow_destructive=allow_destructive,
+            )
+        )  # fmt: skip
     if as_json:
         typer.echo(plan_to_json(cases), nl=False)
         return

@@ -1,4 +1,4 @@
-"""`report render|merge|diff`, `publish` and `evidence verify|keygen`: option parsing and printing only."""
+"""`report render|merge|diff|compare`, `publish` and `evidence verify|keygen`: option parsing and printing only."""
 
 from __future__ import annotations
 
@@ -93,17 +93,59 @@ def diff_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
     """What got better or worse between two runs, regressions first: API level, compliance %, every
-    operation and case verdict (after waivers). A case that passed and is now failing, missing or
-    passing only by waiver is a regression. Exit 1 when there is at least one regression, else 0."""
+    operation and case verdict (after waivers), matched by BB release and case id whatever the target URL.
+    A case that passed and is now failing, missing or passing only by waiver is a regression, and so is a
+    BB release missing from NEW. Exit 1 when there is at least one regression, else 0."""
     d = diff(read_json(old), read_json(new))
     if as_json:
         _say(json.dumps(d.to_dict(), indent=2, ensure_ascii=False))
     else:
         for c in d.changes:
-            _say(f"{c.kind.upper():<11} {c.bb} {c.target} {c.item}: {c.old} -> {c.new}")
+            _say(f"{c.kind.upper():<11} {c.bb} {c.item}: {c.old} -> {c.new}")
         _say(f"{len(d.regressions)} regressions, {len(d.improvements)} improvements, {len(d.changes)} changes")
     if d.regressions:
         raise typer.Exit(int(ExitCode.NONCONFORMANT))
+
+
+@app.command("compare")
+@guarded
+def compare_cmd(
+    inputs: Annotated[
+        list[Path], typer.Argument(metavar="RESULTS.json...", help="One results file per candidate, in column order.")
+    ],
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", metavar="DIR", help="Write comparison.html, .md and .csv here (default: print Markdown)."
+        ),
+    ] = None,
+    names: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--name",
+            metavar="LABEL",
+            help="Column name of each candidate, once per results file in the same order "
+            "(default: the product name from its config, else its target).",
+        ),
+    ] = None,
+) -> None:
+    """Candidates side by side, for procurement: one column per candidate; rows per BB release (verdict,
+    coverage, API level, REQUIRED compliance %), per requirement level, per failed check and per operation,
+    with the figures each candidate's own report states. Each cell links to that candidate's report.html
+    beside its results.json (else to the results.json). Candidates tested on different releases (or spec
+    files) of a BB are shown apart, never compared. Exit 0 once written, whatever the verdicts."""
+    from govstack_conform.report.comparison import build, load, render_markdown, write
+
+    candidates = load(inputs, names or ())
+    base = out_dir if out_dir is not None else Path.cwd()
+    comparison = build(candidates, base)
+    for note in comparison.notes:
+        _warn(note)
+    if out_dir is None:
+        out.file.write(render_markdown(comparison).decode("utf-8"))
+        return
+    for path in write(comparison, out_dir):
+        _say(str(path))
 
 
 @guarded

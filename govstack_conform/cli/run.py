@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -11,50 +11,127 @@ import typer
 
 from govstack_conform.assessment.compliance import VERDICT_ORDER
 from govstack_conform.cli.common import err, guarded, out
+from govstack_conform.cli.gate_words import gate_lines
+from govstack_conform.contracts.catalog import QUERY_STYLES
 from govstack_conform.errors import UsageError
-from govstack_conform.text import one_line
+from govstack_conform.text import one_line, pct
 
 if TYPE_CHECKING:
-    from govstack_conform.assessment.compliance import Compliance
+    from govstack_conform.assessment.compliance import BBCompliance, Compliance
+    from govstack_conform.engine.results import RunResults
     from govstack_conform.engine.run.session import Progress
 
 _OUT_HELP = "Folder for results.json (and reports)."
-_UNCHECKED_SHOWN = 10
+_UNCHECKED_SHOWN = 10  # operations not checked named one by one, for a single BB
+_UNCHECKED_SHOWN_EACH = 3  # ... and for each of several BBs
+_FINDINGS_SHOWN = 10
+
+
+def _level(bb: BBCompliance) -> str:
+    """The level as the reports state it, its coverage clause shortened: the table has a column for it."""
+    text = bb.level_text
+    return text.split(" (partial", 1)[0] + " (partial)" if "(partial" in text else text
 
 
 def print_summary(compliance: Compliance, *, quiet: bool) -> None:
-    """One table per BB (or one line per BB with --quiet): the assessment's figures, as the reports state them."""
+    """One overview table of every BB (or one line per BB with --quiet), then what each BB failed or left
+    unchecked, each line naming its BB: the assessment's figures, as the reports state them."""
     verdicts = [v.value for v in VERDICT_ORDER]
-    for bb in compliance.bbs:
-        ops = bb.operation_counts
-        checks = ", ".join(f"{name} ({n})" for name, n in bb.failed_checks.items()) or "none"
-        passed, total = bb.cases_passed, bb.cases_total
-        if quiet:
+    if quiet:
+        for bb in compliance.bbs:
+            ops = bb.operation_counts
             parts = ", ".join(f"{ops[v]} {v}" for v in verdicts if ops[v])
+            checks = ", ".join(f"{name} ({n})" for name, n in bb.failed_checks.items()) or "none"
             out.print(
-                f"{bb.label}: {bb.verdict_text}; operations {parts or 'none'}; cases passed {passed}/{total}; "
-                f"failed checks: {checks}",
+                f"{bb.label}: {bb.verdict_text}; operations {parts or 'none'}; cases passed "
+                f"{bb.cases_passed}/{bb.cases_total}; failed checks: {checks}",
                 markup=False,
             )
-            continue
-        from rich.table import Table
-
-        r = bb.result
-        table = Table(title=f"{r.title} ({bb.label}) at {r.target}", title_justify="left")
-        for v in verdicts:
-            table.add_column(v.replace("-", " "), justify="right")
-        table.add_column("cases passed", justify="right")
-        table.add_row(*[str(ops[v]) for v in verdicts], f"{passed}/{total}")
-        out.print(table)
-        out.print(f"{bb.label}: {bb.verdict_text}; API level: {bb.level_text}", markup=False)
-        out.print(f"failed checks (cases): {checks}", markup=False)
-        for u in bb.coverage.unchecked[:_UNCHECKED_SHOWN]:
-            out.print(f"  not checked: {u.operation}: {u.verdict.value}: {one_line(u.reason, 160)}", markup=False)
-        if len(bb.coverage.unchecked) > _UNCHECKED_SHOWN:
-            more = len(bb.coverage.unchecked) - _UNCHECKED_SHOWN
-            out.print(f"  and {more} more operations not checked (see the reports)", markup=False)
+    else:
+        _overview(compliance)
     if not compliance.complete:
         out.print("interrupted: the results hold what finished", markup=False)
+
+
+def _overview(compliance: Compliance) -> None:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    table.add_column("building block", no_wrap=True)
+    table.add_column("verdict", min_width=len("conformant"))
+    table.add_column("checked", justify="right", no_wrap=True)
+    table.add_column("level", min_width=len("(partial)"))
+    table.add_column("REQUIRED", justify="right", no_wrap=True)
+    table.add_column("cases", justify="right", no_wrap=True)
+    for bb in compliance.bbs:
+        table.add_row(
+            bb.label,
+            bb.verdict.value,
+            f"{bb.coverage.checked}/{bb.coverage.total}",
+            _level(bb),
+            pct(bb.compliance_pct),
+            f"{bb.cases_passed}/{bb.cases_total}",
+        )
+    out.print(table)
+    failing = [bb for bb in compliance.bbs if bb.failed_checks]
+    for bb in failing:
+        checks = ", ".join(f"{name} ({n})" for name, n in bb.failed_checks.items())
+        out.print(f"{bb.label}: failed checks (cases): {checks}", markup=False)
+    if not failing:
+        out.print("failed checks (cases): none", markup=False)
+    shown = _UNCHECKED_SHOWN if len(compliance.bbs) == 1 else _UNCHECKED_SHOWN_EACH
+    for bb in compliance.bbs:
+        for u in bb.coverage.unchecked[:shown]:
+            why = one_line(u.reason, 160)
+            out.print(f"{bb.label}: not checked: {u.operation}: {u.verdict.value}: {why}", markup=False)
+        if len(bb.coverage.unchecked) > shown:
+            more = len(bb.coverage.unchecked) - shown
+            out.print(f"{bb.label}: and {more} more operations not checked (see the reports)", markup=False)
+
+
+def print_findings(compliance: Compliance, *, quiet: bool) -> None:
+    """The root causes, most cases first: what to fix, each with one case to replay (`--case ID`)."""
+    if quiet:
+        return
+    from govstack_conform.report.evidence.text import counted
+
+    for bb in compliance.bbs:
+        if not bb.findings:
+            continue
+        cases = len({cid for f in bb.findings for cid in f.case_ids})
+        found = f"{counted(len(bb.findings), 'root cause')} over {counted(cases, 'case')}"
+        out.print(f"{bb.label}: findings: {found}:", markup=False)
+        for f in bb.findings[:_FINDINGS_SHOWN]:
+            out.print(f"  {f.count:>5} × {one_line(f.label, 200)}", markup=False)
+            out.print(f"          e.g. {one_line(f.cases[0].case_id, 200)}", markup=False)
+        if len(bb.findings) > _FINDINGS_SHOWN:
+            more = len(bb.findings) - _FINDINGS_SHOWN
+            out.print(f"  and {more} more findings (see the reports)", markup=False)
+
+
+def print_cases(results: RunResults, case_ids: Sequence[str], support: Sequence[str]) -> None:
+    """The cases asked for with --case, whole: verdict, rules broken, request, response and the curl replay."""
+    if not case_ids:
+        return
+    from govstack_conform.assessment.compliance import case_view
+    from govstack_conform.report.evidence.curl import insecure_run
+    from govstack_conform.report.evidence.text import case_text
+
+    wanted = set(case_ids)
+    for bb in results.results:
+        for c in bb.cases:
+            if c.case_id in wanted:
+                out.print(f"=== {c.case_id}: {c.verdict.value}" + (f" ({c.reason})" if c.reason else ""), markup=False)
+                out.print(
+                    case_text(case_view(c), insecure=insecure_run(results.options)), markup=False, highlight=False
+                )
+    if support:
+        out.print(
+            f"also sent {len(support)} valid requests of the same operations (a refusal of invalid input counts only "
+            f"where the operation accepted a valid request in the same run): {', '.join(support)}",
+            markup=False,
+        )
 
 
 @guarded
@@ -73,12 +150,34 @@ def run(
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed for generated data (default 0).")] = None,
     fixtures: Annotated[list[Path] | None, typer.Option("--fixtures", metavar="FILE", help="Test data.")] = None,
-    read_only: Annotated[bool, typer.Option("--read-only", help="Send only GET/HEAD/OPTIONS.")] = False,
+    read_only: Annotated[
+        bool, typer.Option("--read-only", help="Send only GET/HEAD/OPTIONS: nothing is written to the candidate.")
+    ] = False,
+    allow_destructive: Annotated[
+        bool,
+        typer.Option(
+            "--allow-destructive",
+            help="Also send changes and deletes the run cannot aim at a record it created itself (kept fixtures, "
+            "generated ids); see docs/data-safety.md.",
+        ),
+    ] = False,
+    query_style: Annotated[
+        str | None,
+        typer.Option(
+            "--query-style",
+            metavar="STYLE",
+            help="How nested query values are written, which OpenAPI leaves undefined: brackets (qry[a][b]=x) "
+            "or json (a={...}). Default: the BB profile's (brackets).",
+        ),
+    ] = None,
     concurrency: Annotated[
         int | None, typer.Option("--concurrency", metavar="N", help="Cases in parallel (default 8).")
     ] = None,
     timeout: Annotated[
-        float | None, typer.Option("--timeout", metavar="S", help="Per request, seconds (default 30).")
+        float | None,
+        typer.Option(
+            "--timeout", metavar="S", help="Per request, seconds (default 30); no answer in time fails the candidate."
+        ),
     ] = None,
     rate_limit: Annotated[float | None, typer.Option("--rate-limit", metavar="R", help="Requests/s.")] = None,
     retries: Annotated[int | None, typer.Option("--retries", metavar="N", help="On connection errors only.")] = None,
@@ -120,6 +219,10 @@ def run(
         str | None, typer.Option("--ca-bundle", metavar="FILE", help="CA certificates to trust.")
     ] = None,
     insecure: Annotated[bool, typer.Option("--insecure", help="Do not verify TLS certificates.")] = False,
+    proxy: Annotated[
+        str | None,
+        typer.Option("--proxy", metavar="URL", help="HTTP proxy, or env:VAR (default: HTTPS_PROXY, HTTP_PROXY)."),
+    ] = None,
     path_map: Annotated[
         list[str] | None, typer.Option("--path-map", metavar="FROM=TO|FILE", help="Map BB paths to the product's.")
     ] = None,
@@ -172,8 +275,25 @@ def run(
             help="Finish an interrupted run in its --out folder DIR: send only the cases its journal lacks.",
         ),
     ] = None,
+    operation: Annotated[
+        list[str] | None,
+        typer.Option("--operation", metavar="'VERB /path'", help="Run only this operation (a glob path). Repeatable."),
+    ] = None,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option("--kind", metavar="KIND", help="Run only cases of this kind (see `plan --kind`)."),
+    ] = None,
+    case: Annotated[
+        list[str] | None,
+        typer.Option("--case", metavar="CASE_ID", help="Re-run exactly this case and print it whole."),
+    ] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", metavar="TAG", help="Run only cases with this tag.")] = None,
 ) -> None:
     """Run the BB test suites against a candidate; write results.json and the reports asked for.
+
+    What is written to the candidate: records the run creates itself (left behind), and changes and deletes
+    of those records only; never of records it did not create, unless --allow-destructive (fixtures marked
+    disposable excepted). --read-only writes nothing. See docs/data-safety.md.
 
     Settings may also come from --config (or ./govstack-conform.toml); the command line wins.
     """
@@ -184,6 +304,7 @@ def run(
         Limits,
         Outputs,
         RunRequest,
+        Selection,
         Settings,
         TargetSettings,
         flag,
@@ -191,11 +312,14 @@ def run(
 
     if fail_on is not None and fail_on not in ("required", "recommended"):
         raise UsageError("--fail-on takes required or recommended")
+    if query_style is not None and query_style not in QUERY_STYLES:
+        raise UsageError(f"--query-style takes {' or '.join(QUERY_STYLES)}")
     settings = Settings(
         target=TargetSettings(
             url=target, headers=tuple(header or ()), secret_headers=tuple(secret_header or ()),
             path_map=tuple(path_map or ()),
             profile_headers=False if no_profile_headers else None, ca_bundle=ca_bundle, insecure=flag(insecure),
+            proxy=proxy,
         ),
         auth=AuthSettings(
             token=token, api_key=api_key, api_key_name=api_key_name, api_key_in=api_key_in, basic=basic,
@@ -209,14 +333,19 @@ def run(
         fixtures=tuple(fixtures or ()),
         seed=seed,
         read_only=flag(read_only),
+        query_style=query_style,
+        allow_destructive=flag(allow_destructive),
         outputs=Outputs(out_dir=out_dir, formats=(report,) if report else (), evidence=evidence, sign_key=sign),
         gates=Gates(
             fail_under=fail_under, fail_on=fail_on, baseline=baseline, allow_incomplete=flag(allow_incomplete)
         ),
     )  # fmt: skip
+    selection = Selection(
+        operations=tuple(operation or ()), kinds=tuple(kind or ()), cases=tuple(case or ()), tags=tuple(tag or ())
+    )
     request = RunRequest(
         selectors=tuple(selectors or ()), spec=tuple(spec or ()), settings=settings, specs_dir=specs,
-        config_file=config, shard=shard, resume=resume,
+        config_file=config, shard=shard, resume=resume, selection=selection,
     )  # fmt: skip
 
     def warn(text: str) -> None:
@@ -225,13 +354,13 @@ def run(
     with _progress(quiet) as progress:
         outcome = run_job(request, progress=progress, warn=warn)
     print_summary(outcome.compliance, quiet=quiet)
+    print_findings(outcome.compliance, quiet=quiet)
+    print_cases(outcome.results, selection.cases, outcome.support)
     err.print(f"results: {outcome.written[0]}", markup=False)
     for extra in outcome.written[1:]:
         err.print(f"  wrote {extra}", markup=False)
-    for line in outcome.decision.tolerated:
-        err.print(f"tolerated: {line}", markup=False)
-    for line in outcome.decision.reasons:
-        err.print(f"failed: {line}", markup=False)
+    for line in gate_lines(outcome.decision, err.width):
+        err.print(line, markup=False, highlight=False)
     raise typer.Exit(int(outcome.decision.exit_code))
 
 

@@ -130,8 +130,10 @@ def _op_json(op: Operation) -> dict[str, Any]:
     required = [p for p in op.parameters if p.required]
     body = op.request_body
     return {
+        "key": op.key,
         "method": op.method,
         "path": op.path,
+        "fixed_query": [list(kv) for kv in op.fixed_query],
         "operation_id": op.operation_id,
         "summary": op.summary,
         "required_parameters": [{"name": p.name, "in": p.location} for p in required if p.location != "header"],
@@ -180,7 +182,7 @@ def show_cmd(
     for op in ops:
         j = _op_json(op)
         _print("")
-        _print(f"{op.method} {op.path}" + (f"  ({op.operation_id})" if op.operation_id else ""))
+        _print(op.key + (f"  ({op.operation_id})" if op.operation_id else ""))
         params = ", ".join(f"{p['name']} ({p['in']})" for p in j["required_parameters"]) or "-"
         _print(f"    required parameters: {params}")
         _print(f"    required headers:    {', '.join(j['required_headers']) or '-'}")

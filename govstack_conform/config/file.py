@@ -108,6 +108,7 @@ def _settings(s: Mapping[str, Any]) -> Settings:
             ca_bundle=str(s["ca_bundle"]) if "ca_bundle" in s else None,
             insecure=s.get("insecure"),
             secret_headers=tuple(s.get("secret_headers", ())),
+            proxy=s.get("proxy"),
         ),
         limits=Limits(
             concurrency=s.get("concurrency"),
@@ -118,6 +119,7 @@ def _settings(s: Mapping[str, Any]) -> Settings:
         ),
         seed=s.get("seed"),
         read_only=s.get("read_only"),
+        allow_destructive=s.get("allow_destructive"),
         outputs=Outputs(out_dir=path("out"), formats=tuple(s.get("report", ()))),
         gates=Gates(
             fail_under=s.get("fail_under"),
@@ -259,7 +261,9 @@ def _bb(key: str, raw: Any, where: S.Where, base: Path, marked: tuple[str, ...] 
 
 def _setting(key: str, value: Any, f: S.Field, where: S.Where, path: S.Path_, base: Path) -> Any:
     value = S.check_value(value, f, where, path)
-    if key == "target":
+    if key == "proxy" and not value.startswith("env:") and urlsplit(value).password:
+        raise where.error(path, "the proxy URL holds a password: give the whole URL as env:VAR")
+    if key == "target" or (key == "proxy" and not value.startswith("env:")):
         _check_url(value, where, path)
     elif key == "secret_headers":
         from govstack_conform.engine.credentials import check_header_name

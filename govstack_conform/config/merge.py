@@ -40,17 +40,23 @@ def merged(cli: Settings, config: Config | None, bb: str | None) -> Settings:
     the file's, except headers: the file's are sent first, so a --header of the same name wins; and
     the header names marked secret, which add up (a name marked secret anywhere stays secret). Auth
     comes whole from one side: any auth option on the command line replaces the file's auth table, so
-    two credentials are never mixed.
+    two credentials are never mixed. For a BB, the query style not given falls back to its profile's, so
+    the results state the convention actually used.
     """
-    if config is None:
-        return cli
-    mine = config.bb(bb) if bb else None
-    layers = [cli, *([mine.to_settings()] if mine is not None else []), config.defaults.to_settings()]
-    out = _first(layers)
-    headers = tuple(h for layer in reversed(layers) for h in layer.target.headers)
-    secret = tuple(dict.fromkeys(n for layer in reversed(layers) for n in layer.target.secret_headers))
-    auth = next((layer.auth for layer in layers if layer.auth.given), cli.auth)
-    return replace(out, target=replace(out.target, headers=headers, secret_headers=secret), auth=auth)
+    out = cli
+    if config is not None:
+        mine = config.bb(bb) if bb else None
+        layers = [cli, *([mine.to_settings()] if mine is not None else []), config.defaults.to_settings()]
+        out = _first(layers)
+        headers = tuple(h for layer in reversed(layers) for h in layer.target.headers)
+        secret = tuple(dict.fromkeys(n for layer in reversed(layers) for n in layer.target.secret_headers))
+        auth = next((layer.auth for layer in layers if layer.auth.given), cli.auth)
+        out = replace(out, target=replace(out.target, headers=headers, secret_headers=secret), auth=auth)
+    if bb is not None and out.query_style is None:  # the BB profile's convention, stated in the results
+        from govstack_conform.contracts.catalog import profile_query_style
+
+        out = replace(out, query_style=profile_query_style(bb))
+    return out
 
 
 def selectors(cli_selectors: Sequence[str], config: Config | None) -> list[str]:
@@ -77,6 +83,7 @@ def run_options(settings: Settings) -> RunOptions:
         parse_header,
         parse_path_maps,
     )
+    from govstack_conform.engine.proxy import Proxy
 
     target, limits, a = settings.target, settings.limits, settings.auth
     ca = target.ca_bundle
@@ -118,8 +125,11 @@ def run_options(settings: Settings) -> RunOptions:
         credentials=creds,
         ca_bundle=ca or None,
         insecure=bool(target.insecure),
+        proxy=Proxy.from_settings(resolve_secret(target.proxy, "--proxy")),
         read_only=bool(settings.read_only),
+        allow_destructive=bool(settings.allow_destructive),
         seed=given(settings.seed, 0),
+        query_style=settings.query_style,
     )
 
 

@@ -44,6 +44,7 @@ class TargetSettings:
     profile_headers: bool | None = None  # False: do not send the BB profile's default headers
     ca_bundle: str | None = None
     insecure: bool | None = None
+    proxy: str | None = None  # http://HOST:PORT or env:VAR (credentials in it are secrets); None: the environment's
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,28 @@ class Settings:
     fixtures: tuple[Path, ...] = ()
     seed: int | None = None
     read_only: bool | None = None
+    query_style: str | None = None  # how nested query values are written; None: the BB profile's
+    allow_destructive: bool | None = None  # changes/deletes on records the run did not create (data-safety.md)
     outputs: Outputs = field(default_factory=Outputs)
     gates: Gates = field(default_factory=Gates)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which part of the plan to run (the command line's --operation, --kind, --case, --tag); empty: all.
+
+    A case runs when it matches every kind of criterion given, any of its values. What is left out is
+    reported as not selected, never as passed.
+    """
+
+    operations: tuple[str, ...] = ()  # "METHOD /path", the path a glob
+    kinds: tuple[str, ...] = ()  # positive | negative | security | method | stateful
+    cases: tuple[str, ...] = ()  # case ids, as results.json and the reports give them
+    tags: tuple[str, ...] = ()
+
+    @property
+    def given(self) -> bool:
+        return bool(self.operations or self.kinds or self.cases or self.tags)
 
 
 @dataclass(frozen=True)
@@ -103,6 +124,7 @@ class RunRequest:
     cwd: Path | None = None
     shard: str | None = None
     resume: Path | None = None
+    selection: Selection = field(default_factory=Selection)
 
 
 def flag(value: bool) -> bool | None:

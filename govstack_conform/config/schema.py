@@ -42,10 +42,12 @@ SHARED: dict[str, Field] = {
         "float", "Milliseconds an answer may take (default: the BB profile's).", minimum=O.MIN_LATENCY_MS
     ),
     "read_only": Field("bool", "Send only GET/HEAD/OPTIONS requests."),
+    "allow_destructive": Field("bool", "Also send changes and deletes aimed at records the run did not create."),
     "profile_headers": Field("bool", "Send the BB profile's default headers (default true)."),
     "insecure": Field("bool", "Do not verify TLS certificates."),
     "ca_bundle": Field("str", "CA bundle file (PEM) to verify the target with, relative to this file."),
     "secret_headers": Field("strs", "Header names whose values are secret (redacted everywhere, env:VAR only)."),
+    "proxy": Field("str", "HTTP proxy to the target, http://HOST:PORT or env:VAR (default: HTTPS_PROXY...)."),
 }
 
 DEFAULTS_ONLY: dict[str, Field] = {

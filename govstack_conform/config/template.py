@@ -64,6 +64,7 @@ def _bb_block(bb: BuildingBlock, release: Release) -> str:
         "# concurrency = 8",
         f"# latency_budget = {bb.profile.latency_ms}       # ms an answer may take (the BB harness's budget)",
         "# read_only = false              # true: send only GET/HEAD/OPTIONS",
+        "# allow_destructive = false      # true: also change/delete records the run did not create",
         '# fixtures = ["fixtures.yaml"]   # identifiers that exist in the product, relative to this file',
         '# path_map = { "/bb/path" = "/product/path" }',
     ]

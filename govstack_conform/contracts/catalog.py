@@ -19,10 +19,17 @@ from urllib.parse import quote
 
 import yaml
 
+from govstack_conform.contracts.workflows import Workflow, parse_workflows
 from govstack_conform.errors import CatalogError
+
+# The catalog and profiles ship with the package (trusted): the C loader when PyYAML has it, 10x faster.
+_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 RAW_BASE = "https://raw.githubusercontent.com"
 DEFAULT_LATENCY_MS = 15000
+# How nested query values are written, which OpenAPI leaves undefined (engine/plan/wire.py says how each is).
+QUERY_STYLES = ("brackets", "json")
+DEFAULT_QUERY_STYLE = "brackets"
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
@@ -67,12 +74,15 @@ class Release:
 
 @dataclass(frozen=True)
 class Profile:
-    """What a BB's own test harness does by default: headers it sends, its latency budget, test-data names."""
+    """What a BB's own test harness does by default: headers it sends, its latency budget, test-data names,
+    and the BB's workflows."""
 
     headers: Mapping[str, str] = field(default_factory=dict)
     latency_ms: int = DEFAULT_LATENCY_MS
     notes: str = ""
     test_data: tuple[str, ...] = ()
+    query_style: str = DEFAULT_QUERY_STYLE  # nested query values: "brackets" (qry[a][b]=x) or "json"
+    workflows: tuple[Workflow, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -149,7 +159,7 @@ def load_catalog() -> Catalog:
     """The shipped catalog, parsed and validated once per process."""
     base = resources.files("govstack_conform._specs")
     try:
-        data = yaml.safe_load(base.joinpath("catalog.yaml").read_text(encoding="utf-8"))
+        data = yaml.load(base.joinpath("catalog.yaml").read_text(encoding="utf-8"), Loader=_LOADER)
     except (OSError, yaml.YAMLError) as e:
         raise CatalogError(f"the shipped catalog cannot be read: {e}") from None
     profiles: dict[str, Any] = {}
@@ -158,7 +168,7 @@ def load_catalog() -> Catalog:
         for entry in prof_dir.iterdir():
             if entry.name.endswith(".yaml"):
                 try:
-                    profiles[entry.name[: -len(".yaml")]] = yaml.safe_load(entry.read_text(encoding="utf-8"))
+                    profiles[entry.name[: -len(".yaml")]] = yaml.load(entry.read_text(encoding="utf-8"), Loader=_LOADER)
                 except (OSError, yaml.YAMLError) as e:
                     raise CatalogError(f"BB profile {entry.name} cannot be read: {e}") from None
     return parse_catalog(data, profiles)
@@ -236,7 +246,7 @@ def _parse_bb(key: str, raw: Any, profile_raw: Any) -> BuildingBlock:
         default_ref=default,
         releases=releases,
         note=_text(bb.get("note", ""), f"{where}.note", empty=True),
-        profile=_parse_profile(profile_raw, f"profiles/{key}.yaml"),
+        profile=_parse_profile(profile_raw, f"profiles/{key}.yaml", tuple(r.ref for r in releases)),
     )
 
 
@@ -287,10 +297,10 @@ def _parse_release(bb: str, repo: str, ref: str, raw: Any) -> Release:
     )
 
 
-def _parse_profile(raw: Any, where: str) -> Profile:
+def _parse_profile(raw: Any, where: str, refs: tuple[str, ...] = ()) -> Profile:
     if raw is None:
         return Profile()
-    prof = _mapping(raw, where, [], ["headers", "latency_ms", "notes", "test_data"])
+    prof = _mapping(raw, where, [], ["headers", "latency_ms", "notes", "test_data", "workflows", "query_style"])
     headers = prof.get("headers") or {}
     _expect(isinstance(headers, Mapping), f"{where}: headers", "expected a mapping")
     for name, value in headers.items():
@@ -312,9 +322,21 @@ def _parse_profile(raw: Any, where: str) -> Profile:
         f"{where}: test_data",
         "expected a list of names",
     )
+    style = prof.get("query_style", DEFAULT_QUERY_STYLE)
+    _expect(style in QUERY_STYLES, f"{where}: query_style", f"expected one of {', '.join(QUERY_STYLES)}")
     return Profile(
         headers=dict(headers),
         latency_ms=latency,
         notes=_text(prof.get("notes", ""), f"{where}: notes", empty=True),
         test_data=tuple(test_data),
+        query_style=style,
+        workflows=parse_workflows(prof.get("workflows"), f"{where}: workflows", refs),
     )
+
+
+def profile_query_style(bb: str) -> str:
+    """The query style of the BB profile of `bb` (a catalog key), the default for any other contract."""
+    try:
+        return load_catalog().get(bb).profile.query_style
+    except CatalogError:
+        return DEFAULT_QUERY_STYLE

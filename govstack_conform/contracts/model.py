@@ -16,6 +16,19 @@ from typing import Any
 HTTP_METHODS = ("GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE")
 
 
+def generated_media(media_type: str) -> bool:
+    """Request media types the suite builds bodies in (engine/plan/wire.py encodes them; lint names the rest)."""
+    mt = media_type.split(";")[0].strip().lower()
+    if mt == "application/json" or mt.endswith("+json") or mt in ("*/*", "application/*"):
+        return True
+    return mt in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+        "application/octet-stream",
+        "application/binary",
+    ) or mt.startswith("text/")
+
+
 class Severity(StrEnum):
     """How much a spec defect costs: ERROR means something cannot be checked."""
 
@@ -80,6 +93,7 @@ class Parameter:
     style: str | None = None
     explode: bool | None = None
     deprecated: bool = False
+    content_type: str | None = None  # declared with `content`: the value is sent as this media type (JSON)
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,9 +160,21 @@ class Operation:
     defects: tuple[SpecDefect, ...] = ()
     deprecated: bool = False
     description: str = ""
+    # The query that selects this operation: pairs written into the path key (`/beneficiaries?command=validate`)
+    # and required query parameters that allow one value (`command`, enum: [cancel]).
+    fixed_query: tuple[tuple[str, str], ...] = ()
+    # What tells this definition apart from others of the same METHOD and path, in its key: its fixed
+    # query ("?command=cancel"), and its file when even that collides (" (VoucherRedemption.yml)").
+    variant: str = ""
 
     @property
     def key(self) -> str:
+        """ "METHOD /path" (as the spec writes the path), with the variant when the pair is defined more than once."""
+        return f"{self.method} {self.path}{self.variant}"
+
+    @property
+    def route(self) -> str:
+        """ "METHOD /path" without the variant: what a request line alone says."""
         return f"{self.method} {self.path}"
 
     def blocked(self, aspect: str) -> SpecDefect | None:
@@ -211,7 +237,12 @@ class Contract:
         return f"{self.bb}@{self.ref}"
 
     def operation(self, key: str) -> Operation | None:
+        """The operation of this key or operationId (a "METHOD /path" defined twice names neither: see variants)."""
         for op in self.operations:
             if op.key == key or op.operation_id == key:
                 return op
         return None
+
+    def variants(self, route: str) -> tuple[Operation, ...]:
+        """Every definition of "METHOD /path" (several when files define the same pair, told apart by `variant`)."""
+        return tuple(op for op in self.operations if op.route == route)

@@ -28,7 +28,11 @@ from govstack_conform.errors import ConfigError, StoreError
 ProgressFn = Callable[[str, int, int], None]
 
 MAX_UNSIZED_BYTES = 64 * 1024 * 1024
-MIRROR_HINT = "to work offline, pull from a copy of the GovSpecs: govstack-conform specs pull --mirror DIR_OR_URL"
+# Both ways to work without GitHub: fill the cache from a copy, or read a copy in place (`run`, `demo`, `specs`).
+MIRROR_HINT = (
+    "to work offline, use a copy of the GovSpecs laid out <bb>/<ref>/<file>: pull from it with "
+    "`govstack-conform specs pull --mirror DIR_OR_URL`, or read it in place with GOVSTACK_CONFORM_SPECS=DIR"
+)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ Validators are compiled once per (document, pointer) and cached on the contract.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -19,24 +20,14 @@ from jsonschema.exceptions import SchemaError, UnknownType, ValidationError
 from referencing.exceptions import Unresolvable
 
 from govstack_conform.contracts.model import Contract, Schema
+from govstack_conform.contracts.uris import URI_BASE as URI_BASE  # re-exported: callers name documents here too
+from govstack_conform.contracts.uris import doc_key as doc_key
+from govstack_conform.contracts.uris import doc_uri as doc_uri
 
-URI_BASE = "file:///govstack-spec/"
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$")
 _URI_REF = re.compile(r"^[^\s]*$")
 # RFC 3339 partial-time or full-time: OpenAPI does not define `time`, so accept both rather than blame a product.
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)?$")
-
-
-def doc_uri(key: str) -> str:
-    """The registry URI of the document stored under `key` (no network scheme, so never fetched)."""
-    return URI_BASE + quote(key, safe="/")
-
-
-def doc_key(uri: str) -> str:
-    """The document key of a registry URI (inverse of doc_uri, fragment dropped)."""
-    path = unquote(urlsplit(uri).path)
-    prefix = urlsplit(URI_BASE).path
-    return path[len(prefix) :] if path.startswith(prefix) else path
 
 
 def _formats(base: FormatChecker) -> FormatChecker:
@@ -153,11 +144,45 @@ def validators_for(contract: Contract, schema: Schema, direction: str) -> tuple[
     return found
 
 
+# From the most to the least specific: what the value is, what it may be, its shape, then the combinators.
+_SPECIFIC = (
+    "type", "const", "enum", "format", "pattern", "minLength", "maxLength", "minimum", "maximum",
+    "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "required", "minItems", "maxItems", "uniqueItems",
+    "additionalProperties", "minProperties", "maxProperties",
+)  # fmt: skip
+
+
+def _missing(e: ValidationError) -> str | None:
+    """The property a `required` error is about (jsonschema yields one error per missing property)."""
+    if e.validator != "required" or not isinstance(e.validator_value, list):
+        return None
+    return next((str(p) for p in e.validator_value if f"{p!r} is a required property" == e.message), None)
+
+
+def _location(e: ValidationError) -> tuple[Any, ...]:
+    """Where in the instance the error is: a missing property's place is the property, not its object."""
+    missing = _missing(e)
+    return (*e.absolute_path, missing) if missing is not None else tuple(e.absolute_path)
+
+
 def _errors(validator: Any, instance: Any) -> list[ValidationError]:
-    return sorted(
-        (e for e in validator.iter_errors(instance) if not _ambiguous_one_of(e)),
-        key=lambda e: list(e.absolute_path),
-    )
+    """One error per instance location, the most specific one: a value breaking several rules at once (a
+    null that OpenAPI 3.0 reports as "not nullable" and as the wrong type) is one fact about the product."""
+    best: dict[tuple[Any, ...], tuple[tuple[int, int, int], ValidationError]] = {}
+    for n, e in enumerate(validator.iter_errors(instance)):
+        if _ambiguous_one_of(e):
+            continue
+        keyword = str(e.validator)
+        rank = (_SPECIFIC.index(keyword) if keyword in _SPECIFIC else len(_SPECIFIC), -len(e.absolute_schema_path), n)
+        where = _location(e)
+        if where not in best or rank < best[where][0]:
+            best[where] = (rank, e)
+    return [e for _, (_, e) in sorted(best.items(), key=lambda kv: _order(kv[0]))]
+
+
+def _order(location: tuple[Any, ...]) -> list[tuple[int, int, str]]:
+    """Instance order: array items by index (2 before 10), properties by name."""
+    return [(0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in location]
 
 
 def _schema_location(contract: Contract, schema: Schema, error: ValidationError) -> tuple[str, str]:
@@ -193,7 +218,7 @@ def validate(contract: Contract, schema: Schema, instance: Any, *, direction: st
             out.append(
                 Violation(
                     message=_words(e),
-                    instance_pointer=_pointer(e.absolute_path),
+                    instance_pointer=_pointer(_location(e)),
                     schema_file=file,
                     schema_pointer=ptr,
                     keyword=str(e.validator),
@@ -216,6 +241,12 @@ def _ambiguous_one_of(error: ValidationError) -> bool:
 def _words(e: ValidationError) -> str:
     where = _pointer(e.absolute_path) or "the body"
     msg = e.message
+    missing = _missing(e)
+    if missing is not None:
+        msg = f"the required property {json.dumps(missing)} is missing"
+    elif e.validator == "type" and e.instance is None:  # JSON's null, and said once (3.0 says it twice)
+        types = e.validator_value if isinstance(e.validator_value, list) else [e.validator_value]
+        msg = f"null is not allowed: the schema's type is {' or '.join(str(t) for t in types)}"
     if len(msg) > 300:
         msg = msg[:300] + "…"
     return f"at {where}: {msg}"

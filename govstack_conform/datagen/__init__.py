@@ -18,9 +18,18 @@ from govstack_conform.contracts.schemas import SchemaUnusable
 from govstack_conform.datagen.facts import GenerationError, holds, violations
 from govstack_conform.datagen.incremental import checked_request
 from govstack_conform.datagen.mutate import KINDS, Mutation, mutations
-from govstack_conform.datagen.values import Generator, TooDeep, copy_json
+from govstack_conform.datagen.values import Generator, TooDeep, copy_json, json_at
 
-__all__ = ["KINDS", "GenerationError", "Mutation", "copy_json", "generate", "generate_parameter", "mutations"]
+__all__ = [
+    "KINDS",
+    "GenerationError",
+    "Mutation",
+    "copy_json",
+    "generate",
+    "generate_parameter",
+    "json_at",
+    "mutations",
+]
 
 _ATTEMPTS = 3
 _CACHE_LIMIT = 20000

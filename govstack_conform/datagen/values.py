@@ -45,6 +45,20 @@ def copy_json(value: Any) -> Any:
     return value
 
 
+def json_at(value: Any, pointer: str, missing: Any = None) -> Any:
+    """What the JSON pointer `pointer` (RFC 6901) points at in `value`, or `missing` when nothing is there."""
+    node = value
+    for raw in pointer.lstrip("/").split("/") if pointer else ():
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return missing
+    return node
+
+
 class Generator:
     def __init__(self, contract: Contract, direction: str, rng: random.Random, prefer_examples: bool) -> None:
         self.contract = contract

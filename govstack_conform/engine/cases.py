@@ -42,6 +42,7 @@ class Auth(StrEnum):
 
 
 NO_BODY: Any = None
+SETUP_STEP = "setup-create"  # the name of a case's setup step (see Step.setup)
 
 
 @dataclass(frozen=True)
@@ -99,9 +100,12 @@ class Step:
     capture: tuple[tuple[str, str], ...] = ()
     # For reads after create/update: JSON the response must contain (subset match), by pointer.
     must_echo: tuple[tuple[str, Any], ...] = ()
+    # A setup step creates the record a later step changes or deletes: it must succeed (else the rest is
+    # not sent) but its answer is not judged, since it belongs to another operation (judged by its own cases).
+    setup: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "name": self.name,
             "operation": self.operation,
             "request": self.request.to_dict(),
@@ -110,6 +114,9 @@ class Step:
             "capture": dict(self.capture),
             "must_echo": [[p, v] for p, v in self.must_echo],
         }
+        if self.setup:
+            d["setup"] = True
+        return d
 
 
 @dataclass(frozen=True)
@@ -127,13 +134,18 @@ class Case:
     steps: tuple[Step, ...]
     untestable: str | None = None  # why the spec prevents this case (then it is not sent)
     tags: tuple[str, ...] = field(default_factory=tuple)
+    # Why the case is not sent by choice (it would change or delete a record the run did not create,
+    # see docs/data-safety.md): reported skipped with this reason.
+    skip: str | None = None
+    # The BB's own Gherkin scenarios this case tests ("<feature file>:<line>", see plan/scenarios.py).
+    covers: tuple[str, ...] = ()
 
     @property
     def read_only(self) -> bool:
         return all(s.request.method in ("GET", "HEAD", "OPTIONS") for s in self.steps)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "case_id": self.case_id,
             "bb": self.bb,
             "ref": self.ref,
@@ -144,5 +156,9 @@ class Case:
             "description": self.description,
             "untestable": self.untestable,
             "tags": list(self.tags),
+            "covers": list(self.covers),
             "steps": [s.to_dict() for s in self.steps],
         }
+        if self.skip:
+            d["skip"] = self.skip
+        return d

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from govstack_conform.contracts.catalog import QUERY_STYLES
 from govstack_conform.engine.credentials import Credentials, check_header_name, check_no_control
+from govstack_conform.engine.proxy import Proxy
 from govstack_conform.errors import ConfigError
 from govstack_conform.redact import REDACTED, credential_parts, is_secret_name
 
@@ -146,9 +148,14 @@ class RunOptions:
     secret_headers: frozenset[str] = frozenset()
     ca_bundle: str | None = None
     insecure: bool = False
+    proxy: Proxy = field(default_factory=Proxy)  # --proxy or HTTP(S)_PROXY / NO_PROXY (engine/proxy.py)
     read_only: bool = False
+    # Send cases that change or delete records the run did not create (fixtures not marked disposable,
+    # generated identifiers); without it they are skipped (docs/data-safety.md).
+    allow_destructive: bool = False
     seed: int = 0
     user_agent: str = "govstack-conform"
+    query_style: str | None = None  # nested query values (wire.QUERY_STYLES); None: the BB profile's
 
     def __post_init__(self) -> None:
         if not 1 <= self.concurrency <= MAX_CONCURRENCY:
@@ -162,14 +169,16 @@ class RunOptions:
             _between(self.latency_budget_ms, MIN_LATENCY_MS, None, "--latency-budget", "milliseconds")
         if self.body_cap < 1024:
             raise ConfigError("the response size cap must be at least 1 KiB")
+        if self.query_style is not None and self.query_style not in QUERY_STYLES:
+            raise ConfigError(f"--query-style must be one of {', '.join(QUERY_STYLES)}, not {self.query_style!r}")
 
     def is_secret_header(self, name: str) -> bool:
         return is_secret_name(name) or name.lower() in self.secret_headers
 
     def secrets(self) -> list[str]:
-        """Every secret value of the run: the credentials', and each secret header's value with the
-        credential inside it ('Bearer X' -> X too), for the Redactor to replace in every form."""
-        out = self.credentials.secrets()
+        """Every secret value of the run: the credentials', the proxy's, and each secret header's value with
+        the credential inside it ('Bearer X' -> X too), for the Redactor to replace in every form."""
+        out = [*self.credentials.secrets(), *self.proxy.secrets()]
         for name, value in self.headers:
             if value and self.is_secret_header(name):
                 out += [value, *credential_parts(value)]
@@ -191,6 +200,9 @@ class RunOptions:
             "ca_bundle": self.ca_bundle,
             "insecure": self.insecure,
             "tls_verified": not self.insecure,
+            "proxy": self.proxy.describe(),
             "read_only": self.read_only,
+            "allow_destructive": self.allow_destructive,
             "seed": self.seed,
+            "query_style": self.query_style or "the BB profile's",
         }

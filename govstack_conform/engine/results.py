@@ -90,6 +90,7 @@ class CaseResult:
     exchanges: tuple[Exchange, ...] = ()
     duration_ms: float = 0.0
     reason: str | None = None  # why untestable / error / skipped
+    covers: tuple[str, ...] = ()  # the BB's Gherkin scenarios the case tests ("<feature file>:<line>")
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,7 @@ def _case(d: Mapping[str, Any]) -> CaseResult:
         exchanges=tuple(_exchange(x) for x in d.get("exchanges", ())),
         duration_ms=d.get("duration_ms", 0.0),
         reason=d.get("reason"),
+        covers=tuple(d.get("covers", ())),
     )
 
 

@@ -11,10 +11,20 @@ and proves little. Test data files supply identifiers (and whole bodies) that ex
         parameters: {revisionId: "r-7"}
         body: {...}                             # replaces the generated request body
 
+    disposable:                                 # records the run may change or delete
+      parameters: {policyId: "p-scratch"}
+      operations:
+        resetCache: {}                          # an operation that names no record may be sent
+
 - GovStack harness files (testDefaultParameters.json / testCustomParameters.json): a flat
   ``{KEY: value}`` mapping. Keys match parameter names case-insensitively (also ignoring ``_`` and
   ``-``, so ``REGISTRY_NAME`` fills ``registryName``), and ``${KEY}`` placeholders anywhere inside
   fixture values are replaced by these values.
+
+Values under `parameters` and `operations` (and every harness key) are kept: no case changes or deletes
+the records they name. Values under `disposable` (same shape) are used only by the cases that change or
+delete a record (docs/data-safety.md), and only where the run cannot create the record itself; a harness
+value becomes disposable by naming it there, e.g. ``disposable: {parameters: {policyId: "${POLICY_ID}"}}``.
 
 Files are merged in the order given; a later file wins. A bad file is a ConfigError naming the file.
 """
@@ -32,7 +42,7 @@ from govstack_conform.contracts.model import Contract, Operation
 from govstack_conform.errors import ConfigError
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
-_STRUCTURED_KEYS = frozenset({"parameters", "operations"})
+_STRUCTURED_KEYS = frozenset({"parameters", "operations", "disposable"})
 
 
 def _norm(name: str) -> str:
@@ -59,14 +69,31 @@ class TestData:
     operations: Mapping[str, OperationData] = field(default_factory=dict)
     variables: Mapping[str, Any] = field(default_factory=dict)  # flat harness keys
     sources: tuple[str, ...] = ()
+    # The `disposable` section: records that cases which change or delete records may act on.
+    disposable_parameters: Mapping[str, Any] = field(default_factory=dict)
+    disposable_operations: Mapping[str, OperationData] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.parameters or self.operations or self.variables)
+        return bool(
+            self.parameters or self.operations or self.variables or self.disposable_parameters
+            or self.disposable_operations
+        )  # fmt: skip
 
     def _operation(self, op: Operation) -> OperationData | None:
-        for key in (op.operation_id, op.key):
-            if key and key in self.operations:
-                return self.operations[key]
+        return _entry(self.operations, op)
+
+    def disposable_entry(self, op: Operation) -> OperationData | None:
+        """The operation's entry under `disposable.operations`: what it acts on may be changed or deleted."""
+        return _entry(self.disposable_operations, op)
+
+    def lookup_disposable(self, op: Operation | None, name: str) -> Any | None:
+        """A disposable value for parameter `name` of `op`: its `disposable.operations` entry first, then
+        `disposable.parameters` (matched as in lookup_param). None when the file marks none disposable."""
+        entry = self.disposable_entry(op) if op is not None else None
+        for table in (entry.parameters if entry else {}, self.disposable_parameters):
+            found = _find(table, name)
+            if found is not None:
+                return found
         return None
 
     def lookup_param(self, op: Operation, name: str) -> Any | None:
@@ -92,7 +119,14 @@ class TestData:
     def unknown_operations(self, contract: Contract) -> list[str]:
         """Operation keys in the test data that name no operation of `contract` (likely typos)."""
         known = {op.key for op in contract.operations} | {op.operation_id for op in contract.operations}
-        return sorted(k for k in self.operations if k not in known)
+        return sorted({k for k in (*self.operations, *self.disposable_operations) if k not in known})
+
+
+def _entry(table: Mapping[str, OperationData], op: Operation) -> OperationData | None:
+    for key in (op.operation_id, op.key):
+        if key and key in table:
+            return table[key]
+    return None
 
 
 def _find(table: Mapping[str, Any], name: str) -> Any | None:
@@ -156,28 +190,64 @@ def _substitute(value: Any, variables: Mapping[str, Any], path: Path, where: str
     return _PLACEHOLDER.sub(lambda m: str(lookup(m.group(1))), value)
 
 
-def _structured(data: dict[str, Any], path: Path) -> tuple[dict[str, Any], dict[str, OperationData]]:
+Section = tuple[dict[str, Any], dict[str, OperationData]]  # (parameters, operations)
+
+
+def _structured(data: dict[str, Any], path: Path) -> tuple[Section, Section]:
+    """The kept (parameters, operations) and the `disposable` ones."""
     unknown = sorted(set(data) - _STRUCTURED_KEYS)
     if unknown:
-        raise ConfigError(f"{path}: unknown top-level key {unknown[0]!r} (expected 'parameters' and 'operations')")
+        raise ConfigError(
+            f"{path}: unknown top-level key {unknown[0]!r} (expected 'parameters', 'operations', 'disposable')"
+        )
+    disposable = data.get("disposable") or {}
+    if not isinstance(disposable, dict):
+        raise ConfigError(f"{path}: 'disposable' must be a mapping with 'parameters' and/or 'operations'")
+    bad = sorted(set(disposable) - {"parameters", "operations"})
+    if bad:
+        raise ConfigError(f"{path}: disposable: unknown key {bad[0]!r} (expected 'parameters', 'operations')")
+    return _section(data, path, ""), _section(disposable, path, "disposable/")
+
+
+def _section(data: dict[str, Any], path: Path, where: str) -> Section:
     params = data.get("parameters") or {}
     if not isinstance(params, dict):
-        raise ConfigError(f"{path}: 'parameters' must be a mapping of parameter name to value")
+        raise ConfigError(f"{path}: '{where}parameters' must be a mapping of parameter name to value")
     ops_raw = data.get("operations") or {}
     if not isinstance(ops_raw, dict):
-        raise ConfigError(f"{path}: 'operations' must be a mapping of operationId or 'METHOD /path' to entries")
+        raise ConfigError(f"{path}: '{where}operations' must be a mapping of operationId or 'METHOD /path' to entries")
     ops: dict[str, OperationData] = {}
     for key, entry in ops_raw.items():
+        if entry is None and where:  # `resetCache:` alone marks an operation that names no record
+            entry = {}
         if not isinstance(entry, dict):
-            raise ConfigError(f"{path}: operations/{key} must be a mapping with 'parameters' and/or 'body'")
+            raise ConfigError(f"{path}: {where}operations/{key} must be a mapping with 'parameters' and/or 'body'")
         bad = sorted(set(entry) - {"parameters", "body"})
         if bad:
-            raise ConfigError(f"{path}: operations/{key}: unknown key {bad[0]!r} (expected 'parameters', 'body')")
+            raise ConfigError(
+                f"{path}: {where}operations/{key}: unknown key {bad[0]!r} (expected 'parameters', 'body')"
+            )
         op_params = entry.get("parameters") or {}
         if not isinstance(op_params, dict):
-            raise ConfigError(f"{path}: operations/{key}/parameters must be a mapping")
+            raise ConfigError(f"{path}: {where}operations/{key}/parameters must be a mapping")
         ops[_op_key(key)] = OperationData(parameters=op_params, body=entry.get("body"), has_body="body" in entry)
     return params, ops
+
+
+def _merge(into: Section, more: Section) -> None:
+    """A later file's section over an earlier one's: parameters by name, operations entry by entry."""
+    params, ops = into
+    params.update(more[0])
+    for key, entry in more[1].items():
+        before = ops.get(key)
+        if before is None:
+            ops[key] = entry
+        else:
+            ops[key] = OperationData(
+                parameters={**before.parameters, **entry.parameters},
+                body=entry.body if entry.has_body else before.body,
+                has_body=entry.has_body or before.has_body,
+            )
 
 
 def _op_key(key: str) -> str:
@@ -212,27 +282,20 @@ def load_testdata(paths: Sequence[Path]) -> TestData:
 
     # Harness keys may themselves use ${KEY}; resolve them against the merged set (one level deep).
     resolved_vars = {k: _substitute(v, variables, origin[k], f"/{k}") for k, v in variables.items()}
-    params: dict[str, Any] = {}
-    ops: dict[str, OperationData] = {}
+    kept: Section = ({}, {})
+    disposable: Section = ({}, {})
     for path, data, structured in parsed:
         if not structured:
             continue
         data = _substitute(data, resolved_vars, path, "")
-        p, o = _structured(data, path)
-        params.update(p)
-        for key, entry in o.items():
-            before = ops.get(key)
-            if before is None:
-                ops[key] = entry
-            else:
-                ops[key] = OperationData(
-                    parameters={**before.parameters, **entry.parameters},
-                    body=entry.body if entry.has_body else before.body,
-                    has_body=entry.has_body or before.has_body,
-                )
+        k, d = _structured(data, path)
+        _merge(kept, k)
+        _merge(disposable, d)
     return TestData(
-        parameters=MappingProxyType(params),
-        operations=MappingProxyType(ops),
+        parameters=MappingProxyType(kept[0]),
+        operations=MappingProxyType(kept[1]),
         variables=MappingProxyType(resolved_vars),
         sources=tuple(str(p) for p in paths),
+        disposable_parameters=MappingProxyType(disposable[0]),
+        disposable_operations=MappingProxyType(disposable[1]),
     )

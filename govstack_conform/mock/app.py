@@ -8,6 +8,8 @@ locations) is computed once when the app is built; bodies and headers are genera
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -20,7 +22,9 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from govstack_conform.contracts.model import Contract, MediaType, Operation
+from govstack_conform.mock import listing, prefer
 from govstack_conform.mock import responses as R
+from govstack_conform.mock.lenient import lenient, unenforced
 from govstack_conform.mock.options import Credentials, Journal, MockOptions, log
 from govstack_conform.mock.router import Router
 from govstack_conform.mock.security import Guard
@@ -28,6 +32,7 @@ from govstack_conform.mock.state import (
     Record,
     Role,
     Store,
+    echo,
     find_id,
     get_at,
     id_candidates,
@@ -36,6 +41,7 @@ from govstack_conform.mock.state import (
     with_id,
 )
 from govstack_conform.mock.validate import Rejection, check_parameters, read_body
+from govstack_conform.mock.variants import choose
 
 access_log = logging.getLogger("govstack_conform.mock.access")
 MAX_BODY = 16 * 1024 * 1024
@@ -59,12 +65,17 @@ class MockApp:
         self.credentials = Credentials.from_options(options)
         self.journal = Journal()
         self.router = Router(contract.operations)
-        operations = [op for route in self.router.routes for op in route.operations.values()]
+        operations = [op for route in self.router.routes for ops in route.variants.values() for op in ops]
         self.roles: dict[str, Role] = infer_roles(operations)
         self.guard = Guard(contract.security_schemes, self.credentials, self.journal)
         self.bodies = R.Bodies(contract, options.seed, self.journal)
+        self.unenforced = unenforced(contract)  # lint's findings in request schemas, said at start
+        for d in self.unenforced:
+            self.journal.once(f"spec defect, not enforced on requests: {d.file}#{d.pointer}: {d.message} [{d.code}]")
+        self.judged = lenient(contract)  # what requests are validated against
         self.store = Store(seed=options.seed)
         self._skip = {op.key: self._key_locations(op) for op in operations}
+        self._free: dict[str, bool] = {}  # list operation -> whether its list schema is free of count rules
 
     def _key_locations(self, op: Operation) -> frozenset[tuple[str, str]]:
         """apiKey locations of the operation's security: the guard judges them, not the parameter schema."""
@@ -83,8 +94,19 @@ class MockApp:
         except Exception:
             log.exception("mock failed on %s %s", request.method, request.url.path)
             response = JSONResponse({"error": "Internal Server Error", "message": "the mock failed"}, 500)
+        if self.options.delay_ms:
+            await asyncio.sleep(self.options.delay_ms / 1000)
         access_log.info("%s %s %d", request.method, request.url.path, response.status_code)
         await response(scope, receive, send)
+
+    def _within_base(self, path: str) -> str | None:
+        """The request path below the base path (None: outside it)."""
+        base = self.options.base_path
+        if not base:
+            return path
+        if path == base:
+            return "/"
+        return path[len(base) :] if path.startswith(base + "/") else None
 
     # -- answers -------------------------------------------------------------------------------
 
@@ -116,7 +138,9 @@ class MockApp:
     async def handle(self, request: Request) -> Response:
         scope = request.scope
         raw_path = scope.get("raw_path") or scope["path"].encode()
-        path = raw_path.decode("latin-1").split("?", 1)[0]
+        path = self._within_base(raw_path.decode("latin-1").split("?", 1)[0])
+        if path is None:
+            return self._plain(404, f"{request.url.path} is outside the base path {self.options.base_path}")
         query: dict[str, list[str]] = {}
         for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
             query.setdefault(k, []).append(v)
@@ -126,13 +150,17 @@ class MockApp:
         if match.operation is None:
             if not self.options.method_not_allowed:  # the sloppy router: any method reaches a handler
                 ops = match.route.operations
-                return self._plain_success(ops.get("GET") or next(iter(ops.values())), request)
+                return self._plain_success(ops.get("GET") or next(iter(ops.values())), request, {}, {})
             return self._plain(
                 405, f"{request.method} not allowed on {match.route.template}", {"Allow": match.route.allow}
             )
         op = match.operation
         headers = request.headers
         cookies = request.cookies
+        if match.tied:  # definitions the URL cannot tell apart: the request's content decides
+            op = choose(
+                self.judged, match.tied, match.params, query, headers, cookies, await request.body(), self.journal
+            )
         if self.options.enforce_auth:
             single = {k: v[-1] for k, v in query.items()}
             denial = self.guard.check(op, headers, single, cookies)
@@ -144,7 +172,7 @@ class MockApp:
         check = self.options.validate_requests
         if check:
             rejection = check_parameters(
-                self.contract,
+                self.judged,
                 op,
                 match.params,
                 query,
@@ -155,27 +183,122 @@ class MockApp:
             )
             if rejection is not None:
                 return self._rejected(op, rejection)
-        body, rejection = read_body(self.contract, op, headers.get("content-type"), raw, self.journal, validate=check)
+        body, rejection = read_body(self.judged, op, headers.get("content-type"), raw, self.journal, validate=check)
         if rejection is not None:
             return self._rejected(op, rejection)
         blocked = op.blocked("operation")
         if blocked is not None:
             self.journal.once(f"{op.key}: spec defect, answered as documented as possible: {blocked.message}")
+        try:
+            preference = prefer.parse(headers.get("prefer"))
+            if preference is not None:
+                return self._preferred(op, preference, request)
+        except prefer.Unmet as exc:
+            return self._plain(400, str(exc))
         role = self.roles.get(op.key) if self.options.keep_state else None
         if role is None:
-            return self._plain_success(op, request)
+            answer = self._plain_success(op, request, match.params, query)
+            if op.method == "POST" and self.options.keep_state:
+                self._keep_named(answer)
+            return answer
         return self._stateful(op, role, match.params, query, body, request)
 
-    def _parts(self, op: Operation, request: Request, *, create: bool = False) -> tuple[int, MediaType | None, Any]:
+    def _parts(
+        self, op: Operation, request: Request, params: Mapping[str, str], *, create: bool = False
+    ) -> tuple[int, MediaType | None, Any]:
+        """Status, media type and body of the usual answer, the path parameters echoed where fields name them."""
         status = R.success_status(op, create=create)
+        if status >= 300:
+            self.journal.once(f"{op.key}: no 2xx documented; answering the documented {status}")
         response = op.response_for(status)
         media = R.pick_media(response, request.headers.get("accept"))
         value = self.bodies.body(op, response, media) if response is not None else None
-        return status, media, value
+        return status, media, echo(value, params, lambda v: self.bodies.valid(media, v))
 
-    def _plain_success(self, op: Operation, request: Request) -> Response:
-        status, media, value = self._parts(op, request)
+    def _preferred(self, op: Operation, preference: prefer.Preference, request: Request) -> Response:
+        """The documented answer the client asked for with `Prefer`; state is left as it is."""
+        choice = prefer.choose(op, preference, R.success_status(op))
+        media = choice.media or R.pick_media(choice.response, request.headers.get("accept"))
+        if choice.example is not None:
+            value = choice.example.value
+            if self.bodies.valid(media, value) is False:
+                self.journal.once(f"{op.key}: example {choice.example.name!r} served as asked, though off its schema")
+        else:
+            value = self.bodies.body(op, choice.response, media)
+        answer = self._success(op, choice.status, media, value)
+        answer.headers["Preference-Applied"] = preference.applied
+        return answer
+
+    def _plain_success(
+        self, op: Operation, request: Request, params: Mapping[str, str], query: Mapping[str, list[str]]
+    ) -> Response:
+        status, media, value = self._parts(op, request, params)
+        at = listing.find_list(value, None, "") if op.method == "GET" and query else None
+        if at is not None:  # a list of what the mock does not store: the generated items, shaped by the query
+            lst = listing.Listing(value, at, Role("list", "", None, "none", ""), lambda v: self.bodies.valid(media, v))
+            q = listing.read_query(op, query, listing.item_fields(lst.template))
+            value = lst.answer(listing.echo_filters(lst.template, q, lst.judge_item), q) or value
         return self._success(op, status, media, value)
+
+    def _keep_named(self, answer: Response) -> None:
+        """A POST outside any collection whose answer names a stored kind's id at its top level
+        (`POST /services/{serviceId}/applications` answering a `fileId`) created that resource: it is readable."""
+        try:
+            value = json.loads(bytes(answer.body))
+        except ValueError:
+            return
+        if not isinstance(value, dict) or not 200 <= answer.status_code < 300:
+            return
+        for role in self.roles.values():
+            rid = value.get(role.id_param or "") if role.kind == "read" and role.id_in == "path" else None
+            if (
+                isinstance(rid, str | int)
+                and not isinstance(rid, bool)
+                and self.store.get(role.resource, str(rid)) is None
+            ):
+                self.store.put(role.resource, str(rid), Record(value))
+
+    def _adopt(self, op: Operation, role: Role, items: list[Any], scope: Mapping[str, str]) -> None:
+        """The items of the first list answered become stored resources: ids a list shows are readable."""
+        if not self.store.adopt_once(role.resource):
+            return
+        for item in items:
+            bare = listing.is_bare_id(item)
+            at = None if bare else find_id(item, role.id_param, role.hint)
+            rid = str(item) if bare else None if at is None else str(get_at(item, at))
+            if rid is None or self.store.get(role.resource, rid) or self.store.was_deleted(role.resource, rid):
+                continue
+            self.store.put(role.resource, rid, Record({} if bare else item, {op.key: item}, dict(scope)))
+
+    def _list(
+        self,
+        op: Operation,
+        role: Role,
+        params: Mapping[str, str],
+        query: Mapping[str, list[str]],
+        answer: tuple[int, MediaType | None, Any],
+    ) -> Response:
+        """The stored resources of the collection, filtered and paged as the query says."""
+        status, media, base = answer
+        at = listing.find_list(base, role.id_param, role.hint)
+        if at is None:
+            return self._success(op, status, media, base)
+        free = self._free.get(op.key)
+        if free is None:
+            free = self._free[op.key] = listing.count_free(self.contract, media.schema if media else None, at)
+        lst = listing.Listing(base, at, role, lambda v: self.bodies.valid(media, v), free)
+        scope = {k: v for k, v in params.items() if k != role.id_param}
+        self._adopt(op, role, lst.template, scope)
+        views = [
+            view
+            for rid, record in self.store.records(role.resource)
+            if record.within(scope) and (view := lst.view(op.key, rid, record)) is not None
+        ]
+        fields = listing.item_fields([*views, *lst.template]) if query else set()
+        body = lst.answer(views, listing.read_query(op, query, fields))
+        if body is None:
+            self.journal.once(f"{op.key}: the stored items do not fit the list's schema; answering the generated list")
+        return self._success(op, status, media, base if body is None else body)
 
     def _not_found(self, op: Operation, role: Role, rid: str) -> Response | None:
         """404 when the resource was deleted here, or when the spec documents 404 for an unknown id."""
@@ -192,10 +315,13 @@ class MockApp:
         body: Any,
         request: Request,
     ) -> Response:
-        status, media, base = self._parts(op, request, create=role.kind == "create")
+        status, media, base = self._parts(op, request, params, create=role.kind == "create")
 
         def judge(value: Any) -> bool | None:
             return self.bodies.valid(media, value)
+
+        if role.kind == "list":
+            return self._list(op, role, params, query, (status, media, base))
 
         id_path = find_id(base, role.id_param, role.hint)
         rid: Any
@@ -209,11 +335,12 @@ class MockApp:
                 rid = get_at(body, sent)
             else:  # the answer names no id: the Location header is the only way back to the resource
                 rid = id_candidates("", None, self.store.seed, n)[0]
-            self.store.put(role.resource, str(rid), Record(source=body, served={op.key: view}))
+            scope = {k: v for k, v in params.items() if k != role.id_param}
+            self.store.put(role.resource, str(rid), Record(source=body, served={op.key: view}, scope=scope))
             answer = self._success(op, status, media, view)
             location = role.location(params, str(rid))
             if location is not None and "location" not in answer.headers:
-                answer.headers["Location"] = location
+                answer.headers["Location"] = self.options.base_path + location
             return answer
 
         if role.id_in == "path":
@@ -259,7 +386,8 @@ class MockApp:
         view = overlay(base, id_path, source, judge)
         if id_path:
             view = with_id(view, id_path, id_candidates(get_at(view, id_path), rid, 0, 0), judge)
-        self.store.put(role.resource, rid, Record(source=source, served={op.key: view}))
+        scope = dict(record.scope) if record is not None else {k: v for k, v in params.items() if k != role.id_param}
+        self.store.put(role.resource, rid, Record(source=source, served={op.key: view}, scope=scope))
         return self._success(op, status, media, view)
 
 

@@ -1,7 +1,8 @@
 """What the mock does, and the switches that turn one correct behaviour off at a time.
 
-The switches exist for the engine's self-test: with one of them off the mock is a plausible but
-non-conformant product, and the suite must notice.
+The behaviour switches exist for the engine's self-test and for users: with one of them off the mock
+is a plausible but non-conformant product, and the suite must notice. `base_path` and `delay_ms`
+change where and how fast it answers, not what.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import logging
 import secrets
 import threading
 from dataclasses import dataclass, field
+
+from govstack_conform.errors import UsageError
 
 log = logging.getLogger("govstack_conform.mock")
 
@@ -24,6 +27,32 @@ class MockOptions:
     token: str | None = None  # bearer / oauth2 / openIdConnect token, and the basic-auth password
     api_key: str | None = None  # value every apiKey scheme expects
     seed: int = 0  # seed of generated bodies and ids
+    base_path: str = ""  # served under this prefix ("/api/v1"); see `base_path()` for the accepted forms
+    delay_ms: int = 0  # every answer waits this long first: a slow product, for trying timeouts
+
+
+MAX_DELAY_MS = 600_000
+_PATH_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/%")
+
+
+def base_path(text: str | None) -> str:
+    """The prefix to serve under, as "/a/b" ("" for none); raises UsageError for what is not a path prefix."""
+    value = (text or "").strip()
+    if value in ("", "/"):
+        return ""
+    if not value.startswith("/"):
+        value = "/" + value
+    value = value.rstrip("/")
+    if "//" in value or not set(value) <= _PATH_CHARS or any(s in (".", "..") for s in value.split("/")):
+        raise UsageError(f"--base-path {text!r} is not a URL path prefix (letters, digits, - . _ ~ and /)")
+    return value
+
+
+def delay(ms: int) -> int:
+    """A delay in milliseconds, checked: 0 to 600 000."""
+    if not 0 <= ms <= MAX_DELAY_MS:
+        raise UsageError(f"--delay {ms} is out of range (0 to {MAX_DELAY_MS} ms)")
+    return ms
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 from govstack_conform.contracts import schemas
 from govstack_conform.contracts.model import Contract, Header, MediaType, Operation, Response
@@ -21,10 +23,14 @@ from govstack_conform.mock.options import Journal
 from govstack_conform.mock.validate import is_json
 
 # 4xx codes with a meaning of their own: never the answer to "your input is invalid".
+# A contract documenting only errors: the answer a valid request most plausibly gets among them.
+_ERROR_ORDER = {404: 0, 400: 1, 422: 2, 409: 3, 401: 20, 403: 21, 407: 22, 405: 23, 406: 24, 415: 25, 429: 26}
 _SPECIAL_4XX = frozenset({401, 403, 404, 405, 406, 407, 408, 409, 410, 412, 413, 415, 429})
 _MESSAGE_KEYS = ("message", "error", "detail", "details", "description", "title", "msg", "reason")
 _SKIP_HEADERS = frozenset({"content-type", "content-length", "transfer-encoding"})
 _UNJUDGED = object()
+_EMPTIES: tuple[Any, ...] = ([], {}, "", None)
+_ERROR_FIELDS = frozenset({"error", "errors", "fault", "faults", "errorlist", "exceptions"})
 
 
 def documented(op: Operation) -> list[int]:
@@ -32,11 +38,25 @@ def documented(op: Operation) -> list[int]:
 
 
 def success_status(op: Operation, *, create: bool = False) -> int:
-    """Lowest documented 2xx (201 for a create when documented); 200 when only ranges or default exist."""
-    ok = [s for s in documented(op) if 200 <= s < 300]
-    if create and 201 in ok:
-        return 201
-    return ok[0] if ok else 200
+    """The documented status a valid request gets: the lowest 2xx (201 for a create when documented); 200
+    under `2XX` or `default`; else a documented redirect; else, for a contract documenting only errors,
+    the likeliest of those (404, 400, 422, ...): never a status the contract does not list."""
+    codes = documented(op)
+    ok = [s for s in codes if 200 <= s < 300]
+    if ok:
+        return 201 if create and 201 in ok else ok[0]
+    ranges = {r.status.upper() for r in op.responses if not r.status.isdigit()}
+    if not op.responses or ranges & {"2XX", "DEFAULT"}:
+        return 200
+    redirects = [s for s in codes if 300 <= s < 400]
+    if redirects:
+        return redirects[0]
+    if "3XX" in ranges:
+        return 303
+    errors = sorted((s for s in codes if s >= 400), key=lambda s: (_ERROR_ORDER.get(s, 30 if s >= 500 else 9), s))
+    if errors:
+        return errors[0]
+    return next((int(r[0]) * 100 for r in sorted(ranges) if r[0] in "45"), 200)
 
 
 def error_status(op: Operation) -> int:
@@ -70,13 +90,56 @@ def pick_media(response: Response | None, accept: str | None = None) -> MediaTyp
 
 
 def encode(media: MediaType | None, value: Any) -> bytes:
+    """The body bytes of `value` in the media type: JSON, XML for an XML type, else text as it is."""
     if value is None and (media is None or not is_json(media.media_type)):
         return b""
     if isinstance(value, bytes):
         return value
     if isinstance(value, str) and media is not None and not is_json(media.media_type):
         return value.encode()
+    if media is not None and is_xml(media.media_type):
+        return to_xml(value, xml_root(media)).encode()
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def is_xml(media: str) -> bool:
+    base = media.split(";")[0].strip().lower()
+    return base in ("application/xml", "text/xml") or base.endswith("+xml")
+
+
+def xml_root(media: MediaType) -> str:
+    """The root element: the schema's `xml.name`, else the name of the schema it refers to, else "response"."""
+    node = media.schema.node if media.schema is not None else None
+    if isinstance(node, dict):
+        xml = node.get("xml")
+        if isinstance(xml, dict) and isinstance(xml.get("name"), str):
+            return _xml_name(xml["name"])
+        if isinstance(node.get("$ref"), str):
+            return _xml_name(node["$ref"].rsplit("/", 1)[-1])
+    return "response"
+
+
+def _xml_name(text: str) -> str:
+    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
+    return name if name[:1].isalpha() or name[:1] == "_" else f"_{name}"
+
+
+def to_xml(value: Any, root: str) -> str:
+    """A plain XML rendering of a JSON value: objects as elements, arrays as repeated elements."""
+
+    def render(name: str, v: Any) -> str:
+        if isinstance(v, dict):
+            return f"<{name}>" + "".join(render(_xml_name(k), x) for k, x in v.items()) + f"</{name}>"
+        if isinstance(v, list):
+            return "".join(render(name, x) for x in v)
+        if v is None:
+            return f"<{name}/>"
+        text = ("true" if v else "false") if isinstance(v, bool) else str(v)
+        return f"<{name}>{xml_escape(text)}</{name}>"
+
+    inner = "".join(render("item", x) for x in value) if isinstance(value, list) else None
+    body = f"<{root}>{inner}</{root}>" if inner is not None else render(root, value)
+    return '<?xml version="1.0" encoding="UTF-8"?>' + body
 
 
 def header_text(value: Any) -> str:
@@ -134,14 +197,22 @@ class Bodies:
         if media.schema is None:
             return {} if is_json(media.media_type) else ""
         try:
-            return generate(self.contract, media.schema, seed=self.seed, direction="response")
+            value = generate(self.contract, media.schema, seed=self.seed, direction="response")
         except (GenerationError, schemas.SchemaUnusable, RecursionError) as exc:
             self.journal.once(f"{where}: no valid body can be generated ({exc}); serving an empty object")
             return {} if is_json(media.media_type) else ""
+        if response.status.startswith("2"):
+            value = without_errors(value, lambda v: self.valid(media, v))
+        return value
 
-    def error(self, op: Operation | None, status: int, message: str) -> tuple[str, bytes]:
-        """(media type, body) of an error answer; meets the documented schema of that status if any."""
+    def error(self, op: Operation | None, status: int, message: str) -> tuple[str | None, bytes]:
+        """(media type, body) of an error answer; meets the documented schema of that status if any, and
+        comes in a documented media type: JSON when documented (or nothing is), else text, XML, or no body."""
         media, value = None, None
+        documented = op.response_for(status) if op is not None else None
+        if documented is not None and documented.content and not any(is_json(m.media_type) for m in documented.content):
+            assert op is not None
+            return self._non_json_error(op, documented, message)
         if op is not None:
             key = (op.key, status)
             if key not in self._errors:
@@ -155,6 +226,19 @@ class Bodies:
             value = {"error": reason(status), "message": message}
         media_type = media.media_type if media is not None and is_json(media.media_type) else "application/json"
         return media_type, encode(media, value)
+
+    def _non_json_error(self, op: Operation, response: Response, message: str) -> tuple[str | None, bytes]:
+        """An error whose documented media types are not JSON: the message as text, an XML document, or
+        (for binary and other types) an empty body without a Content-Type."""
+        content = response.content
+        text = next((m for m in content if m.media_type.lower().startswith("text/") and not is_xml(m.media_type)), None)
+        if text is not None:
+            body = message if self.valid(text, message) is not False else self.body(op, response, text)
+            return text.media_type, encode(text, body)
+        xml = next((m for m in content if is_xml(m.media_type)), None)
+        if xml is not None:
+            return xml.media_type, encode(xml, self._with_message(xml, self.body(op, response, xml), message))
+        return None, b""
 
     def _error_template(self, op: Operation, status: int) -> tuple[MediaType | None, Any]:
         response = op.response_for(status)
@@ -198,6 +282,25 @@ class Bodies:
         except (GenerationError, schemas.SchemaUnusable, RecursionError) as exc:
             self.journal.once(f"{op.key} response {response.status}: header {header.name!r} not generated ({exc})")
             return "mock"
+
+
+def without_errors(body: Any, judge: Callable[[Any], bool | None]) -> Any:
+    """A success body with its error fields (errors, error, faults...) left out, or emptied where required:
+    a generated `errors: [{...}]` in a 200 tells a client the call failed."""
+    if not isinstance(body, dict):
+        return body
+    spots = [body, *(v for v in body.values() if isinstance(v, dict))]
+    for spot in spots:
+        for key in [k for k in spot if k.lower() in _ERROR_FIELDS]:
+            value = spot.pop(key)
+            if judge(body) is not False:
+                continue
+            empties = [copy.deepcopy(e) for e in _EMPTIES if e != value]
+            for empty in [*empties, value]:  # the first that keeps the body valid; else the value as it was
+                spot[key] = empty
+                if judge(body) is not False:
+                    break
+    return body
 
 
 def reason(status: int) -> str:

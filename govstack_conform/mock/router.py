@@ -7,6 +7,9 @@ concrete paths win over templated ones. A template's trailing slash is matched e
 possible; a request differing only by that slash still finds the route (clients disagree on it).
 Some specs put a query in the path key (`/beneficiaries?command=validate`): that query only breaks
 ties between templates of the same path, since it may be a placeholder (`?language=LANGCODE`).
+A METHOD and path defined more than once (operation variants, `contracts/loader/variants.py`) is told
+apart by each definition's fixed query (`POST /vouchers?command=cancel`), as a product dispatching on
+`?command=` would; definitions even that leaves tied are left to the app, which looks at the request.
 """
 
 from __future__ import annotations
@@ -74,7 +77,8 @@ class PathRoute:
     segments: tuple[_Segment, ...]
     trailing_slash: bool
     query: tuple[tuple[str, str], ...] = ()  # query written into the path key, if any
-    operations: dict[str, Operation] = field(default_factory=dict)
+    operations: dict[str, Operation] = field(default_factory=dict)  # the first definition per method
+    variants: dict[str, list[Operation]] = field(default_factory=dict)  # every definition per method
 
     def query_fit(self, query: Mapping[str, list[str]]) -> tuple[int, int]:
         """(unmet, -met) query pairs of the template for a request's query: lower is a better fit."""
@@ -106,6 +110,23 @@ class Match:
     route: PathRoute
     params: Mapping[str, str]
     operation: Operation | None  # None: the path exists but not with this method
+    tied: tuple[Operation, ...] = ()  # definitions the URL cannot tell apart from `operation` (itself first)
+
+
+def _fit(op: Operation, query: Mapping[str, list[str]]) -> tuple[int, int]:
+    """(unmet, -met) pairs of the operation's fixed query in a request's query: lower is a better fit."""
+    met = sum(1 for k, v in op.fixed_query if v in query.get(k, ()))
+    return len(op.fixed_query) - met, -met
+
+
+def _variant(found: list[Operation], query: Mapping[str, list[str]]) -> tuple[Operation, tuple[Operation, ...]]:
+    """The definition whose fixed query the request carries best, and those tied with it."""
+    if len(found) == 1:
+        return found[0], ()
+    ranked = sorted(found, key=lambda op: _fit(op, query))  # stable: spec order among equals
+    best = _fit(ranked[0], query)
+    tied = tuple(op for op in ranked if _fit(op, query) == best)
+    return ranked[0], tied if len(tied) > 1 else ()
 
 
 class Router:
@@ -113,7 +134,6 @@ class Router:
 
     def __init__(self, operations: Iterable[Operation]) -> None:
         by_template: dict[str, PathRoute] = {}
-        self.duplicates: list[Operation] = []
         for op in operations:
             route = by_template.get(op.path)
             if route is None:
@@ -122,10 +142,8 @@ class Router:
                 pairs = tuple(parse_qsl(query, keep_blank_values=True))
                 route = PathRoute(op.path, tuple(_segment(s) for s in segs), trailing, pairs)
                 by_template[op.path] = route
-            if op.method in route.operations:
-                self.duplicates.append(op)  # same operation from a second file: the first one wins
-            else:
-                route.operations[op.method] = op
+            route.operations.setdefault(op.method, op)
+            route.variants.setdefault(op.method, []).append(op)
         self.routes: list[PathRoute] = sorted(by_template.values(), key=lambda r: r.rank)
         self._by_length: dict[int, list[PathRoute]] = {}
         for r in self.routes:
@@ -150,9 +168,10 @@ class Router:
         """
         first: tuple[PathRoute, dict[str, str]] | None = None
         for route, params in self._candidates(raw_path, query or {}):
-            op = route.operations.get(method.upper())
-            if op is not None:
-                return Match(route, params, op)
+            found = route.variants.get(method.upper())
+            if found:
+                op, tied = _variant(found, query or {})
+                return Match(route, params, op, tied)
             if first is None:
                 first = (route, params)
         if first is None:

@@ -1,8 +1,8 @@
 """In-memory resources: what a create stores, a read returns, an update changes and a delete removes.
 
 Roles come from the paths alone. `/config/policy/{policyId}/` is an item path of the collection
-`/config/policy`; POST (or PUT) on the collection creates, GET/PUT/PATCH/DELETE on the item path
-read, replace, update and delete. Resources are keyed by the id parameter's name when it is specific
+`/config/policy`; POST (or PUT) on the collection creates and GET lists, GET/PUT/PATCH/DELETE on the
+item path read, replace, update and delete. Resources are keyed by the id parameter's name when it is specific
 (`policyId`), so `/service/policy/{policyId}/` reads what `/config/policy/` created.
 
 Bodies served from state must still meet the operation's response schema: stored values are laid
@@ -32,7 +32,7 @@ Path = tuple[str, ...]
 class Role:
     """What an operation does to stored resources."""
 
-    kind: str  # create | read | update | replace | delete
+    kind: str  # create | read | update | replace | delete | list
     resource: str  # store key shared by every operation on the same resource
     id_param: str | None  # the path (or query) parameter carrying the id
     id_in: str  # path | query | none
@@ -111,6 +111,8 @@ def infer_roles(operations: Iterable[Operation]) -> dict[str, Role]:
             by = param if param in names else ("id" if "id" in names else None)
             if by:
                 roles[op.key] = Role("read", key(prefix, param), by, "query", _hint(param, prefix))
+            else:
+                roles[op.key] = Role("list", key(prefix, param), param, "none", _hint(param, prefix))
     creatable = {r.resource for r in roles.values() if r.kind in ("create", "replace")}
     return {k: r for k, r in roles.items() if r.resource in creatable}
 
@@ -207,10 +209,59 @@ def id_candidates(template: Any, raw: str | None, seed: int, n: int) -> list[Any
     return [fresh, f"{template}-{n}" if template else str(1000 + n), str(1000 + n)]
 
 
+def typed(template: Any, raw: str) -> list[Any]:
+    """`raw` (a path or query string) as the values it may stand for where `template` stands, likeliest first."""
+    if isinstance(template, bool):
+        return [raw.lower() == "true"] if raw.lower() in ("true", "false") else [raw]
+    return id_candidates(template, raw, 0, 0)
+
+
+def echo(body: Any, params: Mapping[str, str], judge: Judge) -> Any:
+    """`body`, changed in place, with each path parameter's value where a field has its name (top level, one
+    object down, or in the items of a list there), as far as it stays valid: what the client named comes back."""
+    if not params or not isinstance(body, dict | list):
+        return body
+    wanted = {_norm(k): v for k, v in params.items()}
+    spots: list[dict[str, Any]] = []
+    for obj in [body] if isinstance(body, dict) else []:
+        spots.append(obj)
+        for v in obj.values():
+            if isinstance(v, dict):
+                spots.append(v)
+            elif isinstance(v, list):
+                spots.extend(i for i in v if isinstance(i, dict))
+    if isinstance(body, list):
+        spots.extend(i for i in body if isinstance(i, dict))
+    out = body
+    for spot in spots:
+        for key, value in list(spot.items()):
+            raw = wanted.get(_norm(key))
+            if raw is None or _text(value) == raw:
+                continue
+            for candidate in typed(value, raw):
+                previous = spot[key]
+                spot[key] = candidate
+                if judge(out) is not False:
+                    break
+                spot[key] = previous
+    return out
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value) if isinstance(value, int | float | str) else None
+
+
 @dataclass
 class Record:
     source: Any  # the resource as the client last sent it
     served: dict[str, Any] = field(default_factory=dict)  # op key -> body last served for it
+    scope: Mapping[str, str] = field(default_factory=dict)  # path parameters of its collection (the parent ids)
+
+    def within(self, scope: Mapping[str, str]) -> bool:
+        """Whether the record belongs to the collection addressed with these path parameters."""
+        return all(self.scope.get(k, v) == v for k, v in scope.items())
 
 
 @dataclass
@@ -221,6 +272,17 @@ class Store:
     items: dict[str, dict[str, Record]] = field(default_factory=dict)
     deleted: dict[str, set[str]] = field(default_factory=dict)
     counter: int = 0
+    adopted: set[str] = field(default_factory=set)  # resources whose listed examples were taken in
+
+    def adopt_once(self, resource: str) -> bool:
+        """True the first time a resource is listed: its listed items are to be taken in."""
+        if resource in self.adopted:
+            return False
+        self.adopted.add(resource)
+        return True
+
+    def records(self, resource: str) -> list[tuple[str, Record]]:
+        return list(self.items.get(resource, {}).items())
 
     def next_number(self) -> int:
         self.counter += 1

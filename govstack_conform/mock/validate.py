@@ -9,7 +9,6 @@ against the client.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,10 +17,17 @@ from urllib.parse import parse_qsl
 from govstack_conform.contracts import schemas
 from govstack_conform.contracts.model import Contract, MediaType, Operation, Parameter, Schema
 from govstack_conform.mock.options import Journal
+from govstack_conform.mock.query import node_types, read_structured, scalar
 
 # Header parameters OpenAPI says to ignore: HTTP itself governs them.
 IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
-_INT = re.compile(r"^[+-]?\d+$")
+
+
+@dataclass(frozen=True)
+class Structured:
+    """A query parameter read whole from several keys or from JSON (mock/query.py), ready to validate."""
+
+    value: Any
 
 
 @dataclass(frozen=True)
@@ -55,28 +61,7 @@ def find_media(content: Sequence[MediaType], given: str) -> MediaType | None:
 
 
 def _types(contract: Contract, schema: Schema) -> list[str]:
-    node = schemas.resolve(contract, schema).node
-    if not isinstance(node, dict):
-        return []
-    t = node.get("type")
-    if isinstance(t, str):
-        return [t]
-    if isinstance(t, list):
-        return [x for x in t if isinstance(x, str) and x != "null"]
-    return []
-
-
-def _scalar(kind: str | None, raw: str) -> Any:
-    if kind == "integer" and _INT.match(raw.strip()):
-        return int(raw)
-    if kind == "number":
-        try:
-            return int(raw) if _INT.match(raw.strip()) else float(raw)
-        except ValueError:
-            return raw
-    if kind == "boolean" and raw.lower() in ("true", "false"):
-        return raw.lower() == "true"
-    return raw
+    return node_types(schemas.resolve(contract, schema).node)
 
 
 def _item_schema(contract: Contract, schema: Schema) -> Schema | None:
@@ -90,6 +75,11 @@ def _item_schema(contract: Contract, schema: Schema) -> Schema | None:
 def _candidates(contract: Contract, param: Parameter, raws: list[str]) -> list[Any]:
     """Values the raw strings can stand for under the parameter's schema, most likely first."""
     assert param.schema is not None
+    if param.content_type is not None:  # declared with content: the value is its JSON text
+        try:
+            return [json.loads(raws[-1])]
+        except ValueError:
+            return [raws[-1]]
     kinds = _types(contract, param.schema)
     if "array" in kinds:
         items = _item_schema(contract, param.schema)
@@ -99,20 +89,21 @@ def _candidates(contract: Contract, param: Parameter, raws: list[str]) -> list[A
         exploded = param.explode if param.explode is not None else param.location in ("query", "cookie")
         if len(raws) == 1 and (not exploded or param.location in ("header", "path")):
             parts = raws[0].split(",") if raws[0] != "" else []
-        return [[_scalar(item_kind, p) for p in parts]]
+        return [[scalar(item_kind, p) for p in parts]]
     raw = raws[-1]
     if kinds:
-        return [_scalar(k, raw) for k in kinds] + [raw]
-    return [raw, _scalar("integer", raw), _scalar("number", raw), _scalar("boolean", raw)]
+        return [scalar(k, raw) for k in kinds] + [raw]
+    return [raw, scalar("integer", raw), scalar("number", raw), scalar("boolean", raw)]
 
 
-def _check_param(contract: Contract, op: Operation, param: Parameter, raws: list[str], journal: Journal) -> str | None:
+def _check_param(
+    contract: Contract, op: Operation, param: Parameter, raws: list[str] | Structured, journal: Journal
+) -> str | None:
+    """The problem with a parameter's value: `raws` are its strings, or its value already read whole."""
     if param.schema is None:
         return None
     try:
-        if "object" in _types(contract, param.schema):
-            return None  # deepObject & co.: presence is all we judge
-        candidates = _candidates(contract, param, raws)
+        candidates = [raws.value] if isinstance(raws, Structured) else _candidates(contract, param, raws)
         first: list[schemas.Violation] = []
         for value in candidates:
             found = schemas.validate(contract, param.schema, value, direction="request")
@@ -122,7 +113,14 @@ def _check_param(contract: Contract, op: Operation, param: Parameter, raws: list
     except schemas.SchemaUnusable as exc:
         journal.once(f"{op.key}: parameter {param.name!r} not validated: {exc}")
         return None
-    return f"{param.location} parameter {param.name!r}: {first[0].message}"
+    return f"{param.location} parameter {param.name!r}{_where(first[0])}"
+
+
+def _where(v: schemas.Violation) -> str:
+    """A parameter violation in words: the value is the parameter, not a body; an array item says which."""
+    prefix = f"at {v.instance_pointer or 'the body'}: "
+    text = v.message[len(prefix) :] if v.message.startswith(prefix) else v.message
+    return f" item {v.instance_pointer.lstrip('/')}: {text}" if v.instance_pointer else f": {text}"
 
 
 def check_parameters(
@@ -135,23 +133,20 @@ def check_parameters(
     journal: Journal,
     skip: frozenset[tuple[str, str]] = frozenset(),
 ) -> Rejection | None:
-    """The first problem with the operation's parameters, if any. `skip` holds (location, lower name)."""
-    if op.blocked("parameters"):
-        journal.once(f"{op.key}: parameters not validated: {op.blocked('parameters').message}")  # type: ignore[union-attr]
-        return None
+    """The first problem with the operation's parameters, if any. `skip` holds (location, lower name).
+
+    `contract` is the one requests are judged by (mock/lenient.py): spec defects lint flags are left out."""
     problems = []
     names = {p.name for p in op.parameters if p.location == "query"}
     for p in op.parameters:
         lname = p.name.lower()
         if (p.location, lname) in skip or (p.location == "header" and lname in IGNORED_HEADERS):
             continue
-        raws: list[str] | None
+        raws: list[str] | Structured | None
         if p.location == "path":
             raws = [path_params[p.name]] if p.name in path_params else None
         elif p.location == "query":
-            raws = query.get(p.name)
-            if raws is None and _is_object(contract, op, p, journal):
-                raws = _object_query(contract, p, query, names)
+            raws = _query_value(contract, op, p, query, names, journal)
         elif p.location == "header":
             raws = [headers[p.name]] if p.name in headers else None
         elif p.location == "cookie":
@@ -170,32 +165,17 @@ def check_parameters(
     return Rejection(False, problems[0], tuple({"message": m} for m in problems))
 
 
-def _is_object(contract: Contract, op: Operation, param: Parameter, journal: Journal) -> bool:
-    if param.schema is None:
-        return False
+def _query_value(
+    contract: Contract, op: Operation, p: Parameter, query: Mapping[str, list[str]], names: set[str], journal: Journal
+) -> list[str] | Structured | None:
+    """A query parameter's strings, or its value read whole when it is structured (an object, an array
+    written by index, JSON content); None when absent."""
     try:
-        return "object" in _types(contract, param.schema)
+        present, value = read_structured(contract, p, query, names)
     except schemas.SchemaUnusable as exc:
-        journal.once(f"{op.key}: parameter {param.name!r} not validated: {exc}")
-        return False
-
-
-def _object_query(
-    contract: Contract, param: Parameter, query: Mapping[str, list[str]], declared: set[str]
-) -> list[str] | None:
-    """Whether an object query parameter is present as OpenAPI serializes it: `p[k]=v` (deepObject),
-    or its properties as their own keys (form, exploded: the default). Returned as a stand-in value."""
-    if param.style == "deepObject":
-        found = [k for k in query if k.startswith(param.name + "[")]
-    else:
-        assert param.schema is not None
-        node = schemas.resolve(contract, param.schema).node
-        props = node.get("properties") if isinstance(node, dict) else None
-        if isinstance(props, dict) and props:
-            found = [k for k in query if k in props]
-        else:  # free-form object: any key that is not another declared parameter
-            found = [k for k in query if k not in declared]
-    return found or None
+        journal.once(f"{op.key}: parameter {p.name!r} not validated: {exc}")
+        return query.get(p.name)
+    return Structured(value) if present else query.get(p.name)
 
 
 def _form(contract: Contract, media: MediaType, raw: bytes) -> dict[str, Any]:
@@ -215,7 +195,7 @@ def _form(contract: Contract, media: MediaType, raw: bytes) -> dict[str, Any]:
         if kind == "array":
             out[k] = vs
         else:
-            out[k] = _scalar(kind if isinstance(kind, str) else None, vs[-1])
+            out[k] = scalar(kind if isinstance(kind, str) else None, vs[-1])
     return out
 
 
@@ -239,9 +219,6 @@ def read_body(
                 return None, Rejection(False, "malformed JSON in request body")
             body = None
     if not validate or declared is None:
-        return body, None
-    if op.blocked("request-body"):
-        journal.once(f"{op.key}: request body not validated: {op.blocked('request-body').message}")  # type: ignore[union-attr]
         return body, None
     if not raw:
         if declared.required:

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from govstack_conform.assessment.compliance import NOT_RUN, assess, case_view
+from govstack_conform.assessment.compliance import NOT_RUN, BBCompliance, assess, case_view
 from govstack_conform.engine.results import BBResult, CaseResult, OperationResult, RunResults, Verdict
+from govstack_conform.engine.run.judge import NOT_PLANNED
 from govstack_conform.errors import ReportError
 
 # ---- merge -------------------------------------------------------------------------------------------
@@ -17,11 +18,12 @@ _OP_RANK = [Verdict.FAILED, Verdict.ERROR, Verdict.NOT_IMPLEMENTED, Verdict.PASS
 
 
 def _merge_op(a: OperationResult, b: OperationResult) -> OperationResult:
-    """Shards each judged part of an operation's cases: the worse verdict holds (SKIPPED = not in that shard)."""
+    """Shards each judged part of an operation's cases: the worse verdict holds (SKIPPED = not in that shard,
+    unless that shard held its cases and skipped them, e.g. for data safety: then its reason holds)."""
     if b.verdict is Verdict.SKIPPED and a.verdict is not Verdict.SKIPPED:
         return a
     if a.verdict is Verdict.SKIPPED:
-        return b
+        return a if b.verdict is Verdict.SKIPPED and b.reason == NOT_PLANNED else b
     worse = a if _OP_RANK.index(a.verdict) < _OP_RANK.index(b.verdict) else b
     return worse
 
@@ -175,8 +177,8 @@ _KIND_ORDER = {"regression": 0, "removed": 1, "change": 2, "improvement": 3, "ad
 def _classify(old: Verdict | None, new: Verdict | None) -> str:
     if old is None:
         return "added"
-    if new is None:
-        return "removed"
+    if new is None:  # a passing case or operation no longer there is a lost guarantee
+        return "regression" if _rank(old) == 2 else "removed"
     a, b = _rank(old), _rank(new)
     if a is not None and b is not None and a != b:
         return "regression" if b < a else "improvement"
@@ -185,32 +187,55 @@ def _classify(old: Verdict | None, new: Verdict | None) -> str:
     return "change"
 
 
+def _pairs(
+    old: Sequence[BBCompliance], new: Sequence[BBCompliance]
+) -> list[tuple[str, BBCompliance | None, BBCompliance | None]]:
+    """(label, old, new) per BB release, matched on BB@release, never on the target URL.
+
+    Two candidates, or one product whose CI URL moved, are the same BB release at another address. Only
+    when one side holds the same release twice (merged results of several targets) does the target
+    tell its results apart; what then finds no partner is absent on the other side.
+    """
+    by_old: dict[tuple[str, str], list[BBCompliance]] = {}
+    by_new: dict[tuple[str, str], list[BBCompliance]] = {}
+    for side, into in ((old, by_old), (new, by_new)):
+        for bbc in side:
+            into.setdefault((bbc.result.bb, bbc.result.ref), []).append(bbc)
+    out: list[tuple[str, BBCompliance | None, BBCompliance | None]] = []
+    for key in list(by_old) + [k for k in by_new if k not in by_old]:
+        label = f"{key[0]}@{key[1]}"
+        olds, news = by_old.get(key, []), by_new.get(key, [])
+        if len(olds) <= 1 and len(news) <= 1:
+            out.append((label, olds[0] if olds else None, news[0] if news else None))
+            continue
+        targets = [x.result.target for x in olds + news]
+        for t in sorted(set(targets), key=targets.index):
+            x = next((x for x in olds if x.result.target == t), None)
+            y = next((y for y in news if y.result.target == t), None)
+            out.append((label, x, y))
+    return out
+
+
 def diff(old: RunResults, new: RunResults) -> Diff:
     """What got better or worse between two runs, regressions first.
 
-    Compared per BB release and target: every case (by id, verdicts after waivers), every operation,
-    and the API-compliance level and compliance % of the BB.
+    Compared per BB release (whatever the target URL): every case (by id, verdicts after waivers), every
+    operation, and the API-compliance level and compliance % of the BB. A BB release present in `old` and
+    missing from `new` is a regression: what was checked before is no longer shown.
     """
     changes: list[Change] = []
-    ca, cb = assess(old), assess(new)
-    olds = {(b.result.bb, b.result.ref, b.result.target): b for b in ca.bbs}
-    news = {(b.result.bb, b.result.ref, b.result.target): b for b in cb.bbs}
-    for key in list(olds) + [k for k in news if k not in olds]:
-        a, b = olds.get(key), news.get(key)
-        label, target = f"{key[0]}@{key[1]}", key[2]
-        if a is None or b is None:
-            kind = "added" if a is None else "removed"
-            changes.append(
-                Change(
-                    label,
-                    target,
-                    "building block",
-                    "absent" if a is None else "present",
-                    "present" if a is None else "absent",
-                    kind,
-                )
-            )
+    for label, a, b in _pairs(assess(old).bbs, assess(new).bbs):
+        if a is None and b is not None:
+            changes.append(Change(label, b.result.target, "building block", "absent", "present", "added"))
             continue
+        if b is None and a is not None:
+            changes.append(Change(label, a.result.target, "building block", "present", "absent", "regression"))
+            continue
+        if a is None or b is None:
+            continue
+        target = b.result.target
+        if a.result.target != target:
+            changes.append(Change(label, target, "target", a.result.target, target, "change"))
         if a.level != b.level:
             kind = "regression" if int(b.level) < int(a.level) else "improvement"
             changes.append(Change(label, target, "api level", str(int(a.level)), str(int(b.level)), kind))

@@ -24,21 +24,64 @@ class RunFacts:
     options: Mapping[str, Any]
     product: Mapping[str, Any]
 
-    def option_lines(self) -> list[str]:
-        """Options that change results, in words; waivers listed one per line."""
-        lines = []
-        for key in sorted(self.options):
-            value = self.options[key]
-            if key == "waivers":
-                continue
-            lines.append(f"{key}: {value}")
+    def option_rows(self) -> list[tuple[str, str]]:
+        """Options that change results as (name, value) rows in words, as results.json names them; each
+        waiver a row of its own."""
+        rows = [(key, plain(self.options[key], key)) for key in sorted(self.options) if key != "waivers"]
         for w in self.options.get("waivers") or []:
             if isinstance(w, Mapping):
-                lines.append(
-                    f"waiver ({w.get('status', 'active')}, expires {w.get('expires')}): {w.get('check')} on "
-                    f"{w.get('operation')}: {w.get('justification')}"
+                rows.append(
+                    (
+                        f"waiver ({w.get('status', 'active')}, expires {w.get('expires')})",
+                        f"{w.get('check')} on {w.get('operation')}: {w.get('justification')}",
+                    )
                 )
-        return lines
+        return rows
+
+    def option_lines(self) -> list[str]:
+        """The same rows as "name: value" lines, for formats without tables."""
+        return [f"{k}: {v}" for k, v in self.option_rows()]
+
+
+_CREDENTIALS = {
+    "bearer": "bearer token",
+    "api_key": "API key",
+    "basic": "basic auth",
+    "oauth2_client_credentials": "OAuth2 client credentials",
+    "client_certificate": "TLS client certificate",
+}
+
+
+def plain(value: Any, key: str = "") -> str:
+    """An option's value in words: yes/no, none, lists and pairs written out; never a Python repr."""
+    if key == "query_style":
+        return f"{value} (how nested query values were sent: OpenAPI leaves them undefined)"
+    if key == "auth" and isinstance(value, Mapping):
+        used = [_credential(k, v) for k, v in value.items() if v]
+        return ", ".join(used) or "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None or value == "" or value == [] or value == {}:
+        return "none"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}: {plain(v, str(k))}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        if all(isinstance(v, (list, tuple)) and len(v) == 2 for v in value):
+            join = " → " if key == "path_map" else ": "
+            return "; ".join(f"{a}{join}{b}" for a, b in value)
+        return ", ".join(plain(v) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _credential(kind: str, value: Any) -> str:
+    name = _CREDENTIALS.get(kind, kind)
+    if kind == "api_key" and isinstance(value, Mapping) and value.get("name"):
+        return f"{name} {value['name']}" + (f" in {value['in']}" if value.get("in") else "")
+    if kind == "oauth2_client_credentials" and isinstance(value, str):
+        return f"{name} from {value}"
+    return name
 
 
 def _parse(ts: str) -> datetime | None:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import parse_qsl
 
 from govstack_conform.contracts.loader.common import join, short
 from govstack_conform.contracts.loader.context import INFO
 from govstack_conform.contracts.loader.fields import METHODS, check_fields
+from govstack_conform.contracts.loader.paramlint import check_parameter, check_responses
 from govstack_conform.contracts.loader.parts import Parts, _text
-from govstack_conform.contracts.loader.refs import RefError, Target
+from govstack_conform.contracts.loader.refs import MAX_CHAIN, RefError, Target
 from govstack_conform.contracts.loader.security import Security
 from govstack_conform.contracts.model import Operation, Parameter
 
@@ -124,6 +126,7 @@ class Builder(Parts, Security):
         if "requestBody" in node:
             body = self._request_body(doc, join(ptr, "requestBody"), node["requestBody"], key)
         responses = self._responses(doc, ptr, node.get("responses"), key)
+        check_responses(self.sink, doc, ptr, responses, key)
         if "security" in node:
             security = self._security(node["security"], join(ptr, "security"), key, doc)
         else:
@@ -144,7 +147,36 @@ class Builder(Parts, Security):
             pointer=ptr,
             deprecated=node.get("deprecated") is True,
             description=_text(node.get("description")),
+            fixed_query=self._fixed_query(path, params),
         )
+
+    def _fixed_query(self, path: str, params: tuple[Parameter, ...]) -> tuple[tuple[str, str], ...]:
+        """The query that selects the operation: what the path key writes after '?', then each required query
+        parameter whose schema allows one value only (enum of one, const), as its wire text."""
+        pairs = list(parse_qsl(path.partition("?")[2], keep_blank_values=True))
+        for p in params:
+            if p.location != "query" or not p.required or p.schema is None or p.content_type is not None:
+                continue
+            node = self._schema_node(p.schema.doc, p.schema.node)
+            if not isinstance(node, dict) or p.name in dict(pairs):
+                continue
+            values = node["enum"] if isinstance(node.get("enum"), list) else [node["const"]] if "const" in node else []
+            if len(values) == 1 and isinstance(values[0], str | int | bool):
+                one = values[0]
+                pairs.append((p.name, str(one).lower() if isinstance(one, bool) else str(one)))
+        return tuple(pairs)
+
+    def _schema_node(self, doc: str, node: Any) -> Any:
+        """A schema node with its `$ref` chain followed (None when the chain is broken)."""
+        for _ in range(MAX_CHAIN):
+            if not (isinstance(node, dict) and "$ref" in node):
+                return node
+            try:
+                target = self.resolver.lookup(doc, node["$ref"])
+            except RefError:
+                return None
+            doc, node = target.doc, target.node
+        return None
 
     # -------------------------------------------------------------- parameters
 
@@ -247,6 +279,7 @@ class Builder(Parts, Security):
             )
             required = True
         schema = self._param_schema(doc, ptr, node, key, "parameters")
+        check_parameter(self.sink, doc, ptr, node, key, required, self._schema_node)
         return Parameter(
             name=name,
             location=loc,
@@ -257,4 +290,13 @@ class Builder(Parts, Security):
             style=node.get("style") if isinstance(node.get("style"), str) else None,
             explode=node.get("explode") if isinstance(node.get("explode"), bool) else None,
             deprecated=node.get("deprecated") is True,
+            content_type=_content_type(node),
         )
+
+
+def _content_type(node: dict[str, Any]) -> str | None:
+    """The media type of a parameter declared with `content` (OpenAPI allows exactly one), else None."""
+    content = node.get("content")
+    if "schema" in node or not isinstance(content, dict) or not content:
+        return None
+    return str(next(iter(content)))

@@ -15,6 +15,7 @@ from typing import Any
 
 from govstack_conform.contracts.loader.common import Sink, join, short
 from govstack_conform.contracts.loader.refs import RefError, Resolver
+from govstack_conform.contracts.loader.satisfiable import crossed_bounds, one_of_overlap
 from govstack_conform.contracts.model import Severity
 
 TYPES_30 = frozenset({"array", "boolean", "integer", "number", "object", "string"})
@@ -78,6 +79,16 @@ def _regex_error(pattern: str) -> str | None:
         except (re.error, RecursionError, OverflowError) as e:
             _regex_ok[pattern] = str(e)
     return _regex_ok[pattern]
+
+
+_DATE_FIELDS = re.compile(r"yyyy|yy|MM|dd|HH|hh|mm|ss|SSS")
+
+
+def _date_format(pattern: str) -> bool:
+    """A date pattern such as `yyyy-MM-dd'T'HH:mm:ss`: two or more date fields and no regex syntax at all."""
+    if any(c in pattern for c in "\\[](){}^$+*?|"):
+        return False
+    return len(set(_DATE_FIELDS.findall(pattern))) >= 2
 
 
 def _is_int(v: Any) -> bool:
@@ -157,8 +168,14 @@ class SchemaScan:
                     bad(str(e), e.code)
                 # OpenAPI 3.0 says siblings of $ref are ignored, but the validators apply them: scan them too
             _keywords(node, is31, bad)
+            crossed_bounds(node, ptr, bad)
+            one_of_overlap(node, doc, ptr, self._lookup, bad)
             stack.extend(self._children(doc, node, ptr, bad))
         return targets
+
+    def _lookup(self, doc: str, ref: Any) -> tuple[str, Any]:
+        target = self.resolver.lookup(doc, ref)
+        return target.doc, target.node
 
     def _children(self, doc: str, node: dict[str, Any], ptr: str, bad: _Reporter) -> list[tuple[str, Any]]:
         out: list[tuple[str, Any]] = []
@@ -287,6 +304,13 @@ def _keywords(node: dict[str, Any], is31: bool, bad: _Reporter) -> None:
             bad(
                 f"pattern {short(pattern)} is not a valid regular expression ({err})",
                 "invalid-pattern",
+                at=bad.kw("pattern"),
+            )
+        elif _date_format(pattern):
+            bad(
+                f"pattern {short(pattern)} is a date format (as Java writes them), not a regular expression: "
+                "no real date or time matches it (use format: date-time, or a regex)",
+                "date-format-pattern",
                 at=bad.kw("pattern"),
             )
     if "required" in node:

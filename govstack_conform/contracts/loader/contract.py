@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -14,6 +15,7 @@ from referencing.jsonschema import DRAFT4, DRAFT202012
 
 from govstack_conform.contracts.loader.document import LoadedDocument, load_document
 from govstack_conform.contracts.loader.parse import MAX_BYTES
+from govstack_conform.contracts.loader.variants import variants
 from govstack_conform.contracts.model import Contract, Operation, SecurityScheme, Severity, SpecDefect, SpecDocument
 from govstack_conform.errors import SpecError
 
@@ -50,31 +52,19 @@ def build_contract(
 
 
 def merge(bb: str, ref: str, title: str, loaded: Sequence[LoadedDocument]) -> Contract:
-    """One Contract from loaded files: first definition of an operation or scheme wins, the rest are defects."""
-    operations: dict[str, Operation] = {}
+    """One Contract from loaded files: every definition of an operation is kept (see variants); the first
+    definition of a security scheme wins, a differing one is a defect."""
+    operations: list[Operation] = []
     schemes: dict[str, SecurityScheme] = {}
     documents: dict[str, SpecDocument] = {}
     defects: list[SpecDefect] = []
-    for item in loaded:
-        defects.extend(item.defects)
+    found: list[tuple[int, SpecDefect]] = []  # (index of the file that found it, defect)
+    for n, item in enumerate(loaded):
+        found.extend((n, d) for d in item.defects)
         for doc in (item.document, *item.extra_documents):
             if doc is not None:
                 documents.setdefault(doc.key, doc)
-        for op in item.operations:
-            first = operations.get(op.key)
-            if first is None:
-                operations[op.key] = op
-                continue
-            defects.append(
-                SpecDefect(
-                    op.source_file,
-                    op.pointer,
-                    f"{op.key} is also defined in {first.source_file}; the first definition is used",
-                    Severity.WARNING,
-                    "duplicate-operation",
-                    op.key,
-                )
-            )
+        operations.extend(item.operations)
         for name, scheme in item.security_schemes.items():
             known = schemes.get(name)
             if known is None:
@@ -90,16 +80,30 @@ def merge(bb: str, ref: str, title: str, loaded: Sequence[LoadedDocument]) -> Co
                         "conflicting-security-scheme",
                     )
                 )
+    named, repeated = variants(operations)
+    # A defect found while loading names its operation by METHOD and path: give it the variant's key.
+    key_of = {(n, op.route): op.key for n, item in enumerate(loaded) for op in named if op.source_file == _key(item)}
+    found_defects = [rekey(d, key_of.get((n, d.operation or ""))) for n, d in found]
+    named = [replace(op, defects=tuple(rekey(d, op.key) for d in op.defects)) if op.variant else op for op in named]
     return Contract(
         bb=bb,
         ref=ref,
         title=title,
-        operations=tuple(operations.values()),
+        operations=tuple(named),
         security_schemes=schemes,
         documents=documents,
-        defects=tuple(defects),
+        defects=tuple(found_defects) + tuple(defects) + tuple(repeated),
         registry=make_registry(list(documents.values())),
     )
+
+
+def _key(item: LoadedDocument) -> str | None:
+    return item.document.key if item.document is not None else None
+
+
+def rekey(d: SpecDefect, key: str | None) -> SpecDefect:
+    """`d` naming operation `key`, when it names an operation whose key the variants changed."""
+    return replace(d, operation=key) if key is not None and d.operation is not None and d.operation != key else d
 
 
 def load_files(paths: Sequence[Path], bb: str = "custom", ref: str = "local") -> Contract:

@@ -15,7 +15,7 @@ from govstack_conform.contracts.loader.common import Sink, join
 from govstack_conform.contracts.loader.parse import Unreadable, read_document
 from govstack_conform.contracts.loader.refs import Doc, Resolver
 from govstack_conform.contracts.model import Operation, SecurityScheme, Severity, SpecDefect, SpecDocument
-from govstack_conform.contracts.schemas import doc_uri
+from govstack_conform.contracts.uris import doc_uri
 from govstack_conform.errors import SpecError
 
 _VERSION = re.compile(r"^3\.[01](\.\d+)?(-[0-9A-Za-z.]+)?$")

@@ -8,6 +8,7 @@ from typing import Any
 from govstack_conform.contracts.loader.common import join, short
 from govstack_conform.contracts.loader.context import Context
 from govstack_conform.contracts.loader.fields import check_fields
+from govstack_conform.contracts.loader.paramlint import check_request_media
 from govstack_conform.contracts.loader.refs import Target
 from govstack_conform.contracts.model import Example, Header, MediaType, RequestBody, Response, Schema
 
@@ -48,6 +49,7 @@ class Parts(Context):
             return None
         check_fields(self.sink, doc, ptr, node, "request body", self.is31, key)
         content = self._content(doc, ptr, node.get("content"), key, "request-body")
+        check_request_media(self.sink, doc, ptr, content, key)
         return RequestBody(required=node.get("required") is True, content=content, pointer=ptr)
 
     def _content(self, doc: str, ptr: str, content: Any, key: str, aspect: str) -> tuple[MediaType, ...]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from govstack_conform.contracts import schemas
 from govstack_conform.contracts.model import Contract, MediaType, Operation, Response
+from govstack_conform.datagen.values import json_at
 from govstack_conform.engine.cases import Case, Level, Step
 from govstack_conform.engine.checks.refusal import ID_NAME, KNOWN, Unknowns
 from govstack_conform.engine.exchange import Reply
@@ -325,18 +326,7 @@ def is_json(media: str) -> bool:
 
 
 def _at(doc: Any, pointer: str) -> Any:
-    node = doc
-    if not pointer:
-        return node
-    for raw in pointer.lstrip("/").split("/"):
-        part = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return _UNSET
-    return node
+    return json_at(doc, pointer, _UNSET)
 
 
 def mentions_id(value: Any) -> bool:

@@ -25,6 +25,7 @@ from govstack_conform.engine.checks.base import (
     filled_param_problem,
     passed,
 )
+from govstack_conform.engine.checks.inband import describe, reported_errors
 from govstack_conform.engine.checks.refusal import excerpt, refusal_kind
 from govstack_conform.engine.results import CheckResult, Outcome
 
@@ -34,16 +35,19 @@ _FORMAT_ONLY = "format-only"
 
 
 def invalid_input_rejected(ctx: StepContext) -> list[CheckResult]:
+    # The case's description is not repeated here: every report shows it beside the message.
     s, name, op = ctx.status, "invalid_input_rejected", ctx.op
-    what = ctx.case.description or ctx.case.name
     level = REC if _FORMAT_ONLY in ctx.case.tags else REQ
+    if (found := reported_errors(ctx)) is not None:
+        why = f"invalid input rejected in the {s} answer's body ({describe(found)}), where the contract reports errors"
+        return [passed(name, level, why, ctx.step.name)]
     if s < 400 or s >= 500:
         return [
             _result(
                 name,
                 level,
                 Outcome.FAILED,
-                f"answered {s} to invalid input ({what}); invalid input must be rejected with a 4xx"
+                f"answered {s} to invalid input; invalid input must be rejected with a 4xx"
                 + (" documented for the operation" if _documented_4xx(op) else "")
                 + (
                     " (recommended only: the value breaks nothing but its `format`, which JSON Schema treats "
@@ -75,7 +79,7 @@ def invalid_input_rejected(ctx: StepContext) -> list[CheckResult]:
             name,
             level,
             Outcome.FAILED,
-            f"rejected invalid input ({what}) with {s}, which is not among the documented 4xx answers "
+            f"rejected invalid input with {s}, which is not among the documented 4xx answers "
             f"({', '.join(codes)}); use the documented status",
             ctx,
             schema_file=op.source_file if op else None,
@@ -86,6 +90,8 @@ def invalid_input_rejected(ctx: StepContext) -> list[CheckResult]:
 
 def valid_input_accepted(ctx: StepContext) -> list[CheckResult]:
     s, name = ctx.status, "valid_input_accepted"
+    if s < 400 and (found := reported_errors(ctx)) is not None:
+        return [_refused_in_band(ctx, name, found)]
     if s < 400:
         return [passed(name, REQ, f"accepted with {s}", ctx.step.name)]
     if s >= 500:
@@ -97,10 +103,29 @@ def valid_input_accepted(ctx: StepContext) -> list[CheckResult]:
     return [filled_param_problem(ctx, name) or _refused(ctx, name)]
 
 
+def _refused_in_band(ctx: StepContext, name: str, found: tuple[str, Any]) -> CheckResult:
+    """A 2xx whose documented error field reports errors: the product refused a request that follows the spec."""
+    s, u = ctx.status, ctx.unknowns
+    what = ctx.case.description or ctx.case.name
+    said = describe(found)
+    if u.any:
+        return _result(
+            name, REC, Outcome.FAILED,
+            f"answered {s} but reported errors in the body ({said}) to generated input; the request follows the "
+            f"spec, but it may name records the product does not have ({u.where()}): supply a fixtures file if so",
+            ctx,
+        )  # fmt: skip
+    return _result(
+        name, REQ, Outcome.FAILED,
+        f"answered {s} but reported errors in the body ({said}) to valid input ({what}); a request that follows "
+        "the spec must be accepted with an empty error list",
+        ctx,
+    )  # fmt: skip
+
+
 def _refused(ctx: StepContext, name: str) -> CheckResult:
     """A 4xx to a request that follows the spec, not excused by credentials or throttling: whose fault it is."""
     s, u, op = ctx.status, ctx.unknowns, ctx.op
-    what = ctx.case.description or ctx.case.name
     said = excerpt(ctx.reply.body)
     quoted = f" (the answer says: {said})" if said else ""
     kind = refusal_kind(ctx.reply.body)
@@ -121,7 +146,7 @@ def _refused(ctx: StepContext, name: str) -> CheckResult:
     if s in (400, 422) and kind in ("missing", "malformed"):
         return _result(
             name, REQ, Outcome.FAILED,
-            f"refused valid input with {s}, naming a {kind} field{quoted} ({what}); the request follows the spec, "
+            f"refused valid input with {s}, naming a {kind} field{quoted}; the request follows the spec, "
             "so the product expects another shape than the contract documents",
             ctx,
         )  # fmt: skip
@@ -134,7 +159,7 @@ def _refused(ctx: StepContext, name: str) -> CheckResult:
         )  # fmt: skip
     return _result(
         name, REQ, Outcome.FAILED,
-        f"refused valid input with {s}{quoted} ({what}); a request that follows the spec, naming only records "
+        f"refused valid input with {s}{quoted}; a request that follows the spec, naming only records "
         "from the fixtures or created earlier in this run, must be accepted",
         ctx,
     )  # fmt: skip

@@ -50,12 +50,24 @@ def _escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
 
-def body_ids(body: Any) -> tuple[list[str], list[str]]:
+def own_id_names(path: str) -> frozenset[str]:
+    """Id field names that name the resource a collection path creates: `/clients` -> clientId, client_id."""
+    last = next((p for p in reversed(path.split("/")) if p and not p.startswith("{")), "")
+    word = re.sub(r"[^A-Za-z0-9]", "", last.split("-")[-1].split("_")[-1])
+    if not word:
+        return frozenset()
+    single = word[:-3] + "y" if word.endswith("ies") else word[:-1] if word.endswith("s") else word
+    return frozenset(f"{single.lower()}{suffix}" for suffix in ("id", "_id", "uuid", "_uuid"))
+
+
+def body_ids(body: Any, own_names: frozenset[str] = frozenset()) -> tuple[list[str], list[str]]:
     """(references, own ids): pointers of id-like fields holding a value not filled from an earlier step.
 
-    The resource's own identifier is an `id` at the top of the body, of each item of a top-level array,
-    or inside a single wrapping member (`{"individual": {"id": ...}}`, consent's shape). Every other
-    id-like field (`controller.id`, `individualId`, `externalId`) names another record.
+    The resource's own identifier is an `id` (or one of `own_names`, the collection's: `clientId` for
+    `/clients`) at the top of the body, of each item of a top-level array, inside a single wrapping
+    member (`{"individual": {"id": ...}}`, consent's shape) or inside a `request` envelope beside request
+    metadata (`{"requestTime": ..., "request": {...}}`, the MOSIP shape). Every other id-like field
+    (`controller.id`, `individualId`, `externalId`) names another record.
     """
     refs: list[str] = []
     own: list[str] = []
@@ -66,6 +78,8 @@ def body_ids(body: Any) -> tuple[list[str], list[str]]:
         ((key, inner),) = body.items()
         if isinstance(inner, dict):
             tops = [(inner, "/" + _escape(str(key)))]
+    elif isinstance(body, dict) and isinstance(body.get("request"), dict):
+        tops = [(body, ""), (body["request"], "/request")]
     stack: list[tuple[Any, str, bool]] = [(node, pointer, True) for node, pointer in tops]
     while stack:
         node, pointer, top = stack.pop()
@@ -73,13 +87,15 @@ def body_ids(body: Any) -> tuple[list[str], list[str]]:
         for key, value in items:
             here = f"{pointer}/{_escape(str(key))}"
             if isinstance(value, (dict, list)):
-                stack.append((value, here, False))
+                if not any(value is node for node, _ in tops):  # an envelope is walked once, as a top
+                    stack.append((value, here, False))
                 continue
             if not isinstance(node, dict) or not _id_like(str(key)) or value is None or isinstance(value, bool):
                 continue
             if isinstance(value, str) and "${" in value:
                 continue  # filled from what an earlier step of this run captured: known to the product
-            (own if top and str(key).lower() in _OWN_ID else refs).append(here)
+            mine = str(key).lower() in _OWN_ID or str(key).lower() in own_names
+            (own if top and mine else refs).append(here)
     return sorted(refs), sorted(own)
 
 
@@ -91,7 +107,8 @@ def unknowns(case: Case, step: Step) -> Unknowns:
     name what this run created. A stateful case's tags describe its create step only.
     """
     req = step.request
-    refs, own = body_ids(req.body) if req.has_body else ([], [])
+    creates = req.method == "POST" and not req.path.rstrip("/").endswith("}")
+    refs, own = body_ids(req.body, own_id_names(req.path) if creates else frozenset()) if req.has_body else ([], [])
     ids_in_query = [k for k, _ in req.query if _id_like(k)]
     names = bool(req.path_params or ids_in_query or refs)
     if "fixture" in case.tags:

@@ -93,12 +93,12 @@ ALL_CHECKS = (
 
 
 def is_read_back(case: Case, step: Step) -> bool:
-    """A read in a sequence after the resource was created: judged by created_resource_readable."""
-    return (
-        case.kind is CaseKind.STATEFUL
-        and step.request.method == "GET"
-        and step.expect is Expect.SUCCESS
-        and any("${" in v for _, v in step.request.path_params)
+    """A read in a sequence after the resource was created: judged by created_resource_readable. A step
+    that must return fields as written (a workflow's read by a body query, `POST .../read`) is one too."""
+    if case.kind is not CaseKind.STATEFUL or step.expect is not Expect.SUCCESS:
+        return False
+    return bool(step.must_echo) or (
+        step.request.method == "GET" and any("${" in v for _, v in step.request.path_params)
     )
 
 

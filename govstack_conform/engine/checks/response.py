@@ -249,22 +249,24 @@ def response_schema_valid(ctx: StepContext) -> list[CheckResult]:
         return [_not_json(ctx, media)]
     if not found:
         return [passed(name, REQ, f"the {resp.status} body matches its schema", ctx.step.name)]
-    out = [
+    # One result per instance location (schemas.validate keeps the most specific error there); what is past
+    # the cap is said on the last one, never as a failure of its own without a location.
+    shown = found[:MAX_VIOLATIONS]
+    more = len(found) - len(shown)
+    return [
         _result(
             name,
             REQ,
             Outcome.FAILED,
-            f"the {ctx.status} body breaks the spec's schema {v.message}",
+            f"the {ctx.status} body breaks the spec's schema {v.message}"
+            + (f" ({more} more violations of this body are not listed)" if more and i == len(shown) - 1 else ""),
             ctx,
             instance_pointer=v.instance_pointer,
             schema_file=v.schema_file,
             schema_pointer=v.schema_pointer,
         )
-        for v in found[:MAX_VIOLATIONS]
+        for i, v in enumerate(shown)
     ]
-    if len(found) > MAX_VIOLATIONS:
-        out.append(_result(name, REQ, Outcome.FAILED, f"… and {len(found) - MAX_VIOLATIONS} more violations", ctx))
-    return out
 
 
 def _not_json(ctx: StepContext, media: MediaType) -> CheckResult:

@@ -9,6 +9,7 @@ boolean). Only inputs that are invalid under all readings are sent.
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -33,6 +34,7 @@ from govstack_conform.engine.plan.request import (
 from govstack_conform.engine.plan.wire import is_json_media
 
 MAX_BODY_MUTATIONS = 10
+_NONE_BUILT = "Sends invalid input, once a valid request to vary can be built (the reason says why it cannot)."
 # datagen's mutation kinds, named as case names read best ("negative-missing-purpose").
 _KIND_NAMES = {
     "missing-required": "missing",
@@ -145,7 +147,7 @@ def _param_cases(ctx: Ctx, built: Built) -> Iterator[NegCase]:
             dropped = _drop_query(req, p.name) if p.location == "query" else _drop_header(req, p.name)
             yield (
                 f"negative-missing-{p.location}-{slug(p.name)}",
-                f"Omits the required {p.location} parameter {p.name!r}.",
+                f'Omits the required {p.location} parameter "{p.name}".',
                 dropped,
                 (),
             )
@@ -160,10 +162,57 @@ def _param_cases(ctx: Ctx, built: Built) -> Iterator[NegCase]:
             tags = (*tags, FORMAT_ONLY)
         yield (
             f"negative-{kind}-{p.location}-{slug(p.name)}",
-            f"Sends {text!r} as {p.location} parameter {p.name!r}, which its schema does not allow ({kind}).",
+            f'Sends {_shown(text)} as the {p.location} parameter "{p.name}", which its schema does not allow '
+            f"({_PARAM_RULES[kind]}).",
             _set_param(req, p, text),
             tags,
         )
+
+
+# What each bad parameter value breaks, in words (the case name keeps the short kind).
+_PARAM_RULES = {
+    "wrong-type": "wrong type",
+    "not-in-enum": "not one of its enum values",
+    "too-long": "longer than its maxLength",
+    "too-short": "shorter than its minLength",
+    "bad-pattern": "does not match its pattern",
+    "bad-format": "not of its format",
+}
+_SHOWN = 40
+
+
+def _shown(value: Any) -> str:
+    """A value as JSON writes it, short: long strings by their length (a case description is read, not parsed)."""
+    if isinstance(value, str) and len(value) > _SHOWN:
+        return f"a {len(value)}-character string"
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
+
+
+def body_sentence(m: datagen.Mutation) -> str:
+    """A body mutation as one sentence: "Sends a body in which /age is set to -1 (minimum 0)."."""
+    desc, where = m.description, m.pointer or "the body"
+    missing = _REMOVED.fullmatch(desc)
+    if missing:
+        of = "" if missing.group(2) == "the body" else f" of {missing.group(2)}"
+        return f'Sends a body without the required property "{missing.group(1)}"{of}.'
+    spot = desc.split(" ", 1)[0] if desc.startswith("/") else "the body" if desc.startswith("the body") else where
+    rest = desc[len(spot) :].strip() if desc.startswith(spot) else desc
+    if rest.startswith("set to "):
+        bad = datagen.json_at(m.value, m.pointer, _NOTHING)
+        shown = f"set to {bad!r}"
+        tail = rest[len(shown) :] if bad is not _NOTHING and rest.startswith(shown) else None
+        if tail is not None and spot == "the body":
+            return f"Sends {_shown(bad)} as the body{tail}."
+        rest = f"set to {_shown(bad)}{tail}" if tail is not None else rest
+        return f"Sends a body in which {spot} is {rest}."
+    return f"Sends a body in which {spot} {_IDENTIFIER.sub(_QUOTED_NAME, rest)}."
+
+
+_REMOVED = re.compile(r"required property '(.+)' removed from (.+)")
+_IDENTIFIER = re.compile(r"'([A-Za-z0-9_]+)'")  # Python's quotes around a plain name, as JSON writes it
+_QUOTED_NAME = r'"\1"'
+_NOTHING = object()
 
 
 def _round_robin(muts: list[Any]) -> list[Any]:
@@ -210,7 +259,7 @@ def _body_cases(ctx: Ctx, built: Built) -> Iterator[NegCase]:
             if name in names:  # the same leaf name elsewhere in the body: name it by its whole path
                 name = f"negative-{kind}-{slug(m.pointer.replace('/', '-'))}"
             names.add(name)
-            yield name, m.description, replace(req, body=m.value), ()
+            yield name, body_sentence(m), replace(req, body=m.value), ()
     yield (
         "negative-malformed-json",
         "Sends a truncated JSON document as the body.",
@@ -251,7 +300,7 @@ def negative_cases(ctx: Ctx, op: Operation, built: Built | None, untestable: str
         if not op.parameters and op.request_body is None:
             return []
         req = RequestPlan(method=op.method, path=op.path)
-        return [case("negative-invalid-input", "Invalid input cases.", req, (), untestable or "no valid request")]
+        return [case("negative-invalid-input", _NONE_BUILT, req, (), untestable or "no valid request")]
     base_tags = tuple(t for t in provenance_tags(built) if t == "generated-id")
     out = []
     try:
@@ -261,5 +310,5 @@ def negative_cases(ctx: Ctx, op: Operation, built: Built | None, untestable: str
             out.append(case(name, description, req, tuple(sorted({*base_tags, *tags}))))
     except Untestable as e:
         req = RequestPlan(method=op.method, path=op.path)
-        out.append(case("negative-invalid-input", "Invalid input cases.", req, (), str(e)))
+        out.append(case("negative-invalid-input", _NONE_BUILT, req, (), str(e)))
     return out

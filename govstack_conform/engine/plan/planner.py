@@ -5,7 +5,8 @@ order: every random choice is seeded from (seed, operation, purpose), never from
 
 Kinds, per operation: positive (the spec's examples, then one schema-generated request), negative
 (one invalid input each, see plan_negative), security (no / wrong credentials on secured
-operations); per path: method (one undeclared method); per resource: stateful (see plan_stateful).
+operations); per path: method (one undeclared method); per resource: stateful (see plan_stateful), and
+the BB profile's workflows (see plan_workflows).
 A spec defect never drops a case: the case is emitted with `untestable` saying which defect, where.
 How far a positive case's success can be demanded is carried in its tags (see
 plan_request.provenance_tags): "fixture" means the input names real records, "generated-id" means
@@ -19,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from govstack_conform.contracts.catalog import QUERY_STYLES, profile_query_style
 from govstack_conform.contracts.model import Contract, Operation
 from govstack_conform.engine.cases import Auth, Case, CaseKind, Expect, RequestPlan, Step
 from govstack_conform.engine.plan.negative import negative_cases
@@ -38,8 +40,12 @@ from govstack_conform.engine.plan.request import (
     statuses,
     valid_request,
 )
+from govstack_conform.engine.plan.safety import guard, write_targets
+from govstack_conform.engine.plan.scenarios import with_covers
 from govstack_conform.engine.plan.stateful import stateful_cases
+from govstack_conform.engine.plan.workflows import workflow_cases
 from govstack_conform.engine.testdata import TestData
+from govstack_conform.errors import ConfigError
 from govstack_conform.redact import REDACTED, is_secret_name, is_secret_query
 
 PLAN_FORMAT = "govstack-conform-plan"
@@ -188,6 +194,27 @@ def method_cases(ctx: Ctx) -> list[Case]:
     return out
 
 
+def dispatched(ctx: Ctx, op: Operation, cases: list[Case]) -> list[Case]:
+    """Cases of an operation variant whose request lost the query that selects it (`command=cancel` left out
+    or changed) are untestable: that request addresses another definition of the same METHOD and path."""
+    siblings = [o.key for o in ctx.contract.variants(op.route) if o is not op]
+    declared = {p.name for p in op.parameters if p.location == "query"}
+    selecting = [(k, v) for k, v in op.fixed_query if k in declared]
+    if not siblings or not selecting:
+        return cases
+    out = []
+    for c in cases:
+        lost = [f"{k}={v}" for k, v in selecting if c.untestable is None and (k, v) not in c.steps[0].request.query]
+        if lost:
+            why = (
+                f"without {' and '.join(lost)} the request addresses another definition of {op.route} "
+                f"({', '.join(siblings)}), so its answer says nothing of {op.key} ({op.source_file}#{op.pointer})"
+            )
+            c = replace(c, untestable=why)
+        out.append(c)
+    return out
+
+
 def _unique(cases: Iterable[Case]) -> list[Case]:
     """Fill case ids; a clash gets -2, -3 ... in generation order (which is deterministic)."""
     seen: set[str] = set()
@@ -215,9 +242,19 @@ def plan_contract(
     testdata: TestData | None = None,
     read_only: bool = False,
     kinds: frozenset[CaseKind] | None = None,
+    allow_destructive: bool = False,
+    query_style: str | None = None,
 ) -> list[Case]:
-    """Every case for `contract`, sorted by operation path, method, kind and name."""
-    ctx = Ctx(contract=contract, seed=seed, testdata=testdata or TestData())
+    """Every case for `contract`, sorted by operation path, method, kind and name.
+
+    A case that would change or delete a record the run did not create is bound to a record it creates
+    first, or else skipped, unless `allow_destructive` (see safety.py). `query_style` writes nested query
+    values (None: the BB profile's; see wire.QUERY_STYLES)."""
+    style = query_style or profile_query_style(contract.bb)
+    if style not in QUERY_STYLES:
+        raise ConfigError(f"--query-style must be one of {', '.join(QUERY_STYLES)}, not {style!r}")
+    ctx = Ctx(contract=contract, seed=seed, testdata=testdata or TestData(), query_style=style)
+    ctx.writes = write_targets(ctx)
     want = kinds or frozenset(CaseKind)
     cases: list[Case] = []
     for op in sorted(contract.operations, key=lambda o: (o.path, o.method)):
@@ -225,14 +262,17 @@ def plan_contract(
         if CaseKind.POSITIVE in want:
             cases.extend(positives)
         if CaseKind.NEGATIVE in want:
-            cases.extend(negative_cases(ctx, op, built, why))
+            cases.extend(dispatched(ctx, op, negative_cases(ctx, op, built, why)))
         if CaseKind.SECURITY in want:
             cases.extend(security_cases(ctx, op, built, why))
     if CaseKind.METHOD in want:
         cases.extend(method_cases(ctx))
     if CaseKind.STATEFUL in want:
         cases.extend(stateful_cases(ctx))
-    result = sorted(_unique(cases), key=_sort_key)
+        cases.extend(workflow_cases(ctx))  # the BB profile's named scenarios
+    # every case, workflows too, passes the data-safety guard: changes only on records the run created
+    guarded = (guard(ctx, c, allow_destructive) for c in cases)
+    result = with_covers(contract, sorted(_unique(guarded), key=_sort_key))
     if read_only:
         result = [c for c in result if c.read_only]
     return result

@@ -17,9 +17,19 @@ from govstack_conform.contracts import schemas
 from govstack_conform.contracts.model import MediaType, Operation, Parameter
 from govstack_conform.engine.cases import Auth, RequestPlan
 from govstack_conform.engine.plan.context import (
+    BOUND_VAR,
+    CREATED,
+    DISPOSABLE,
+    EXAMPLE,
+    FIXTURE,
+    GENERATED,
+    TEST_DATA,
     Ctx,
     Untestable,
+    bound_value,
     defect_text,
+    disposable_value,
+    fixture_body,
     jsonable,
     resolved,
     shared,
@@ -27,17 +37,13 @@ from govstack_conform.engine.plan.context import (
     sub_seed,
     valid,
 )
-from govstack_conform.engine.plan.wire import (
-    UnsupportedMedia,
-    encode_body,
-    path_value,
-    query_pairs,
-    serialize_simple,
-    unserializable,
-)
+from govstack_conform.engine.plan.wire import UnsupportedMedia, carried, encode_body, wire_params
 
 # Re-exported: the other planner modules and the tests take these from here.
 __all__ = [
+    "BOUND_VAR",
+    "CREATED",
+    "DISPOSABLE",
     "EXAMPLE",
     "FIXTURE",
     "GENERATED",
@@ -64,9 +70,6 @@ __all__ = [
 # Header parameters OpenAPI says to ignore (the transport and auth layers own them).
 IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 _CREDENTIAL = re.compile(r"token|key|secret|auth|session|cookie|signature|xsrf|csrf|password", re.IGNORECASE)
-
-# Where a value came from; a case's tags say it so the runner knows what a 4xx/404 means.
-FIXTURE, EXAMPLE, GENERATED = "fixture", "example", "generated"
 
 
 @dataclass(frozen=True)
@@ -170,28 +173,16 @@ def _generate_param(ctx: Ctx, op: Operation, p: Parameter) -> Any:
         raise Untestable(str(e)) from None
 
 
-def _flatter(ctx: Ctx, p: Parameter, value: Any) -> Any:
-    """`value` without its optional nested members, when that is still valid (styles cannot carry them)."""
-    if not isinstance(value, dict):
-        return value
-    required = resolved(ctx, p.schema).get("required")
-    keep = set(required) if isinstance(required, list) else set()
-    flat = {k: v for k, v in value.items() if k in keep or not isinstance(v, dict | list)}
-    if not flat and p.required:  # nothing left on the wire: "present" or "missing"? The spec cannot say.
-        return value
-    try:
-        return flat if valid(ctx, p.schema, flat) else value
-    except Untestable:
-        return value
-
-
 def param_value(ctx: Ctx, op: Operation, p: Parameter, *, example_index: int | None) -> tuple[bool, Any, str]:
     """(present, raw value, source) for one parameter.
 
-    Test data always wins (it names real records). With `example_index` the spec's examples come
-    next (the example cases); otherwise required values are generated and optional ones are sent
-    only when the spec gives an example.
+    Test data always wins (it names real records); for an operation that changes records, disposable
+    test data first. With `example_index` the spec's examples come next (the example cases); otherwise
+    required values are generated and optional ones are sent only when the spec gives an example.
     """
+    disposable = disposable_value(ctx, op, p)
+    if disposable is not None:
+        return True, disposable, DISPOSABLE
     fixture = ctx.testdata.lookup_param(op, p.name) if ctx.testdata else None  # empty test data finds nothing
     if fixture is not None:
         return True, fixture, FIXTURE
@@ -270,32 +261,22 @@ def build(
     reason = blocked_reason(op, need_body=with_body)
     if reason:
         raise Untestable(reason)
-    path_params: list[tuple[str, str]] = []
-    query: list[tuple[str, str]] = []
-    headers: list[tuple[str, str]] = []
-    cookies: list[str] = []
+    wire: dict[str, list[Any]] = {"path": [], "query": [], "header": [], "cookie": []}
     sources: list[tuple[str, str, str, bool]] = []
     for p in relevant_params(ctx, op):
+        bound = bound_value(ctx, op, p)
+        if bound is not None:
+            sources.append((p.location, p.name, bound[1], True))
+            wire["path"].append((p.name, bound[0]))
+            continue
         present, value, source = param_value(ctx, op, p, example_index=example_index)
         if not present:
             continue
         sources.append((p.location, p.name, source, p.required or p.location == "path"))
-        if source != FIXTURE and unserializable(value):
-            value = _flatter(ctx, p, value)
-        if source != FIXTURE and unserializable(value):
-            where = p.schema.doc if p.schema is not None else op.source_file
-            raise Untestable(
-                f"{p.location} parameter {p.name!r} holds nested objects or arrays, for which OpenAPI defines "
-                f"no serialization, so no request can be known valid ({where}#{p.pointer})"
-            )
-        if p.location == "path":
-            path_params.append((p.name, path_value(p, value)))
-        elif p.location == "query":
-            query.extend(query_pairs(p, value))
-        elif p.location == "header":
-            headers.append((p.name, serialize_simple(value, bool(p.explode))))
-        elif p.location == "cookie":
-            cookies.append(f"{p.name}={serialize_simple(value)}")
+        if source not in TEST_DATA:
+            value = carried(ctx, op, p, value)
+        wire_params(ctx, op, p, value, wire, source)
+    path_params, query, headers, cookies = wire["path"], wire["query"], wire["header"], wire["cookie"]
     if cookies:
         headers.append(("Cookie", "; ".join(cookies)))
 
@@ -305,8 +286,7 @@ def build(
     has_body, raw, ctype, json_body = False, None, None, None
     if media is not None:
         if body is None:
-            found, fixture_body = ctx.testdata.lookup_body(op)
-            body = (FIXTURE, jsonable(fixture_body)) if found else (GENERATED, generate_body(ctx, op, media, purpose))
+            body = fixture_body(ctx, op) or (GENERATED, generate_body(ctx, op, media, purpose))
         body_source, body_value = body
         try:
             json_body, has_body, raw, ctype = encode_body(media, body_value, ctx.contract)
@@ -366,18 +346,23 @@ def provenance_tags(built: Built) -> tuple[str, ...]:
     record it does not have, so blaming it would be a false positive.
     "generated-id": some identifying input was generated (or taken from a spec example), so a 404
     says nothing about the candidate. "example" / "generated" say where the body (or, without a
-    body, the parameters) came from.
+    body, the parameters) came from. Disposable test data counts as test data ("disposable" says it
+    was used); "created" says the record's id comes from the case's own setup step (not generated).
     """
     ident = built.identifying_sources()
     tags: set[str] = set()
-    body_ok = built.body_source in (None, FIXTURE, EXAMPLE)
+    body_ok = built.body_source in (None, FIXTURE, DISPOSABLE, EXAMPLE)
     if ident:
-        if all(s == FIXTURE for s in ident) and body_ok:
+        if all(s in TEST_DATA for s in ident) and body_ok:
             tags.add(FIXTURE)
-        if any(s != FIXTURE for s in ident):
+        if any(s not in TEST_DATA and s != CREATED for s in ident):
             tags.add("generated-id")
-    elif built.body_source == FIXTURE:
+        if CREATED in ident:
+            tags.add(CREATED)
+    elif built.body_source in TEST_DATA:
         tags.add(FIXTURE)
+    if DISPOSABLE in {built.body_source, *(s for _, _, s, _ in built.param_sources)}:
+        tags.add(DISPOSABLE)
     if built.body_source in (EXAMPLE, GENERATED):
         tags.add(built.body_source)
     elif built.body_source is None:

@@ -18,6 +18,7 @@ from typing import Any
 from govstack_conform.contracts.model import Contract, Operation
 from govstack_conform.engine.cases import Case, CaseKind, Expect, RequestPlan, Step
 from govstack_conform.engine.checks import registry as C
+from govstack_conform.engine.checks.base import _excused_refusal
 from govstack_conform.engine.checks.refusal import unknowns
 from govstack_conform.engine.exchange import Reply, Sent
 from govstack_conform.engine.options import DEFAULT_LATENCY_MS, RunOptions
@@ -186,12 +187,16 @@ class BBRun:
         if case.untestable:
             return CaseResult(
                 case.case_id, case.operation, case.kind, case.name, case.description, Verdict.UNTESTABLE,
-                reason=case.untestable,
+                reason=case.untestable, covers=case.covers,
+            )  # fmt: skip
+        if case.skip:
+            return CaseResult(
+                case.case_id, case.operation, case.kind, case.name, case.description, Verdict.SKIPPED, reason=case.skip
             )  # fmt: skip
         if self.options.read_only and not case.read_only:
             return CaseResult(
                 case.case_id, case.operation, case.kind, case.name, case.description, Verdict.SKIPPED,
-                reason="not a read (--read-only)",
+                reason="not a read (--read-only)", covers=case.covers,
             )  # fmt: skip
         start = time.perf_counter()
         values: dict[str, str] = {}
@@ -231,14 +236,16 @@ class BBRun:
                 unknowns=unknowns(case, step), filled=values,
             )  # fmt: skip
             try:
-                results.extend(C.run_checks(ctx))
+                results.extend(C.run_checks(ctx) if not step.setup else ())
             except Exception as exc:  # a bug met on a hostile answer: this case errs, never the whole run
                 unjudged = f"{step.name}: the answer could not be judged ({type(exc).__name__}: {exc})"[:300]
                 break
             if index + 1 == len(steps):
                 break
             if not _met(step.expect, reply.status):
+                excuse = _excused_refusal(ctx) if step.setup else None  # e.g. no credentials for the create
                 stopped = f"untestable: {step.name} answered {reply.status}, so the rest of the sequence was not sent"
+                stopped = excuse if excuse and excuse.startswith("untestable") else stopped
                 break
             for name, pointer in step.capture:
                 got = C._at(ctx.json(), pointer) if ctx.json() is not C._INVALID else C._UNSET
@@ -263,7 +270,7 @@ class BBRun:
             reason = self.redactor.text(reason)
         return CaseResult(
             case.case_id, case.operation, case.kind, case.name, case.description, verdict,
-            tuple(results), exchanges, round((time.perf_counter() - start) * 1000.0, 3), reason,
+            tuple(results), exchanges, round((time.perf_counter() - start) * 1000.0, 3), reason, case.covers,
         )  # fmt: skip
 
     def _redacted(self, c: CheckResult) -> CheckResult:

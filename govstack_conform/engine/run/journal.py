@@ -1,4 +1,8 @@
-"""The run journal: every finished case appended to `<out>/journal.ndjson` as it finishes, so nothing is lost.
+"""The run journal: every finished case appended to `<out>/.run-journal.ndjson` as it finishes, so nothing is lost.
+
+A dot-file with "run-journal" in its name, so that nobody picking "the NDJSON file" of a folder takes it for
+the Cucumber messages (`cucumber.ndjson`) beside it. Folders written under the old name (`journal.ndjson`)
+can still be resumed: the journal is renamed on the way.
 
 One JSON object per line. The first line is the header: the plan's fingerprint (seed, spec sha256s,
 targets and a digest of every planned case) and a readable summary of it. Then one line per finished
@@ -26,7 +30,8 @@ from govstack_conform.engine.cases import Case
 from govstack_conform.engine.results import CaseResult, _case, _plain
 from govstack_conform.errors import ConfigError
 
-JOURNAL_NAME = "journal.ndjson"
+JOURNAL_NAME = ".run-journal.ndjson"
+LEGACY_JOURNAL_NAME = "journal.ndjson"  # before 0.2: still read by --resume
 FORMAT = 1
 FSYNC_EVERY = 64
 FSYNC_SECONDS = 2.0
@@ -219,4 +224,10 @@ def planned_target(bb: str, ref: str, url: str, spec_files: Iterable[tuple[str, 
 def open_journal(out_dir: Path, planned: Sequence[PlannedTarget], *, resume: bool) -> Journal:
     """The journal of a run writing into `out_dir`: resumed (same plan only) or new."""
     path = out_dir / JOURNAL_NAME
+    legacy = out_dir / LEGACY_JOURNAL_NAME
+    if resume and not path.exists() and legacy.is_file():
+        try:  # a folder written under the old name: the journal goes on under the new one
+            legacy.replace(path)
+        except OSError as exc:
+            raise ConfigError(f"--resume: cannot rename {legacy} to {path}: {exc.strerror or exc}") from None
     return Journal.resume(path, planned) if resume else Journal.create(path, planned)

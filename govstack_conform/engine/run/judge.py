@@ -10,8 +10,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from govstack_conform.contracts.model import Operation
-from govstack_conform.engine.cases import Case, CaseKind, Expect, Level
+from govstack_conform.engine.cases import SETUP_STEP, Case, CaseKind, Expect, Level
 from govstack_conform.engine.results import CaseResult, CheckResult, Exchange, Outcome, Verdict
+
+# An operation without a case (in this shard, say), as opposed to one whose cases were skipped by choice.
+NOT_PLANNED = "no case was planned for this operation"
 
 
 def blames(check: CheckResult) -> bool:
@@ -82,6 +85,8 @@ def attempts(cases: Iterable[CaseResult], step_ops: Mapping[str, Mapping[str, st
             continue
         ops = step_ops.get(c.case_id)
         for x in c.exchanges:
+            if x.step == SETUP_STEP:  # the create that made the record a change acts on: not this operation's
+                continue
             if ops is not None:
                 op = ops.get(x.step)
             else:
@@ -166,7 +171,7 @@ def operation_verdict(
     ran = [c for c in cases if c.verdict is not Verdict.SKIPPED]
     if not ran:
         reason = next((c.reason for c in cases if c.reason), None)
-        return Verdict.SKIPPED, reason or "no case was planned for this operation"
+        return Verdict.SKIPPED, reason or NOT_PLANNED
     if tried is None:
         tried = attempts(cases, {})
     mine = [a for a in tried if a.operation == op.key]
@@ -192,6 +197,9 @@ def operation_verdict(
     errors = [c for c in ran if c.verdict is Verdict.ERROR]
     if errors:
         return Verdict.ERROR, errors[0].reason
+    positive = [c for c in cases if c.kind is CaseKind.POSITIVE]
+    if positive and all(c.verdict is Verdict.SKIPPED for c in positive):  # no valid request was sent
+        return Verdict.SKIPPED, positive[0].reason
     untestable = [c for c in ran if c.verdict is Verdict.UNTESTABLE]
     core = [c for c in ran if c.kind in (CaseKind.POSITIVE, CaseKind.STATEFUL)]
     if untestable and (len(untestable) == len(ran) or (core and not any(c.verdict is Verdict.PASSED for c in core))):

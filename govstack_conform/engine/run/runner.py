@@ -9,6 +9,11 @@ The product is untrusted: one deadline covers the whole exchange (a one-byte-per
 stretch it), bodies are read up to the cap and never further (gzip/deflate are inflated up to the cap
 too), a connection whose previous answer left bytes behind is dropped, and a reused connection that
 breaks before any answer is retried once on a fresh one, so one bad answer cannot spoil the next case.
+
+Through a proxy (`--proxy`, HTTP(S)_PROXY, see engine/proxy.py) a worker's connection is one to the
+proxy: plain http:// requests go to it in absolute form, https:// ones through a CONNECT tunnel with the
+same TLS verification of the product. What the proxy says itself (a refused tunnel, 407) is an error of
+the run's network, never an answer of the product.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import httpx
 
 from govstack_conform.engine.exchange import Reply, Sent
 from govstack_conform.engine.options import RunOptions
+from govstack_conform.engine.proxy import ProxyRoute
 from govstack_conform.engine.run.bodies import ACCEPT_ENCODING, BodyError, read_capped
 from govstack_conform.engine.run.urls import Dest, UrlBuilder
 from govstack_conform.errors import ConfigError, TargetError
@@ -111,6 +117,8 @@ class Transport:
         self._next_slot = 0.0
         self._workers: list[Worker] = []
         self._ua = options.user_agent
+        self._routes: dict[tuple[bytes, bytes, int], ProxyRoute | None] = {}
+        self._proxies: dict[tuple[ProxyRoute, bool], httpcore.AsyncHTTPProxy] = {}
 
     @property
     def ssl(self) -> ssl.SSLContext:
@@ -125,8 +133,28 @@ class Transport:
         return w
 
     def client(self) -> httpx.AsyncClient:
-        """A full httpx client with the same TLS settings (token endpoints)."""
-        return httpx.AsyncClient(verify=self.ssl, timeout=self.options.timeout_s, trust_env=False)
+        """A full httpx client with the same TLS settings and the same proxy decision (token endpoints)."""
+        route = self.options.proxy.route(self.options.credentials.oauth2_token_url or "")
+        proxy = httpx.Proxy(route.url, auth=route.auth) if route is not None else None
+        return httpx.AsyncClient(verify=self.ssl, timeout=self.options.timeout_s, trust_env=False, proxy=proxy)
+
+    def route(self, dest: Dest) -> ProxyRoute | None:
+        """The proxy requests to `dest` go through (None: direct), decided once per origin."""
+        if dest.key not in self._routes:
+            self._routes[dest.key] = self.options.proxy.route(f"{dest.scheme.decode()}://{dest.host}")
+        return self._routes[dest.key]
+
+    def _new_connection(self, dest: Dest) -> Any:
+        ctx = self.ssl if dest.tls else None
+        route = self.route(dest)
+        if route is None:
+            return httpcore.AsyncHTTPConnection(dest.origin, ssl_context=ctx, keepalive_expiry=30.0)
+        proxy = self._proxies.get((route, dest.tls))
+        if proxy is None:  # only its connection factory is used: each worker keeps its own connection
+            proxy = self._proxies[(route, dest.tls)] = httpcore.AsyncHTTPProxy(
+                route.url, proxy_auth=route.auth, ssl_context=ctx, keepalive_expiry=30.0
+            )
+        return proxy.create_connection(dest.origin)
 
     async def aclose(self) -> None:
         for w in self._workers:
@@ -154,9 +182,7 @@ class Transport:
                 held[1], held[2] = now, uses + 1
                 return conn, True
             worker.conns.pop(key, None)
-        conn = httpcore.AsyncHTTPConnection(
-            dest.origin, ssl_context=self.ssl if dest.tls else None, keepalive_expiry=30.0
-        )
+        conn = self._new_connection(dest)
         worker.conns[key] = [conn, now, 1]
         return conn, False
 
@@ -186,10 +212,14 @@ class Transport:
         elif method in _BODY_METHODS:
             hdrs.append(("Content-Length", "0"))
         sent = Sent(method, url, hdrs, content)
+        route = self.route(dest)
+        host = dest.hostname
+        if route is not None and not dest.tls and b":" in host:
+            host = b"[" + host + b"]"  # the absolute form a forwarding proxy gets names an IPv6 host in brackets
         try:
             request = httpcore.Request(
                 method.encode("ascii"),
-                httpcore.URL(scheme=dest.scheme, host=dest.hostname, port=dest.port, target=_encode(url[dest.cut :])),
+                httpcore.URL(scheme=dest.scheme, host=host, port=dest.port, target=_encode(url[dest.cut :])),
                 headers=[(n.encode("ascii"), _encode(v)) for n, v in hdrs],
                 content=content,
                 extensions=self._ext,
@@ -217,9 +247,14 @@ class Transport:
                     attempt += 1
                     await asyncio.sleep(min(0.1 * 2**attempt, 2.0))
                     continue
-                return sent, Reply(error=f"connection failed: {_why(exc)}", elapsed_ms=_ms(start))
+                via = f" (through the proxy {route.url})" if route is not None else ""
+                return sent, Reply(error=f"connection failed{via}: {_why(exc)}", elapsed_ms=_ms(start))
+            except httpcore.ProxyError as exc:
+                await self._drop(worker, dest, conn)
+                why = f"the proxy {route.url if route else ''} did not open a tunnel to {dest.host}: {_why(exc)}"
+                return sent, Reply(error=why, elapsed_ms=_ms(start))
             except (TimeoutError, httpcore.TimeoutException):
-                connected = getattr(conn, "_connection", None) is not None  # httpcore's, once connect and TLS are done
+                connected = _connected(conn)
                 await self._drop(worker, dest, conn)
                 t = self.options.timeout_s
                 if response is not None:
@@ -243,6 +278,9 @@ class Transport:
                 return sent, Reply(error=f"unreadable answer: {_failure(exc, response)}", elapsed_ms=_ms(start))
             if truncated or _left_over(conn):
                 await self._drop(worker, dest, conn)  # never reuse a connection with an unread or surplus body
+            if route is not None and response.status == 407:  # the proxy's own answer, not the product's
+                why = f"the proxy {route.url} wants credentials (407): give them as http://USER:PASSWORD@HOST:PORT"
+                return sent, Reply(error=why, elapsed_ms=_ms(start))
             version = response.extensions.get("http_version", b"HTTP/1.1")
             return sent, Reply(
                 response.status,
@@ -254,9 +292,25 @@ class Transport:
             )
 
 
+def _http11(conn: Any) -> Any:
+    """httpcore's HTTP/1.1 connection inside ours (direct, or through a proxy's forwarding or tunnel one)."""
+    for _ in range(3):
+        conn = getattr(conn, "_connection", None)
+        if conn is None or hasattr(conn, "_h11_state"):
+            return conn
+    return None
+
+
+def _connected(conn: Any) -> bool:
+    """Whether the connection was made (and TLS done), so that a timeout means the answer did not come."""
+    if hasattr(conn, "_connected"):  # a CONNECT tunnel: made once the proxy opened it and TLS is done
+        return bool(conn._connected)
+    return _http11(conn) is not None
+
+
 def _left_over(conn: Any) -> bool:
     """Whether the server sent bytes beyond the answer (a short Content-Length): then the connection is spoilt."""
-    h11_conn = getattr(getattr(conn, "_connection", None), "_h11_state", None)
+    h11_conn = getattr(_http11(conn), "_h11_state", None)
     if h11_conn is None:
         return False
     try:
@@ -293,20 +347,28 @@ def _why(exc: BaseException) -> str:
     return " ".join(text.split())[:300]
 
 
-async def preflight(target: str, timeout_s: float = 10.0, ctx: ssl.SSLContext | None = None) -> None:
-    """Open (and close) a connection to the target, with the TLS handshake for https (`ctx`);
-    TargetError with one line when impossible, saying what to do about it."""
+async def preflight(
+    target: str, timeout_s: float = 10.0, ctx: ssl.SSLContext | None = None, proxy: ProxyRoute | None = None
+) -> None:
+    """Open (and close) a connection to the target, with the TLS handshake for https (`ctx`), through
+    `proxy` when one is given; TargetError with one line when impossible, saying what to do about it."""
+    from govstack_conform.engine.run.tunnel import open_through
+
     parts = urlsplit(target)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
     tls = ctx if parts.scheme == "https" else None
     try:
         async with asyncio.timeout(timeout_s):
-            _reader, writer = await asyncio.open_connection(
-                host, port, ssl=tls, server_hostname=host if tls is not None else None
-            )
+            if proxy is not None:
+                writer = await open_through(proxy, host, port, tls)
+            else:
+                _reader, writer = await asyncio.open_connection(
+                    host, port, ssl=tls, server_hostname=host if tls is not None else None
+                )
     except TimeoutError:
-        raise TargetError(f"target {host}:{port} did not accept a connection within {timeout_s:g} s") from None
+        via = f" through the proxy {proxy.url}" if proxy is not None else ""
+        raise TargetError(f"target {host}:{port} did not accept a connection{via} within {timeout_s:g} s") from None
     except ssl.SSLCertVerificationError as exc:
         why = " ".join((exc.verify_message or exc.reason or "verification failed").split())
         raise TargetError(

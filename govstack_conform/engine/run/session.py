@@ -44,9 +44,11 @@ def plan_target(target: Target, options: RunOptions) -> tuple[Case, ...]:
         raise SpecError(f"{target.contract.label}: the contract has no operation to test")
     from govstack_conform.engine.plan.planner import plan_contract
 
-    return tuple(
-        plan_contract(target.contract, seed=options.seed, testdata=target.testdata, read_only=options.read_only)
-    )
+    planned = plan_contract(
+        target.contract, seed=options.seed, testdata=target.testdata, read_only=options.read_only,
+        allow_destructive=options.allow_destructive, query_style=options.query_style,
+    )  # fmt: skip
+    return tuple(planned)
 
 
 def journal_target(target: Target, options: RunOptions) -> PlannedTarget:
@@ -84,7 +86,7 @@ async def run_async(
     if check_target:
         for url in dict.fromkeys(t.url for t in targets):
             tls = transport.ssl if url.lower().startswith("https:") else None
-            await preflight(url, min(options.timeout_s, 10.0), tls)
+            await preflight(url, min(options.timeout_s, 10.0), tls, options.proxy.route(url))
     total = sum(len(cases) for _, cases in planned)
     redactor = Redactor(options.secrets(), options.secret_headers)
     token_client = transport.client() if options.credentials.oauth2_token_url else None

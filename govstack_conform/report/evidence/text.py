@@ -7,10 +7,16 @@ each format escapes it for its own markup.
 from __future__ import annotations
 
 from govstack_conform.assessment.compliance import CaseView
-from govstack_conform.engine.results import CheckResult, Exchange, Outcome
+from govstack_conform.engine.results import CaseResult, CheckResult, Exchange, Outcome
+from govstack_conform.report.evidence.curl import replayed, replays, variables_hint
 from govstack_conform.text import clean
 
 BODY_LIMIT = 4000
+
+
+def counted(count: int, noun: str) -> str:
+    """'1 case', '99 cases'."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def rule_line(c: CheckResult) -> str:
@@ -47,8 +53,21 @@ def exchange_text(x: Exchange) -> str:
     return "\n".join(lines)
 
 
-def case_text(v: CaseView) -> str:
-    """Everything a reader needs to understand why a case did not pass."""
+def replay_text(case: CaseResult, *, insecure: bool = False) -> list[str]:
+    """The curl command of each request the case sent, with what to set first and what it cannot reproduce."""
+    lines: list[str] = []
+    for step, r in replays(case, insecure=insecure):
+        lines += ["", f"--- replay ({step}) ---"]
+        if r.variables:
+            lines.append("# " + variables_hint(r))
+        if r.note:
+            lines.append(f"# note: {r.note}")
+        lines.append(clean(r.command))
+    return lines
+
+
+def case_text(v: CaseView, *, insecure: bool = False) -> str:
+    """Everything a reader needs to understand why a case did not pass, and to send it again."""
     c = v.case
     lines = [clean(f"{c.case_id}: {c.description}")]
     if c.reason:
@@ -59,4 +78,6 @@ def case_text(v: CaseView) -> str:
         lines += ["  " + rule_line(k) for k in failed]
     for x in c.exchanges:
         lines += ["", exchange_text(x)]
+    if replayed(c):
+        lines += replay_text(c, insecure=insecure)
     return "\n".join(lines)

@@ -1,7 +1,10 @@
 """Cucumber Messages NDJSON, as the GovStack compliance platform ingests it.
 
 One feature per operation, tagged `@method=VERB @endpoint=/path` (the platform groups by these), one
-scenario per case, one step per check. The platform counts a case as passed when none of its steps
+scenario per case, one step per named check that did not simply pass, and one step listing those that
+did. The platform stores an upload as one document (16 MiB at most), so what holds for the whole run is
+written once, in the first feature's description, and each BB's facts in its first feature's.
+The platform counts a case as passed when none of its steps
 FAILED, so steps are FAILED exactly when our compliance model counts the case as failed (FAILED,
 NOT_IMPLEMENTED, ERROR); untestable and skipped cases are not sent, as they were never run. A waived
 failure is a PASSED step whose message says it is waived; an advisory (non-REQUIRED) failure in a
@@ -77,37 +80,83 @@ class _Ids:
         return str(self.n)
 
 
+_WORST = ("FAILED", "UNKNOWN", "SKIPPED", "PASSED")
+MAX_MESSAGES = 3  # failures of one check on one step said in its message; the rest counted
+
+
 def _steps(v: CaseView) -> list[tuple[str, str, str, str | None]]:
-    """(keyword, text, status, message) per step of the scenario for one case."""
+    """(keyword, text, status, message) per step of the scenario for one case.
+
+    One step per named check and request step (a body breaking its schema at 20 places is one failed
+    step, its message naming the first few), and the checks that simply passed as one step listing them:
+    what the platform counts (a case passes when none of its steps FAILED) is unchanged, and an upload of
+    a large BB with every case failing stays far below the platform's document size cap.
+    """
     c = v.case
     first_status, first_msg = (
         ("FAILED", one_line(c.reason or "no response")) if v.verdict.value == "error" else ("PASSED", None)
     )
     out = [("When ", one_line(f"the {c.kind.value} case is sent: {c.description}", 300), first_status, first_msg)]
+    groups: dict[tuple[str, str, str | None], list[tuple[str, str | None]]] = {}
     for k in c.checks:
-        status, msg = _step_status(v, k)
-        where = f" on {k.step}" if k.step else ""
-        out.append(("Then " if len(out) == 1 else "And ", one_line(f"{k.check} ({k.level.value}){where}"), status, msg))
+        groups.setdefault((k.check, k.level.value, k.step), []).append(_step_status(v, k))
+    passed: list[str] = []
+    for (check, level, step), found in groups.items():
+        where = f" on {step}" if step and step != "request" else ""  # "request": the step of one-step cases
+        said = [m for _, m in found if m]
+        if not said:
+            passed.append(f"{check}{where}")
+            continue
+        status = next(s for s in _WORST if any(st == s for st, _ in found))
+        message = "; ".join(said[:MAX_MESSAGES]) + (
+            f"; and {len(said) - MAX_MESSAGES} more" if len(said) > MAX_MESSAGES else ""
+        )
+        out.append(
+            (
+                "Then " if len(out) == 1 else "And ",
+                one_line(f"{check} ({level}){where}"),
+                status,
+                one_line(message, 2000),
+            )
+        )
+    if passed:
+        out.append(
+            (
+                "Then " if len(out) == 1 else "And ",
+                one_line("these checks passed: " + ", ".join(passed)),
+                "PASSED",
+                None,
+            )
+        )
     if v.verdict in PLATFORM_FAILED and not any(s[2] == "FAILED" for s in out):
         out.append(("Then ", f"the case is {v.verdict.value}", "FAILED", one_line(c.reason or v.verdict.value)))
     return out
 
 
+def run_description(facts: Any) -> list[str]:
+    """What holds for the whole run, written once: in the description of the upload's first feature."""
+    return [
+        f"govstack-conform {facts.tool_version}; seed {facts.seed}; date {facts.started}",
+        "options that change results: " + ("; ".join(facts.option_lines()) or "none"),
+    ]
+
+
+def bb_description(bbc: BBCompliance) -> list[str]:
+    """What holds for one BB release, written once: in the description of its first feature."""
+    bb = bbc.result
+    return [
+        f"{bb.title} {bb.ref} ({bb.platform_id}) at {bb.target}",
+        f"verdict: {bbc.verdict_text}; API level: {bbc.level_text}",
+        *(f"spec {f.path} sha256 {f.sha256}" for f in bb.spec_files),
+    ]
+
+
 def _feature(
-    bbc: BBCompliance, op: OperationCompliance, views: list[CaseView], ids: _Ids, facts: Any
+    bbc: BBCompliance, op: OperationCompliance, views: list[CaseView], ids: _Ids, description: list[str]
 ) -> tuple[list[dict[str, Any]], list[tuple[CaseView, dict[str, Any], list[tuple[str, str, str, str | None]]]]]:
     bb = bbc.result
     uri = f"features/{_slug(bb.bb)}/{_slug(bb.ref)}/{_slug(op.key)}.feature"
     tags = [f"@method={op.method}", f"@endpoint={_tag(op.path)}"]
-    description = (
-        [
-            f"{bb.title} {bb.ref} ({bb.platform_id}) tested by govstack-conform {facts.tool_version}",
-            f"target {bb.target}; seed {facts.seed}; date {facts.started}",
-            f"verdict: {bbc.verdict_text}; API level: {bbc.level_text}",
-        ]
-        + [f"spec {f.path} sha256 {f.sha256}" for f in bb.spec_files]
-        + facts.option_lines()
-    )
     lines = [" ".join(tags), f"Feature: {one_line(op.key)}"] + ["  " + one_line(d) for d in description] + [""]
     feature_tags = [
         {"location": {"line": 1, "column": 1 + len(" ".join(tags[:i])) + (1 if i else 0)}, "name": t, "id": ids()}
@@ -201,12 +250,18 @@ def messages(results: RunResults, compliance: Compliance) -> Iterator[dict[str, 
         }
     }
     runs = []
+    first_of_run = True
     for bbc in compliance.bbs:
+        first_of_bb = True
         for op in bbc.operations:
             views = [v for v in op.cases if v.verdict not in NOT_RUN]
             if not views:
                 continue
-            head, op_runs = _feature(bbc, op, views, ids, facts)
+            description = (run_description(facts) if first_of_run else []) + (
+                bb_description(bbc) if first_of_bb else []
+            )
+            first_of_run = first_of_bb = False
+            head, op_runs = _feature(bbc, op, views, ids, description)
             yield from head
             runs += [(bbc, r) for r in op_runs]
     run_id = ids()

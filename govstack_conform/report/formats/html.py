@@ -10,15 +10,25 @@ from __future__ import annotations
 import html as _html
 from collections.abc import Mapping
 
-from govstack_conform.assessment.compliance import PLATFORM_FAILED, VERDICT_ORDER, BBCompliance, CaseView, Compliance
+from govstack_conform.assessment.compliance import (
+    PLATFORM_FAILED,
+    VERDICT_ORDER,
+    BBCompliance,
+    CaseView,
+    Compliance,
+    case_view,
+)
 from govstack_conform.assessment.coverage import BBVerdict
-from govstack_conform.engine.results import CheckResult, Exchange, Outcome, RunResults, Verdict
+from govstack_conform.engine.results import CaseResult, CheckResult, Exchange, Outcome, RunResults, Verdict
+from govstack_conform.report.evidence.curl import insecure_run, replayed, replays, variables_hint
+from govstack_conform.report.evidence.text import counted
 from govstack_conform.report.facts import run_facts
 from govstack_conform.text import clean, pct
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 BODY_LIMIT = 20000
 OPEN_FAILURES = 40
+OPEN_FINDINGS = 10
 COLOURS = {
     "passed": "#2e7d32",
     "failed": "#c62828",
@@ -40,8 +50,9 @@ h1{font-size:22px;margin:4px 0}h2{font-size:19px;margin:4px 0 8px}h3{font-size:1
 .banner{display:inline-block;padding:4px 10px;border-radius:4px;color:#fff;font-weight:600}
 .ok{background:#2e7d32}.ko{background:#c62828}.partial{background:#9a5b00}
 table{border-collapse:collapse;width:100%;margin:6px 0}
-th,td{border:1px solid #d8dde3;padding:4px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
-th{background:#eef1f4;font-weight:600}
+th,td{border:1px solid #d8dde3;padding:4px 6px;text-align:left;vertical-align:top}
+td{overflow-wrap:anywhere}
+th{background:#eef1f4;font-weight:600;overflow-wrap:normal;word-break:keep-all;hyphens:manual}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .v{display:inline-block;padding:1px 6px;border-radius:3px;color:#fff;font-size:12px;white-space:nowrap}
 """
@@ -53,6 +64,7 @@ max-height:420px;overflow:auto;font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,m
 details{border:1px solid #d8dde3;border-radius:4px;margin:6px 0;padding:4px 8px}
 summary{cursor:pointer;font-weight:600}
 .rule{color:#8e0000}.waived{color:#6d4c00;background:#fff3cd;padding:0 4px}
+.count{display:inline-block;min-width:70px;font-variant-numeric:tabular-nums}
 .muted{color:#5b6570}.kpi{display:inline-block;margin-right:28px}.kpi b{font-size:20px;display:block}
 """
 )
@@ -142,7 +154,18 @@ def check_html(c: CheckResult) -> str:
     )
 
 
-def case_html(v: CaseView, opened: bool) -> str:
+def replay_html(case: CaseResult, insecure: bool = False) -> str:
+    """The case's curl commands (secrets as $VARIABLES), ready to copy."""
+    if not replayed(case):
+        return ""
+    out = []
+    for step, r in replays(case, insecure=insecure):
+        notes = "".join(f'<div class="muted">{e(x)}</div>' for x in (variables_hint(r), r.note or "") if x)
+        out.append(f'<h4>Replay <span class="muted">({e(step)})</span></h4>{notes}<pre>{e(r.command)}</pre>')
+    return "".join(out)
+
+
+def case_html(v: CaseView, opened: bool, insecure: bool = False) -> str:
     c = v.case
     label = "passed (waived)" if v.waived else v.verdict.value
     failed = [k for k in c.checks if k.outcome is Outcome.FAILED]
@@ -152,6 +175,7 @@ def case_html(v: CaseView, opened: bool) -> str:
     if failed:
         body.append("<h4>Rules broken</h4><ul>" + "".join(check_html(k) for k in failed) + "</ul>")
     body += [exchange_html(x) for x in c.exchanges]
+    body.append(replay_html(c, insecure))
     return (
         f"<details{' open' if opened else ''}><summary>{badge(v.verdict.value)} {e(c.operation)} · "
         f'{e(c.name)} <span class="muted">[{e(label)}]</span></summary>{"".join(body)}</details>'
@@ -180,6 +204,44 @@ def matrix(b: BBCompliance) -> str:
     return "".join(rows) + "</table>"
 
 
+def findings_html(i: int, b: BBCompliance, insecure: bool = False) -> str:
+    """The root causes first: count, rule, one example with its evidence, the other cases folded. A case that
+    is the example of several findings shows its evidence once; later findings link to it."""
+    if not b.findings:
+        return ""
+    cases = len({cid for f in b.findings for cid in f.case_ids})
+    out = [f"<h3>Findings: {counted(len(b.findings), 'root cause')} over {counted(cases, 'case')}</h3>"]
+    shown: dict[str, str] = {}  # case id -> the anchor of its evidence
+    for n, f in enumerate(b.findings):
+        case, check = f.cases[0], f.checks[0]
+        anchor = shown.get(case.case_id)
+        if anchor is None:
+            anchor = shown[case.case_id] = f"bb-{i}-example-{n}"
+            example = f'<p>Example:</p><div id="{anchor}">{case_html(case_view(case), True, insecure)}</div>'
+        else:
+            example = (
+                f"<p>Example: {e(case.operation)} · {e(case.name)}: {e(check.message)} "
+                f'(<a href="#{anchor}">its evidence is shown above</a>)</p>'
+            )
+        others = "".join(
+            f"<li>{e(c.operation)} · {e(c.name)}: {e(k.message)}"
+            + (f"<details><summary>replay</summary>{replay_html(c, insecure)}</details>" if replayed(c) else "")
+            + "</li>"
+            for c, k in zip(f.cases[1:], f.checks[1:], strict=True)
+        )
+        folded = (
+            f"<details><summary>The other {counted(f.count - 1, 'case')}</summary><ul>{others}</ul></details>"
+            if others
+            else ""
+        )
+        out.append(
+            f'<details class="finding"{" open" if n < OPEN_FINDINGS else ""}><summary>'
+            f'<span class="count">{counted(f.count, "case")}</span> <span class="rule">{e(f.check)}</span> '
+            f"({e(f.level.value)}): {e(f.rule)}</summary>{example}{folded}</details>"
+        )
+    return "".join(out)
+
+
 def banner(verdict: BBVerdict, text: str) -> str:
     """The verdict as a coloured banner: green only for a whole, passing check."""
     tone = {BBVerdict.CONFORMANT: "ok", BBVerdict.NOT_CONFORMANT: "ko"}.get(verdict, "partial")
@@ -200,7 +262,7 @@ def not_checked(b: BBCompliance) -> str:
     )
 
 
-def bb_section(i: int, b: BBCompliance, rule: str) -> str:
+def bb_section(i: int, b: BBCompliance, rule: str, insecure: bool = False) -> str:
     r = b.result
     specs = "".join(f"<tr><td>{e(s.path)}</td><td><code>{e(s.sha256)}</code></td></tr>" for s in r.spec_files)
     out = [
@@ -217,14 +279,21 @@ def bb_section(i: int, b: BBCompliance, rule: str) -> str:
         f"<p>{e(b.level_reason)}</p>",
         chart(b),
         f'<p class="muted">{e(rule)}</p>',
+        findings_html(i, b, insecure),
         "<h3>Operation matrix</h3>",
         matrix(b),
         not_checked(b),
     ]
-    bad = [v for op in b.operations for v in op.cases if v.verdict in PLATFORM_FAILED or v.waived]
+    shown = {cid for f in b.findings for cid in f.case_ids}
+    bad = [
+        v
+        for op in b.operations
+        for v in op.cases
+        if (v.verdict in PLATFORM_FAILED or v.waived) and v.case.case_id not in shown
+    ]
     if bad:
-        out.append(f"<h3>Failures, errors and waived failures ({len(bad)})</h3>")
-        out += [case_html(v, n < OPEN_FAILURES) for n, v in enumerate(bad)]
+        out.append(f"<h3>Errors, waived failures and other cases not passed ({len(bad)})</h3>")
+        out += [case_html(v, n < OPEN_FAILURES, insecure) for n, v in enumerate(bad)]
     untestable = [v for op in b.operations for v in op.cases if v.verdict is Verdict.UNTESTABLE]
     if untestable:
         out.append(f"<h3>Untestable cases ({len(untestable)})</h3><ul>")
@@ -244,6 +313,34 @@ def bb_section(i: int, b: BBCompliance, rule: str) -> str:
     return "".join(out)
 
 
+# The page's top part: the overview of several BBs, and long unbroken text kept inside the window.
+TOP_STYLE = """
+li,p{overflow-wrap:anywhere}
+table.overview td{overflow-wrap:normal}table.overview .banner{font-size:12px;padding:1px 6px;white-space:nowrap}
+"""
+SHOWN_CHECKS = 3
+
+
+def overview(compliance: Compliance) -> str:
+    """One row per BB (coverage, verdict, level, REQUIRED %, failures), each linking to its section."""
+    rows = []
+    for i, b in enumerate(compliance.bbs):
+        checks = list(b.failed_checks.items())
+        named = ", ".join(f"{e(k)} ({n})" for k, n in checks[:SHOWN_CHECKS])
+        more = f", and {len(checks) - SHOWN_CHECKS} more checks" if len(checks) > SHOWN_CHECKS else ""
+        failures = f"{b.case_counts[Verdict.FAILED.value]} failed cases"
+        failures += f"; failed checks: {named}{more}" if named else ""
+        rows.append(
+            f'<tr><td><a href="#bb-{i}">{e(b.result.title)} {e(b.label)}</a></td>'
+            f"<td>{b.coverage.checked} of {b.coverage.total}</td><td>{banner(b.verdict, b.verdict.value)}</td>"
+            f'<td>{e(b.level_text)}</td><td class="num">{e(pct(b.compliance_pct))}</td><td>{failures}</td></tr>'
+        )
+    return (
+        '<table class="overview"><tr><th>Building block</th><th>Operations checked</th><th>Verdict</th>'
+        "<th>API level</th><th>REQUIRED met</th><th>Failures</th></tr>" + "".join(rows) + "</table>"
+    )
+
+
 class HtmlFormat:
     name = "html"
     filename = "report.html"
@@ -252,34 +349,38 @@ class HtmlFormat:
     def render(self, results: RunResults, compliance: Compliance) -> bytes:
         f = run_facts(results)
         product = results.product.get("name")
-        options = "".join(f"<li>{e(x)}</li>" for x in f.option_lines()) or "<li>none</li>"
+        rows = "".join(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in f.option_rows())
+        options = f'<table class="options">{rows}</table>' if rows else "none"
         expired = "".join(
             f"<li>expired waiver (not applied): {e(w.get('check'))} on {e(w.get('operation'))}, "
             f"expired {e(w.get('expires'))}</li>"
             for w in compliance.expired_waivers
         )
-        nav = " · ".join(f'<a href="#bb-{i}">{e(b.label)}</a>' for i, b in enumerate(compliance.bbs))
+        top = overview(compliance) if len(compliance.bbs) > 1 else ""
         dur = "n/a" if f.duration_s is None else f"{f.duration_s:.1f} s"
         head = (
             '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             '<meta name="referrer" content="no-referrer">'
-            f"<title>govstack-conform compliance report</title><style>{STYLE}</style></head><body>"
+            f"<title>govstack-conform compliance report</title><style>{STYLE}{TOP_STYLE}</style></head><body>"
         )
         header = (
             "<header><h1>GovStack compliance report"
             + (f": {e(product)}" if product else "")
-            + f" {banner(compliance.verdict, compliance.verdict.value)}</h1>"
+            + f" {banner(compliance.verdict, compliance.verdict.value)}</h1>{top}"
             '<table class="facts">'
             f"<tr><th>Tool</th><td>govstack-conform {e(f.tool_version)}</td></tr>"
             f"<tr><th>Date</th><td>{e(f.started)} – {e(f.finished)}</td></tr>"
             f"<tr><th>Duration</th><td>{e(dur)}</td></tr><tr><th>Seed</th><td>{f.seed}</td></tr>"
             f"<tr><th>Complete</th><td>{'yes' if f.complete else 'no: the run was interrupted'}</td></tr>"
-            f"<tr><th>Options that change results</th><td><ul>{options}{expired}</ul></td></tr></table>"
-            f"<p>{nav}</p></header>"
+            f"<tr><th>Options that change results</th><td>{options}"
+            + (f"<ul>{expired}</ul>" if expired else "")
+            + "</td></tr></table>"
+            "</header>"
         )
-        sections = "".join(bb_section(i, b, compliance.level_rule) for i, b in enumerate(compliance.bbs))
+        insecure = insecure_run(results.options)
+        sections = "".join(bb_section(i, b, compliance.level_rule, insecure) for i, b in enumerate(compliance.bbs))
         footer = (
             f'<footer class="muted">{e(compliance.compliance_rule)} {e(compliance.platform_rule)}</footer>'
             "</body></html>\n"

@@ -1,7 +1,8 @@
-"""JSON: the full results (re-readable by `read_json`), versioned, plus the compliance summary.
+"""JSON: the full results (re-readable by `read_json`), versioned, plus the compliance summary and findings.
 
-`compliance` is derived data for consumers such as `jq`; `from_dict` ignores it and every command
-recomputes it, so it can never disagree with the results it travels with.
+`compliance` and `findings` (failures grouped by root cause) are derived data for consumers such as
+`jq`; `from_dict` ignores them and every command recomputes them, so they can never disagree with the
+results they travel with.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from govstack_conform.assessment.compliance import Compliance
 from govstack_conform.engine.results import RunResults, to_dict
+from govstack_conform.report.evidence.curl import insecure_run, replayed, replays
 
 
 def dumps(data: Any) -> bytes:
@@ -24,7 +26,14 @@ def dumps(data: Any) -> bytes:
 
 
 def results_document(results: RunResults, compliance: Compliance) -> dict[str, Any]:
-    return {**to_dict(results), "compliance": compliance.to_dict()}
+    """The results, each failed case with the curl commands that replay its requests, plus the derived data."""
+    data = to_dict(results)
+    insecure = insecure_run(results.options)
+    for bb, bb_data in zip(results.results, data["results"], strict=True):
+        for case, case_data in zip(bb.cases, bb_data["cases"], strict=True):
+            if replayed(case):
+                case_data["curl"] = [{"step": step, **r.to_dict()} for step, r in replays(case, insecure=insecure)]
+    return {**data, "compliance": compliance.to_dict(), "findings": [f.to_dict() for f in compliance.findings]}
 
 
 def schema() -> dict[str, Any]:

@@ -8,9 +8,11 @@ XML 1.0 cannot carry control characters even escaped, so all text goes through `
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from urllib.parse import urlsplit
 
 from govstack_conform.assessment.compliance import CaseView, Compliance
 from govstack_conform.engine.results import Outcome, RunResults, Verdict
+from govstack_conform.report.evidence.curl import insecure_run
 from govstack_conform.report.evidence.text import case_text, rule_line
 from govstack_conform.report.facts import bb_facts, run_facts
 from govstack_conform.text import clean, one_line, pct
@@ -22,7 +24,15 @@ def _set(el: ET.Element, **attrs: object) -> ET.Element:
     return el
 
 
-def _testcase(suite: ET.Element, classname: str, v: CaseView) -> str:
+def _host(url: str) -> str:
+    """The host of the target URL (the JUnit `hostname` names a host; the whole URL is a property)."""
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+
+
+def _testcase(suite: ET.Element, classname: str, v: CaseView, insecure: bool = False) -> str:
     c = v.case
     tc = _set(ET.SubElement(suite, "testcase"), classname=classname, name=c.name, time=f"{c.duration_ms / 1000:.3f}")
     if v.verdict in (Verdict.FAILED, Verdict.NOT_IMPLEMENTED):
@@ -33,18 +43,18 @@ def _testcase(suite: ET.Element, classname: str, v: CaseView) -> str:
             message=one_line(msg, 500),
             type=failed[0].check if failed else v.verdict.value,
         )
-        el.text = case_text(v)
+        el.text = case_text(v, insecure=insecure)
         return "failure"
     if v.verdict is Verdict.ERROR:
         el = _set(ET.SubElement(tc, "error"), message=one_line(c.reason or "error", 500), type="error")
-        el.text = case_text(v)
+        el.text = case_text(v, insecure=insecure)
         return "error"
     if v.verdict in (Verdict.UNTESTABLE, Verdict.SKIPPED):
         _set(ET.SubElement(tc, "skipped"), message=one_line(f"{v.verdict.value}: {c.reason or ''}", 500))
         return "skipped"
     if v.waived:
         out = ET.SubElement(tc, "system-out")
-        out.text = "passed only because these failures are waived:\n" + case_text(v)
+        out.text = "passed only because these failures are waived:\n" + case_text(v, insecure=insecure)
     return "passed"
 
 
@@ -60,9 +70,10 @@ class JUnitFormat:
         total_time = 0.0
         for bbc in compliance.bbs:
             bb = bbc.result
-            suite = _set(
-                ET.SubElement(root, "testsuite"), name=f"{bb.bb}@{bb.ref}", timestamp=bb.started, hostname=bb.target
-            )
+            suite = _set(ET.SubElement(root, "testsuite"), name=f"{bb.bb}@{bb.ref}", timestamp=bb.started)
+            host = _host(bb.target)
+            if host:
+                _set(suite, hostname=host)
             props = ET.SubElement(suite, "properties")
             info = bb_facts(bb)
             pairs = [
@@ -83,7 +94,11 @@ class JUnitFormat:
                 ("level_rule", compliance.level_rule),
             ]
             pairs += [(f"spec_file:{f['path']}", f"sha256:{f['sha256']}") for f in info["spec_files"]]
-            pairs += [("option", line) for line in facts.option_lines()]
+            # property names are unique (a parser may keep them in a map): each option by its own name
+            rows = facts.option_rows()
+            waivers = [f"{k}: {v}" for k, v in rows if k.startswith("waiver (")]
+            pairs += [(f"option.{k}", v) for k, v in rows if not k.startswith("waiver (")]
+            pairs += [(f"waiver.{n}", w) for n, w in enumerate(waivers, 1)]
             pairs += [(f"not_checked:{u.operation}", f"{u.verdict.value}: {u.reason}") for u in bbc.coverage.unchecked]
             for k, val in pairs:
                 _set(ET.SubElement(props, "property"), name=k, value=val)
@@ -91,7 +106,7 @@ class JUnitFormat:
             for op in bbc.operations:
                 for v in op.cases:
                     n["tests"] += 1
-                    kind = _testcase(suite, f"{bb.bb}@{bb.ref}.{op.key}", v)
+                    kind = _testcase(suite, f"{bb.bb}@{bb.ref}.{op.key}", v, insecure_run(results.options))
                     if kind in n:
                         n[kind] += 1
             _set(
@@ -107,6 +122,8 @@ class JUnitFormat:
             totals["errors"] += n["error"]
             totals["skipped"] += n["skipped"]
             total_time += bb.duration_s
-        _set(root, time=f"{total_time:.3f}", **totals)
+        _set(
+            root, time=f"{total_time:.3f}", tests=totals["tests"], failures=totals["failures"], errors=totals["errors"]
+        )
         ET.indent(root)
         return ('<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n").encode()
