@@ -42,6 +42,7 @@ from govstack_conform.engine.checks.response import (
     response_within_size_cap,
     status_code_documented,
 )
+from govstack_conform.engine.checks.twins import settle
 from govstack_conform.engine.results import CheckResult
 
 Check = Callable[[StepContext], list[CheckResult]]
@@ -108,9 +109,10 @@ def checks_for(case: Case, step: Step) -> tuple[Check, ...]:
 
 def run_checks(ctx: StepContext) -> list[CheckResult]:
     out: list[CheckResult] = []
-    for check in checks_for(ctx.case, ctx.step):
+    checks = checks_for(ctx.case, ctx.step)
+    for check in checks:
         out.extend(check(ctx))
-    return out
+    return settle(ctx, out, checks)
 
 
 __all__ = [
