@@ -156,7 +156,10 @@ def test_the_options_make_the_same_request_as_run(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """Every option of the plugin builds the same settings `run` builds from its own flags (one per process)."""
-    from govstack_conform.app import job
+    import importlib
+
+    # the module `run` imports from (sys.modules), not a package attribute a pytester run may have left stale
+    job = importlib.import_module("govstack_conform.app.job")
 
     captured: list[Any] = []
 
@@ -176,7 +179,8 @@ def test_the_options_make_the_same_request_as_run(
     }  # fmt: skip
     args = [a for name, value in flags.items() for a in (f"--{name}", value)]
     switches = ["--read-only", "--insecure", "--no-profile-headers", "--allow-destructive"]
-    CliRunner().invoke(app, ["run", "consent", *args, *switches])
+    result = CliRunner().invoke(app, ["run", "consent", *args, *switches])
+    assert len(captured) == 1, result.output
     (cli,) = captured
     config = pytester.parseconfig(
         "--govstack-bb", "consent", *[a.replace("--", "--govstack-", 1) for a in (*args, *switches)]

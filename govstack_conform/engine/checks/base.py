@@ -97,6 +97,28 @@ class StepContext:
         self._json: Any = _UNSET
         self.json_problem: str | None = None  # why json() is _INVALID, in words
 
+    def with_op(self, op: Operation) -> StepContext:
+        """The same answered step, judged against another definition (see twins.py)."""
+        return StepContext(
+            self.contract, op, self.case, self.step, self.reply,
+            has_credentials=self.has_credentials, latency_ms=self.latency_ms, unknowns=self.unknowns,
+            filled=self.filled,
+        )  # fmt: skip
+
+    def filled_body(self) -> Any:
+        """The JSON body as sent: placeholders of earlier steps' captures filled in."""
+
+        def fill(value: Any) -> Any:
+            if isinstance(value, str) and "${" in value:
+                return PLACEHOLDER.sub(lambda m: self.filled.get(m.group(1), m.group(0)), value)
+            if isinstance(value, dict):
+                return {k: fill(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [fill(v) for v in value]
+            return value
+
+        return fill(self.step.request.body)
+
     @property
     def known_valid(self) -> bool:
         """Whether every record the request names is known to the product, so that a refusal is its fault."""

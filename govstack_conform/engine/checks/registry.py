@@ -43,6 +43,7 @@ from govstack_conform.engine.checks.response import (
     response_within_size_cap,
     status_code_documented,
 )
+from govstack_conform.engine.checks.twins import settle
 from govstack_conform.engine.checks.wire_format import json_encoded_as_utf8, single_content_type, unavailable
 from govstack_conform.engine.results import CheckResult
 
@@ -117,12 +118,13 @@ def run_checks(ctx: StepContext) -> list[CheckResult]:
     status (no_server_error and the step's own) say untestable with the reason instead."""
     out: list[CheckResult] = []
     shed = ctx.status == UNAVAILABLE and ctx.throttled is not None
-    for check in checks_for(ctx.case, ctx.step):
+    checks = checks_for(ctx.case, ctx.step)
+    for check in checks:
         if shed and (check is no_server_error or check not in COMMON):
             out.append(unavailable(ctx, check.__name__))
         else:
             out.extend(check(ctx))
-    return out
+    return settle(ctx, out, checks)
 
 
 __all__ = [
