@@ -257,7 +257,22 @@ def _words(e: ValidationError) -> str:
 
 
 def resolve(contract: Contract, schema: Schema, *, limit: int = 32) -> Schema:
-    """Follow `$ref`s until a concrete node; raises SchemaUnusable on a dangling or circular chain."""
+    """Follow `$ref`s until a concrete node; raises SchemaUnusable on a dangling or circular chain.
+    Remembered per $ref node (the mock resolves its parameters' schemas on every request)."""
+    node = schema.node
+    if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
+        return schema
+    cache: dict[tuple[int, str, int], tuple[Any, Schema]] = contract.__dict__.setdefault("_resolved", {})
+    key = (id(node), schema.doc, limit)
+    hit = cache.get(key)
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    found = _resolve(contract, schema, limit)
+    cache[key] = (node, found)
+    return found
+
+
+def _resolve(contract: Contract, schema: Schema, limit: int) -> Schema:
     current = schema
     for _ in range(limit):
         node = current.node
