@@ -259,6 +259,11 @@ class Translator:
                     raise Unsupported(k)
                 if v:
                     out[k] = True
+            elif k == "enum":
+                if not isinstance(v, list):
+                    raise Unsupported("enum")
+                never = never or not v  # no value is in an empty enum
+                out[k] = _values(v)
             elif k == "multipleOf":
                 raise Unsupported("multipleOf")  # jsonschema divides floats, jsonschema-rs does not
             elif self.oas31:
@@ -284,12 +289,6 @@ class Translator:
                 raise Unsupported(exclusive)
             if flag:
                 out[exclusive] = True
-        elif k == "enum":
-            if not isinstance(v, list):
-                raise Unsupported("enum")
-            if not v:
-                return True
-            out[k] = _values(v)
         elif k == "readOnly":
             return bool(v) and self.request
         elif k == "writeOnly":
@@ -307,12 +306,6 @@ class Translator:
             out[k] = list(dict.fromkeys(types))
         elif k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
             out[k] = _number(v)
-        elif k == "enum":
-            if not isinstance(v, list):
-                raise Unsupported("enum")
-            if not v:
-                return True
-            out[k] = _values(v)
         elif k == "const":
             out[k] = _values([v])[0]
         return False
