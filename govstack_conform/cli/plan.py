@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from govstack_conform.cli.common import err, guarded, out
-from govstack_conform.engine.cases import Case, CaseKind
 from govstack_conform.errors import UsageError
+
+if TYPE_CHECKING:
+    from govstack_conform.engine.cases import Case
 
 _KIND_HELP = "Only cases of this kind (positive, negative, security, method, stateful). Repeatable."
 _BB_HELP = "Building block(s), e.g. consent@main."
@@ -57,6 +59,7 @@ def plan(
 ) -> None:
     """Show the test cases that would run against a candidate (case id, operation, kind, expectation)."""
     from govstack_conform.contracts.load import load_selected
+    from govstack_conform.engine.cases import CaseKind
     from govstack_conform.engine.plan.planner import plan_contract, plan_to_json
     from govstack_conform.engine.testdata import load_testdata
 

@@ -9,9 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from govstack_conform.assessment.compliance import VERDICT_ORDER
 from govstack_conform.cli.common import err, guarded, out
-from govstack_conform.cli.gate_words import gate_lines
 from govstack_conform.errors import UsageError
 from govstack_conform.text import one_line, pct
 
@@ -35,6 +33,8 @@ def _level(bb: BBCompliance) -> str:
 def print_summary(compliance: Compliance, *, quiet: bool) -> None:
     """One overview table of every BB (or one line per BB with --quiet), then what each BB failed or left
     unchecked, each line naming its BB: the assessment's figures, as the reports state them."""
+    from govstack_conform.assessment.compliance import VERDICT_ORDER
+
     verdicts = [v.value for v in VERDICT_ORDER]
     if quiet:
         for bb in compliance.bbs:
@@ -280,6 +280,7 @@ def run(
     Settings may also come from --config (or ./govstack-conform.toml); the command line wins.
     """
     from govstack_conform.app.job import run_job
+    from govstack_conform.cli.gate_words import gate_lines
     from govstack_conform.config.request import (
         AuthSettings,
         Gates,
