@@ -74,15 +74,19 @@ def test_specs_list_imports_no_validator(tmp_path: Path, corpus_dir: Path) -> No
 
 def test_help_names_are_the_cores_own() -> None:
     """The literals --help states (cli/names.py) are the constants the core acts on."""
+    from govstack_conform import datagen
     from govstack_conform.cli import names
     from govstack_conform.config.file import CONFIG_NAME
     from govstack_conform.contracts.store import ENV_CACHE, ENV_SPECS
+    from govstack_conform.engine.options import DEFAULT_MAX_DEPTH, MAX_MAX_DEPTH
     from govstack_conform.report.formats.base import FORMATS
     from govstack_conform.report.publish import DEFAULT_TEST_SUITE
 
     assert names.CONFIG_NAME == CONFIG_NAME
     assert (names.ENV_SPECS, names.ENV_CACHE) == (ENV_SPECS, ENV_CACHE)
     assert names.DEFAULT_TEST_SUITE == DEFAULT_TEST_SUITE
+    assert (names.MAX_DEPTH, names.DEEPEST) == (datagen.MAX_DEPTH, datagen.DEEPEST)
+    assert (names.MAX_DEPTH, names.DEEPEST) == (DEFAULT_MAX_DEPTH, MAX_MAX_DEPTH)
     assert tuple(FORMATS) == names.FORMAT_NAMES
 
 

@@ -9,3 +9,6 @@ ENV_SPECS = "GOVSTACK_CONFORM_SPECS"  # contracts.store.ENV_SPECS
 ENV_CACHE = "GOVSTACK_CONFORM_CACHE"  # contracts.store.ENV_CACHE
 DEFAULT_TEST_SUITE = "govstack-conform"  # report.publish.DEFAULT_TEST_SUITE
 FORMAT_NAMES = ("json", "junit", "html", "md", "cucumber", "form")  # report.formats.base.FORMATS, in its order
+MAX_DEPTH = 32  # datagen.MAX_DEPTH: how deep generated values nest unless --max-depth says otherwise
+DEEPEST = 128  # datagen.DEEPEST: the most --max-depth accepts
+DEPTH_HELP = f"How deep generated values may nest (at most {DEEPEST}); a schema needing more is untestable."

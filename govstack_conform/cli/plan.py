@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from govstack_conform.cli.common import err, guarded, out
+from govstack_conform.cli.names import DEPTH_HELP, MAX_DEPTH
 from govstack_conform.errors import UsageError
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ def plan(
     spec: Annotated[list[str] | None, typer.Option("--spec", metavar="FILE", help=_SPEC_HELP)] = None,
     specs: Annotated[Path | None, typer.Option("--specs", metavar="DIR", help=_SPECS_HELP)] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed for generated data: same seed, same cases.")] = 0,
+    max_depth: Annotated[int, typer.Option("--max-depth", metavar="N", help=DEPTH_HELP)] = MAX_DEPTH,
     fixtures: Annotated[
         list[Path] | None,
         typer.Option(
@@ -83,7 +85,7 @@ def plan(
         cases.extend(
             plan_contract(
                 contract, seed=seed, testdata=testdata, read_only=read_only, kinds=kinds,
-                allow_destructive=allow_destructive,
+                allow_destructive=allow_destructive, max_depth=max_depth,
             )
         )  # fmt: skip
     if as_json:

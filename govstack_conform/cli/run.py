@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from govstack_conform.cli.common import err, guarded, out
+from govstack_conform.cli.names import DEPTH_HELP, MAX_DEPTH
 from govstack_conform.errors import UsageError
 from govstack_conform.text import one_line, pct
 
@@ -148,6 +149,9 @@ def run(
         Path | None, typer.Option("--out", metavar="DIR", help=_OUT_HELP + " Default: govstack-reports.")
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed for generated data (default 0).")] = None,
+    max_depth: Annotated[
+        int | None, typer.Option("--max-depth", metavar="N", help=f"{DEPTH_HELP} Default {MAX_DEPTH}.")
+    ] = None,
     fixtures: Annotated[list[Path] | None, typer.Option("--fixtures", metavar="FILE", help="Test data.")] = None,
     read_only: Annotated[
         bool, typer.Option("--read-only", help="Send only GET/HEAD/OPTIONS: nothing is written to the candidate.")
@@ -311,6 +315,7 @@ def run(
         ),
         fixtures=tuple(fixtures or ()),
         seed=seed,
+        max_depth=max_depth,
         read_only=flag(read_only),
         allow_destructive=flag(allow_destructive),
         outputs=Outputs(out_dir=out_dir, formats=(report,) if report else (), evidence=evidence, sign_key=sign),

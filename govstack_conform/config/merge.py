@@ -69,6 +69,7 @@ def run_options(settings: Settings) -> RunOptions:
     from govstack_conform.engine.credentials import Credentials, resolve_secret
     from govstack_conform.engine.options import (
         DEFAULT_CONCURRENCY,
+        DEFAULT_MAX_DEPTH,
         DEFAULT_TIMEOUT_S,
         RunOptions,
         parse_header,
@@ -110,4 +111,5 @@ def run_options(settings: Settings) -> RunOptions:
         read_only=bool(settings.read_only),
         allow_destructive=bool(settings.allow_destructive),
         seed=given(settings.seed, 0),
+        max_depth=given(settings.max_depth, DEFAULT_MAX_DEPTH),
     )

@@ -85,6 +85,7 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     fixtures: tuple[Path, ...] = ()
     seed: int | None = None
+    max_depth: int | None = None  # how deep generated values may nest (run --max-depth)
     read_only: bool | None = None
     allow_destructive: bool | None = None  # changes/deletes on records the run did not create (data-safety.md)
     outputs: Outputs = field(default_factory=Outputs)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from govstack_conform.engine.options import MAX_MAX_DEPTH
 from govstack_conform.errors import ConfigError
 
 Path_ = tuple[str | int, ...]
@@ -42,6 +43,7 @@ SHARED: dict[str, Field] = {
     "profile_headers": Field("bool", "Send the BB profile's default headers (default true)."),
     "insecure": Field("bool", "Do not verify TLS certificates."),
     "ca_bundle": Field("str", "CA bundle file (PEM) to verify the target with, relative to this file."),
+    "max_depth": Field("int", "How deep generated values may nest (default 32).", minimum=1, maximum=MAX_MAX_DEPTH),
 }
 
 DEFAULTS_ONLY: dict[str, Field] = {

@@ -19,6 +19,10 @@ DEFAULT_BODY_CAP = 10 * 1024 * 1024
 DEFAULT_LATENCY_MS = 15000.0
 # How much of a body is kept in results.json for evidence (the check itself sees up to the body cap).
 DEFAULT_RECORD_CAP = 64 * 1024
+# How deep generated values may nest (--max-depth): datagen's MAX_DEPTH and DEEPEST, repeated here so that
+# reading options does not load the validators (tests/test_startup.py holds them equal).
+DEFAULT_MAX_DEPTH = 32
+MAX_MAX_DEPTH = 128
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,7 @@ class RunOptions:
     # generated identifiers); without it they are skipped (docs/data-safety.md).
     allow_destructive: bool = False
     seed: int = 0
+    max_depth: int = DEFAULT_MAX_DEPTH  # generated values nest at most this deep; deeper schemas are untestable
     user_agent: str = "govstack-conform"
 
     def __post_init__(self) -> None:
@@ -140,6 +145,8 @@ class RunOptions:
             raise ConfigError("--latency-budget must be positive")
         if self.body_cap < 1024:
             raise ConfigError("the response size cap must be at least 1 KiB")
+        if not 1 <= self.max_depth <= MAX_MAX_DEPTH:
+            raise ConfigError(f"--max-depth must be between 1 and {MAX_MAX_DEPTH}, got {self.max_depth}")
 
     def record(self) -> dict[str, Any]:
         """What goes into results.json `options`: no secret, only what changes results."""
@@ -162,4 +169,5 @@ class RunOptions:
             "read_only": self.read_only,
             "allow_destructive": self.allow_destructive,
             "seed": self.seed,
+            "max_depth": self.max_depth,
         }

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from govstack_conform import datagen
 from govstack_conform.contracts.model import Contract, Operation
 from govstack_conform.engine.cases import Auth, Case, CaseKind, Expect, RequestPlan, Step
 from govstack_conform.engine.plan.negative import negative_cases
@@ -220,11 +221,21 @@ def plan_contract(
     read_only: bool = False,
     kinds: frozenset[CaseKind] | None = None,
     allow_destructive: bool = False,
+    max_depth: int = datagen.MAX_DEPTH,
 ) -> list[Case]:
     """Every case for `contract`, sorted by operation path, method, kind and name.
 
     A case that would change or delete a record the run did not create is bound to a record it creates
-    first, or else skipped, unless `allow_destructive` (see safety.py)."""
+    first, or else skipped, unless `allow_destructive` (see safety.py). Generated values nest at most
+    `max_depth` levels (`--max-depth`): a schema that needs more is untestable, the message naming the limit."""
+    with datagen.depth_limit(max_depth):
+        return _plan(contract, seed, testdata, read_only, kinds, allow_destructive)
+
+
+def _plan(
+    contract: Contract, seed: int, testdata: TestData | None, read_only: bool, kinds: frozenset[CaseKind] | None,
+    allow_destructive: bool,
+) -> list[Case]:  # fmt: skip
     ctx = Ctx(contract=contract, seed=seed, testdata=testdata or TestData())
     ctx.writes = write_targets(ctx)
     want = kinds or frozenset(CaseKind)
