@@ -11,6 +11,7 @@ sets breaks the schema) is planned untestable with the reason, never silently dr
 
 from __future__ import annotations
 
+import json
 import re
 import string
 from dataclasses import replace
@@ -21,6 +22,7 @@ from govstack_conform.contracts.model import Contract, Operation
 from govstack_conform.contracts.workflows import UNIQUE, Workflow, WorkflowStep
 from govstack_conform.engine.cases import Case, CaseKind, Expect, RequestPlan, Step
 from govstack_conform.engine.plan.request import Ctx, Untestable, statuses, sub_seed, valid, valid_request
+from govstack_conform.engine.plan.safety import changes_records
 from govstack_conform.errors import CatalogError
 
 TAG = "workflow"
@@ -128,6 +130,13 @@ def _with_params(op: Operation, req: RequestPlan, values: dict[str, str], shared
     return replace(req, path_params=path, query=tuple(query), headers=tuple(headers))
 
 
+def _names_own(req: RequestPlan, token: str) -> bool:
+    """Whether the request names what the workflow made: a value captured from an earlier answer, or $unique."""
+    texts = [v for _, v in (*req.path_params, *req.query, *req.headers)]
+    texts.append(json.dumps(req.body) if req.has_body else "")
+    return any("${" in t or token in t for t in texts)
+
+
 def _step(
     ctx: Ctx, wf: Workflow, step: WorkflowStep, token: str, shared: dict[str, str], bodies: dict[str, Any]
 ) -> Step:
@@ -145,6 +154,11 @@ def _step(
                 f"({op.source_file}#{built.media.pointer})"
             )
         req = replace(req, body=body)
+    if changes_records(op) and (not bodies or not _names_own(req, token)):
+        raise Untestable(
+            f"step {step.name} changes records ({op.key}) but names nothing an earlier step of the workflow "
+            "created (a captured ${value} or $unique): it would act on a record the run did not create"
+        )
     bodies[step.name] = req.body if req.has_body else None
     for k, v in req.path_params:
         shared.setdefault(k, v)
@@ -167,7 +181,10 @@ def _step(
         Expect.GONE: ("404", "410"),
         Expect.AUTH_REFUSED: ("401", "403"),
     }[expect]
-    return Step(step.name, op.key, req, expect, codes, capture=step.capture, must_echo=tuple(echo))
+    return Step(
+        step.name, op.key, req, expect, codes,
+        capture=step.capture, capture_headers=step.capture_headers, must_echo=tuple(echo),
+    )  # fmt: skip
 
 
 def workflow_case(ctx: Ctx, wf: Workflow) -> Case:
