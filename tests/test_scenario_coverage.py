@@ -44,12 +44,16 @@ def test_covering_cases_carry_the_scenario_in_the_plan_json() -> None:
     plan = json.loads(plan_to_json(plan_contract(contract)))
     covers = {c["case_id"]: c["covers"] for c in plan["cases"] if c["covers"]}
     workflow_case = "workflow::POST /processes::workflow-start-process-instance"
-    # the workflow reads the process it defined and the instance it started: it covers the detail scenarios
+    # the workflow reads the process it defined and the instance it started: it covers the detail scenarios,
+    # each carried with its name for the reports
     assert covers[workflow_case] == [
-        "workflow/23Q4/features/detail-instance.feature:5",
-        "workflow/23Q4/features/detail-instance.feature:10",
-        "workflow/23Q4/features/detail-process.feature:5",
-        "workflow/23Q4/features/detail-process.feature:10",
+        "workflow/23Q4/features/detail-instance.feature:5 A GovStack user wants to see the details of a workflow "
+        "process instance",
+        "workflow/23Q4/features/detail-instance.feature:10 Successfully retrieved the details of a workflow process "
+        "instance",
+        "workflow/23Q4/features/detail-process.feature:5 A GovStack user wants to see the details of a workflow "
+        "process",
+        "workflow/23Q4/features/detail-process.feature:10 Successfully retrieved the details of a workflow process",
     ]
 
 

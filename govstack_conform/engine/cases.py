@@ -143,7 +143,7 @@ class Case:
     # Why the case is not sent by choice (it would change or delete a record the run did not create,
     # see docs/data-safety.md): reported skipped with this reason.
     skip: str | None = None
-    # The BB's own Gherkin scenarios this case tests ("<feature file>:<line>", see plan/scenarios.py).
+    # The BB's own Gherkin scenarios this case tests ("<feature file>:<line> <scenario name>", plan/scenarios.py).
     covers: tuple[str, ...] = ()
 
     @property

@@ -266,11 +266,12 @@ def coverage(contract: Contract, cases: Sequence[Case]) -> list[Coverage]:
 
 
 def with_covers(contract: Contract, cases: list[Case]) -> list[Case]:
-    """The cases, each carrying the scenarios (`file:line`) it covers."""
+    """The cases, each carrying the scenarios it covers as `<file>:<line> <name>` (no feature path holds a space):
+    the reports show the name without reading a feature file again."""
     found: dict[str, list[str]] = {}
     for cov in coverage(contract, cases):
         for cid in cov.cases:
-            found.setdefault(cid, []).append(cov.scenario.ref)
+            found.setdefault(cid, []).append(f"{cov.scenario.ref} {' '.join(cov.scenario.name.split())}".rstrip())
     if not found:
         return cases
     return [replace(c, covers=tuple(found[c.case_id])) if c.case_id in found else c for c in cases]

@@ -15,6 +15,7 @@ from govstack_conform.engine.results import Outcome, RunResults, Verdict
 from govstack_conform.report.evidence.curl import insecure_run
 from govstack_conform.report.evidence.text import case_text, rule_line
 from govstack_conform.report.facts import bb_facts, run_facts
+from govstack_conform.report.formats.scenarios import scenario_names
 from govstack_conform.text import clean, one_line, pct
 
 
@@ -35,6 +36,10 @@ def _host(url: str) -> str:
 def _testcase(suite: ET.Element, classname: str, v: CaseView, insecure: bool = False) -> str:
     c = v.case
     tc = _set(ET.SubElement(suite, "testcase"), classname=classname, name=c.name, time=f"{c.duration_ms / 1000:.3f}")
+    if c.covers:  # the BB's own Gherkin scenarios this case tests
+        props = ET.SubElement(tc, "properties")
+        for scenario in scenario_names(c):
+            _set(ET.SubElement(props, "property"), name="govstack_scenario", value=scenario)
     if v.verdict in (Verdict.FAILED, Verdict.NOT_IMPLEMENTED):
         failed = [k for k in c.checks if k.outcome is Outcome.FAILED and not k.waived]
         msg = rule_line(failed[0]) if failed else (c.reason or v.verdict.value)
