@@ -148,11 +148,14 @@ def _step(
         if built.media is None or not req.has_body or req.raw_body is not None:
             raise Untestable(f"step {step.name} sets a body, but {op.key} takes no JSON body")
         body = _merge(req.body, _fill(step.body, token))
-        if not valid(ctx, built.media.schema, body):
-            raise Untestable(
-                f"step {step.name}: the body the workflow sets is not valid for {op.key} "
-                f"({op.source_file}#{built.media.pointer})"
-            )
+        fits = valid(ctx, built.media.schema, body)
+        where = f"{op.key} ({op.source_file}#{built.media.pointer})"
+        if step.expect == "client-error" and (fits or "${" in json.dumps(body)):
+            # a refusal is demanded only of input the schema itself rejects, known whole when planned
+            why = "is valid" if fits else "holds a value known only at run time"
+            raise Untestable(f"step {step.name} expects a refusal, but the body it sets {why} for {where}")
+        if step.expect != "client-error" and not fits:
+            raise Untestable(f"step {step.name}: the body the workflow sets is not valid for {where}")
         req = replace(req, body=body)
     if changes_records(op) and (not bodies or not _names_own(req, token)):
         raise Untestable(
