@@ -123,7 +123,6 @@ def consent() -> BBResult:
             Verdict.PASSED,
             [ok("status_code_documented"), ok("response_schema"), ok("response_time", Level.RECOMMENDED)],
             [Exchange("request", req("GET", f"{base}/consents?limit=10"), resp(200, good))],
-            covers=("consent/23Q4.1/features/consents.feature:4 The <consents> are listed & paged",),
         ),
         case(
             bb,
@@ -427,6 +426,7 @@ def mediator() -> BBResult:
                     resp(200, '{"service": [{"serviceCode": "getConsents"}]}'),
                 )
             ],
+            covers=("information-mediator/23Q4/features/list_methods.feature:4 The <methods> are listed & shown",),
         ),
         case(
             bb,
