@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import multiprocessing
 import resource
-import socket
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+
+from common import API_KEY, TOKEN, Mock
 
 from govstack_conform.contracts.catalog import load_catalog
 from govstack_conform.contracts.load import load_contract
@@ -28,35 +27,6 @@ from govstack_conform.engine.credentials import Credentials
 from govstack_conform.engine.options import RunOptions
 from govstack_conform.engine.run.journal import open_journal
 from govstack_conform.engine.run.session import Target, journal_target, plan_target, run
-from govstack_conform.mock import MockOptions
-
-TOKEN = "bench-token-5c1"
-API_KEY = "bench-key-77d"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _serve(selector: str, port: int) -> None:
-    """Child process: the BB's mock on 127.0.0.1:port."""
-    from govstack_conform.mock.server import serve_forever
-
-    serve_forever(load_contract(selector), MockOptions(token=TOKEN, api_key=API_KEY), port=port, log_level="error")
-
-
-def _wait(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"the mock on port {port} did not start")
 
 
 def _rss_mb() -> float:
@@ -79,20 +49,15 @@ def main() -> int:
 
     options = RunOptions(concurrency=args.concurrency, credentials=Credentials(bearer=TOKEN, api_key=API_KEY))
     selectors = [f"{bb.key}@{bb.default_ref}" for bb in load_catalog().bbs]
-    ctx = multiprocessing.get_context("spawn")
-    children: list[Any] = []
+    mocks: list[Mock] = []
     targets: list[Target] = []
     try:
         for sel in selectors:
-            port = _free_port()
-            child = ctx.Process(target=_serve, args=(sel, port), daemon=True)
-            child.start()
-            children.append(child)
+            mocks.append(Mock([sel]))
             contract = load_contract(sel)
             bb = load_catalog().get(contract.bb)
-            target = Target(contract, f"http://127.0.0.1:{port}", bb.platform_id, tuple(bb.profile.headers.items()))
+            target = Target(contract, mocks[-1].url, bb.platform_id, tuple(bb.profile.headers.items()))
             targets.append(_repeated(target, options, args.repeat))
-            _wait(port)
         total = sum(len(t.cases or ()) for t in targets)
         before = _rss_mb()
         with tempfile.TemporaryDirectory() as out:
@@ -103,10 +68,8 @@ def main() -> int:
             journal.close(complete=results.complete)
             journal_mb = (Path(out) / ".run-journal.ndjson").stat().st_size / 1e6
     finally:
-        for child in children:
-            child.terminate()
-        for child in children:
-            child.join(10)
+        for mock in mocks:
+            mock.stop()
     after = _rss_mb()
     errors = [(bb.bb, c.case_id, c.reason) for bb in results.results for c in bb.cases if c.verdict.value == "error"]
     verdicts: dict[str, int] = {}

@@ -7,16 +7,51 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import typer
-from rich.console import Console
 
 from govstack_conform.errors import ConformError
 from govstack_conform.exitcodes import ExitCode
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+class _Deferred:
+    """A rich Console made on first use: `--help` prints through click and never needs rich (15 ms to import).
+    Every attribute, assignment and `with` goes to the real console, so rich's Live and Progress can take it."""
+
+    __slots__ = ("_deferred_console", "_deferred_stderr")
+
+    def __init__(self, stderr: bool) -> None:
+        object.__setattr__(self, "_deferred_stderr", stderr)
+        object.__setattr__(self, "_deferred_console", None)
+
+    def _real(self) -> Console:
+        console: Console | None = object.__getattribute__(self, "_deferred_console")
+        if console is None:
+            from rich.console import Console
+
+            console = Console(stderr=object.__getattribute__(self, "_deferred_stderr"), highlight=False, soft_wrap=True)
+            object.__setattr__(self, "_deferred_console", console)
+        return console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._real(), name, value)
+
+    def __enter__(self) -> Console:
+        return self._real().__enter__()
+
+    def __exit__(self, *exc: Any) -> None:
+        self._real().__exit__(*exc)
+
+
+out = cast("Console", _Deferred(stderr=False))
+err = cast("Console", _Deferred(stderr=True))
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from govstack_conform.cli.common import err, guarded
-from govstack_conform.config.file import CONFIG_NAME
+from govstack_conform.cli.names import CONFIG_NAME
 from govstack_conform.errors import UsageError
 
 

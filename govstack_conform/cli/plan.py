@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from govstack_conform.cli.common import err, guarded, out
-from govstack_conform.engine.cases import Case, CaseKind
+from govstack_conform.cli.names import DEPTH_HELP, MAX_DEPTH
 from govstack_conform.errors import UsageError
+
+if TYPE_CHECKING:
+    from govstack_conform.engine.cases import Case
 
 _KIND_HELP = "Only cases of this kind (positive, negative, security, method, stateful). Repeatable."
 _BB_HELP = "Building block(s), e.g. consent@main."
@@ -42,6 +45,7 @@ def plan(
     spec: Annotated[list[str] | None, typer.Option("--spec", metavar="FILE", help=_SPEC_HELP)] = None,
     specs: Annotated[Path | None, typer.Option("--specs", metavar="DIR", help=_SPECS_HELP)] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed for generated data: same seed, same cases.")] = 0,
+    max_depth: Annotated[int, typer.Option("--max-depth", metavar="N", help=DEPTH_HELP)] = MAX_DEPTH,
     fixtures: Annotated[
         list[Path] | None,
         typer.Option(
@@ -57,6 +61,7 @@ def plan(
 ) -> None:
     """Show the test cases that would run against a candidate (case id, operation, kind, expectation)."""
     from govstack_conform.contracts.load import load_selected
+    from govstack_conform.engine.cases import CaseKind
     from govstack_conform.engine.plan.planner import plan_contract, plan_to_json
     from govstack_conform.engine.testdata import load_testdata
 
@@ -80,7 +85,7 @@ def plan(
         cases.extend(
             plan_contract(
                 contract, seed=seed, testdata=testdata, read_only=read_only, kinds=kinds,
-                allow_destructive=allow_destructive,
+                allow_destructive=allow_destructive, max_depth=max_depth,
             )
         )  # fmt: skip
     if as_json:

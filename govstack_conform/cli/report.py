@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from govstack_conform.cli.common import err, guarded, out
-from govstack_conform.engine.results import read_json, write_json
+from govstack_conform.cli.names import DEFAULT_TEST_SUITE, FORMAT_NAMES
 from govstack_conform.errors import UsageError
 from govstack_conform.exitcodes import EXIT_CODE_HELP, ExitCode
-from govstack_conform.report.compare import diff, merge
-from govstack_conform.report.evidence import bundle as ev
-from govstack_conform.report.formats.base import FORMATS, get_formats
-from govstack_conform.report.publish import DEFAULT_TEST_SUITE, Upload, publish, resolve_api_key
-from govstack_conform.report.render import render
+
+if TYPE_CHECKING:
+    from govstack_conform.report.publish import Upload
 
 app = typer.Typer(
     help=f"Render, merge and compare compliance reports.\n\n{EXIT_CODE_HELP}",
@@ -27,7 +25,7 @@ evidence_app = typer.Typer(
     help="Check evidence bundles and make signing keys.", no_args_is_help=True, rich_markup_mode=None
 )
 
-FORMAT_HELP = f"Comma-separated formats: {', '.join(FORMATS)}, or all."
+FORMAT_HELP = f"Comma-separated formats: {', '.join(FORMAT_NAMES)}, or all."
 Results = Annotated[Path, typer.Argument(metavar="RESULTS.json", help="A results.json written by `run`.")]
 
 
@@ -48,6 +46,9 @@ def render_cmd(
 ) -> None:
     """Write reports from a results.json: results.json, junit.xml, report.html, summary.md, cucumber.ndjson,
     compliance-form.json. Exit 0 once written, whatever the verdict."""
+    from govstack_conform.engine.results import read_json
+    from govstack_conform.report.render import render
+
     for path in render(read_json(results), [formats], out_dir):
         _say(str(path))
 
@@ -70,6 +71,11 @@ def merge_cmd(
     --format). Results of the same BB, release and target join. A case present in several inputs keeps the
     result of the LAST input given, with a warning (so a re-run shard given last replaces the flaky one);
     --strict makes that an error. Inputs that used different spec files for the same path are an error."""
+    from govstack_conform.engine.results import read_json, write_json
+    from govstack_conform.report.compare import merge
+    from govstack_conform.report.formats.base import get_formats
+    from govstack_conform.report.render import render
+
     names = [n for n in formats.split(",") if n.strip() and n.strip() != "json"]
     get_formats(names)  # an unknown format is said before anything is written
     merged, warnings = merge([read_json(p) for p in inputs])
@@ -96,6 +102,9 @@ def diff_cmd(
     operation and case verdict (after waivers), matched by BB release and case id whatever the target URL.
     A case that passed and is now failing, missing or passing only by waiver is a regression, and so is a
     BB release missing from NEW. Exit 1 when there is at least one regression, else 0."""
+    from govstack_conform.engine.results import read_json
+    from govstack_conform.report.compare import diff
+
     d = diff(read_json(old), read_json(new))
     if as_json:
         _say(json.dumps(d.to_dict(), indent=2, ensure_ascii=False))
@@ -169,6 +178,9 @@ def publish_cmd(
 ) -> None:
     """Upload the Cucumber report of each BB in RESULTS.json to the GovStack compliance platform
     (POST /report/upload, one upload per BB). The API key is read from the environment and never printed."""
+    from govstack_conform.engine.results import read_json
+    from govstack_conform.report.publish import publish, resolve_api_key
+
     key = resolve_api_key(api_key)
 
     def done(up: Upload) -> None:
@@ -188,6 +200,8 @@ def verify_cmd(
 ) -> None:
     """Check every file's sha256 against MANIFEST.sha256, name changed/missing/added files, and check the
     signature (with --public-key: required and pinned). Exit 0 intact, 1 tampered or badly signed."""
+    from govstack_conform.report.evidence import bundle as ev
+
     v = ev.verify(bundle, public_key)
     if as_json:  # JSON is plain ASCII (control characters escaped): written whole, not laid out by rich
         out.file.write(ev.as_json(v) + "\n")
@@ -206,6 +220,8 @@ def keygen_cmd(
 ) -> None:
     """Make an Ed25519 signing keypair (PEM) for `run --evidence DIR --sign KEY`; the private key is
     written mode 0600. Existing files are never overwritten."""
+    from govstack_conform.report.evidence import bundle as ev
+
     priv, pub = ev.keygen(out_dir)
     _say(f"private key: {priv}")
     _say(f"public key:  {pub}")

@@ -9,10 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from govstack_conform.assessment.compliance import VERDICT_ORDER
 from govstack_conform.cli.common import err, guarded, out
-from govstack_conform.cli.gate_words import gate_lines
-from govstack_conform.contracts.catalog import QUERY_STYLES
+from govstack_conform.cli.names import DEPTH_HELP, MAX_DEPTH, QUERY_STYLES
 from govstack_conform.errors import UsageError
 from govstack_conform.text import one_line, pct
 
@@ -36,6 +34,8 @@ def _level(bb: BBCompliance) -> str:
 def print_summary(compliance: Compliance, *, quiet: bool) -> None:
     """One overview table of every BB (or one line per BB with --quiet), then what each BB failed or left
     unchecked, each line naming its BB: the assessment's figures, as the reports state them."""
+    from govstack_conform.assessment.compliance import VERDICT_ORDER
+
     verdicts = [v.value for v in VERDICT_ORDER]
     if quiet:
         for bb in compliance.bbs:
@@ -149,6 +149,9 @@ def run(
         Path | None, typer.Option("--out", metavar="DIR", help=_OUT_HELP + " Default: govstack-reports.")
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed for generated data (default 0).")] = None,
+    max_depth: Annotated[
+        int | None, typer.Option("--max-depth", metavar="N", help=f"{DEPTH_HELP} Default {MAX_DEPTH}.")
+    ] = None,
     fixtures: Annotated[list[Path] | None, typer.Option("--fixtures", metavar="FILE", help="Test data.")] = None,
     read_only: Annotated[
         bool, typer.Option("--read-only", help="Send only GET/HEAD/OPTIONS: nothing is written to the candidate.")
@@ -298,6 +301,7 @@ def run(
     Settings may also come from --config (or ./govstack-conform.toml); the command line wins.
     """
     from govstack_conform.app.job import run_job
+    from govstack_conform.cli.gate_words import gate_lines
     from govstack_conform.config.request import (
         AuthSettings,
         Gates,
@@ -332,6 +336,7 @@ def run(
         ),
         fixtures=tuple(fixtures or ()),
         seed=seed,
+        max_depth=max_depth,
         read_only=flag(read_only),
         query_style=query_style,
         allow_destructive=flag(allow_destructive),

@@ -7,18 +7,18 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from govstack_conform.cli.common import err, guarded, out
-from govstack_conform.contracts.catalog import load_catalog
-from govstack_conform.contracts.load import load_release, load_selected
-from govstack_conform.contracts.model import Contract, Operation, SpecDefect
-from govstack_conform.contracts.pull import ProgressFn, pull, select_files
-from govstack_conform.contracts.store import ENV_CACHE, ENV_SPECS, cache_specs_dir, resolve_store
+from govstack_conform.cli.names import ENV_CACHE, ENV_SPECS
 from govstack_conform.errors import StoreError, UsageError
 from govstack_conform.exitcodes import EXIT_CODE_HELP
+
+if TYPE_CHECKING:
+    from govstack_conform.contracts.model import Contract, Operation, SpecDefect
+    from govstack_conform.contracts.pull import ProgressFn
 
 app = typer.Typer(
     help=f"Inspect, lint and fetch GovStack contracts (GovSpecs).\n\n{EXIT_CODE_HELP}",
@@ -81,6 +81,10 @@ def list_cmd(
 ) -> None:
     """List every building block: title, releases (default marked *), and its default release's files,
     operations and spec defects. Releases missing from the spec store show '-' (run `specs pull`)."""
+    from govstack_conform.contracts.catalog import load_catalog
+    from govstack_conform.contracts.load import load_release
+    from govstack_conform.contracts.store import resolve_store
+
     catalog = load_catalog()
     store = resolve_store(specs)
     rows: list[dict[str, Any]] = []
@@ -151,6 +155,8 @@ def _op_json(op: Operation) -> dict[str, Any]:
 def _one_contract(selector: str | None, spec: list[str] | None, specs: Path | None) -> Contract:
     if bool(selector) == bool(spec):
         raise UsageError("name one building block (BB[@REF]) or give --spec FILE_OR_URL")
+    from govstack_conform.contracts.load import load_selected
+
     return load_selected([selector] if selector else [], spec or [], specs_option=specs)[0]
 
 
@@ -216,6 +222,9 @@ def lint_cmd(
 ) -> None:
     """Report every defect of GovStack's specs with file and JSON pointer. Defects are findings about the specs,
     so the exit code is 0 whenever the contracts load; 3 when a --spec file cannot be read at all."""
+    from govstack_conform.contracts.catalog import load_catalog
+    from govstack_conform.contracts.load import load_selected
+
     chosen = list(selectors or [])
     if not chosen and not spec:
         chosen = [bb.key for bb in load_catalog().bbs]
@@ -291,6 +300,10 @@ def pull_cmd(
 ) -> None:
     """Download the catalog's contract files at their pinned commits and verify each sha256. Nothing is written
     unless every requested file verified, so a failed pull leaves the store as it was (exit 3)."""
+    from govstack_conform.contracts.catalog import load_catalog
+    from govstack_conform.contracts.pull import pull, select_files
+    from govstack_conform.contracts.store import cache_specs_dir
+
     files = select_files(load_catalog(), list(selectors or []))
     dest = specs.expanduser() if specs is not None else cache_specs_dir()
     with _progress(len(files)) as progress:

@@ -118,6 +118,7 @@ def _settings(s: Mapping[str, Any]) -> Settings:
             latency_budget_ms=s.get("latency_budget"),
         ),
         seed=s.get("seed"),
+        max_depth=s.get("max_depth"),
         read_only=s.get("read_only"),
         allow_destructive=s.get("allow_destructive"),
         outputs=Outputs(out_dir=path("out"), formats=tuple(s.get("report", ()))),

@@ -77,6 +77,7 @@ def run_options(settings: Settings) -> RunOptions:
     from govstack_conform.engine.credentials import Credentials, check_header_name, resolve_secret
     from govstack_conform.engine.options import (
         DEFAULT_CONCURRENCY,
+        DEFAULT_MAX_DEPTH,
         DEFAULT_TIMEOUT_S,
         RunOptions,
         check_header_value,
@@ -130,6 +131,7 @@ def run_options(settings: Settings) -> RunOptions:
         allow_destructive=bool(settings.allow_destructive),
         seed=given(settings.seed, 0),
         query_style=settings.query_style,
+        max_depth=given(settings.max_depth, DEFAULT_MAX_DEPTH),
     )
 
 

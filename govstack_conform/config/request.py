@@ -87,6 +87,7 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     fixtures: tuple[Path, ...] = ()
     seed: int | None = None
+    max_depth: int | None = None  # how deep generated values may nest (run --max-depth)
     read_only: bool | None = None
     query_style: str | None = None  # how nested query values are written; None: the BB profile's
     allow_destructive: bool | None = None  # changes/deletes on records the run did not create (data-safety.md)

@@ -48,6 +48,7 @@ SHARED: dict[str, Field] = {
     "ca_bundle": Field("str", "CA bundle file (PEM) to verify the target with, relative to this file."),
     "secret_headers": Field("strs", "Header names whose values are secret (redacted everywhere, env:VAR only)."),
     "proxy": Field("str", "HTTP proxy to the target, http://HOST:PORT or env:VAR (default: HTTPS_PROXY...)."),
+    "max_depth": Field("int", "How deep generated values may nest (default 32).", minimum=1, maximum=O.MAX_MAX_DEPTH),
 }
 
 DEFAULTS_ONLY: dict[str, Field] = {

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import quote
 
@@ -18,13 +21,17 @@ from govstack_conform.contracts.schemas import SchemaUnusable
 from govstack_conform.datagen.facts import GenerationError, holds, violations
 from govstack_conform.datagen.incremental import checked_request
 from govstack_conform.datagen.mutate import KINDS, Mutation, mutations
-from govstack_conform.datagen.values import Generator, TooDeep, copy_json, json_at
+from govstack_conform.datagen.values import DEEPEST, MAX_DEPTH, REF_REPEATS, Generator, TooDeep, copy_json, json_at
+from govstack_conform.errors import UsageError
 
 __all__ = [
+    "DEEPEST",
     "KINDS",
+    "MAX_DEPTH",
     "GenerationError",
     "Mutation",
     "copy_json",
+    "depth_limit",
     "generate",
     "generate_parameter",
     "json_at",
@@ -33,6 +40,21 @@ __all__ = [
 
 _ATTEMPTS = 3
 _CACHE_LIMIT = 20000
+# The nesting limit of values generated in this context: the planner sets the run's --max-depth around a
+# plan, so that every generate() under it (request bodies, parameters, fixtures) uses it.
+_DEPTH: ContextVar[int] = ContextVar("govstack_conform_datagen_depth", default=MAX_DEPTH)
+
+
+@contextmanager
+def depth_limit(levels: int) -> Iterator[None]:
+    """Generate values nested up to `levels` deep inside the block (1 to DEEPEST, else UsageError)."""
+    if not 1 <= levels <= DEEPEST:
+        raise UsageError(f"--max-depth must be between 1 and {DEEPEST}, got {levels}")
+    token = _DEPTH.set(levels)
+    try:
+        yield
+    finally:
+        _DEPTH.reset(token)
 
 
 def _rng(*parts: object) -> random.Random:
@@ -55,11 +77,12 @@ def generate(
     is a fresh copy: callers may mutate it.
     """
     cache: dict[tuple[Any, ...], tuple[Any, Any, bool]] = contract.__dict__.setdefault("_datagen_values", {})
-    key = (schema.doc, schema.pointer, direction, repr(seed), prefer_examples)
+    depth = _DEPTH.get()
+    key = (schema.doc, schema.pointer, direction, repr(seed), prefer_examples, depth)
     hit = cache.get(key)
     if hit is None or hit[0] is not schema.node:
         try:
-            hit = (schema.node, _checked(contract, schema, seed, direction, prefer_examples), True)
+            hit = (schema.node, _checked(contract, schema, seed, direction, prefer_examples, depth), True)
         except GenerationError as exc:
             hit = (schema.node, str(exc), False)
         if len(cache) >= _CACHE_LIMIT:
@@ -70,16 +93,25 @@ def generate(
     return copy_json(hit[1])
 
 
-def _checked(contract: Contract, schema: Schema, seed: int | str, direction: str, prefer_examples: bool) -> Any:
+def _checked(
+    contract: Contract, schema: Schema, seed: int | str, direction: str, prefer_examples: bool, depth: int
+) -> Any:
     problem = "no value found"
     for attempt in range(_ATTEMPTS):
         examples = prefer_examples and attempt < _ATTEMPTS - 1
-        gen = Generator(contract, direction, _rng(seed, schema.doc, schema.pointer, attempt), examples)
+        gen = Generator(contract, direction, _rng(seed, schema.doc, schema.pointer, attempt), examples, depth)
         try:
             value = gen.from_schemas((schema,))
-        except TooDeep:
+        except TooDeep as exc:
+            where = schema.pointer or "/"
+            if exc.limit is not None:
+                raise GenerationError(
+                    f"schema at {where} requires values nested deeper than the generation depth limit of "
+                    f"{exc.limit} levels (raise it with --max-depth or the config's max_depth, up to {DEEPEST})"
+                ) from None
             raise GenerationError(
-                f"schema at {schema.pointer or '/'} requires its own recursion deeper than we generate"
+                f"schema at {where} requires its own recursion deeper than we generate (one $ref open more "
+                f"than {REF_REPEATS} times on a path)"
             ) from None
         except RecursionError:
             raise GenerationError(f"schema at {schema.pointer or '/'} is nested too deeply") from None

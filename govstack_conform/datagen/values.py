@@ -25,7 +25,10 @@ from govstack_conform.datagen.facts import (
 from govstack_conform.datagen.regex import matches
 
 REF_REPEATS = 2  # how often the same $ref target may be open on one path (recursion limit)
-MAX_DEPTH = 32  # absolute nesting limit, whatever the refs
+# Absolute nesting limit, whatever the refs: the default of `run`/`plan --max-depth` (config `max_depth`).
+# Deeper schemas are untestable with a message naming it; DEEPEST bounds the setting (Python's stack).
+MAX_DEPTH = 32
+DEEPEST = 128
 OPTIONAL_DEPTH = 2  # objects nested deeper than this get only their required properties
 
 
@@ -34,7 +37,14 @@ _ODD: tuple[Any, ...] = (12345, "x", True, [], {})
 
 
 class TooDeep(Exception):
-    """Recursion limit hit; an optional property or empty array absorbs it, else GenerationError."""
+    """A nesting limit hit; an optional property or empty array absorbs it, else GenerationError.
+
+    `limit` is the depth limit when that was hit; None when a $ref recurred REF_REPEATS times on one path.
+    """
+
+    def __init__(self, limit: int | None = None) -> None:
+        super().__init__(limit)
+        self.limit = limit
 
 
 def copy_json(value: Any) -> Any:
@@ -60,8 +70,11 @@ def json_at(value: Any, pointer: str, missing: Any = None) -> Any:
 
 
 class Generator:
-    def __init__(self, contract: Contract, direction: str, rng: random.Random, prefer_examples: bool) -> None:
+    def __init__(
+        self, contract: Contract, direction: str, rng: random.Random, prefer_examples: bool, max_depth: int = MAX_DEPTH
+    ) -> None:
         self.contract = contract
+        self.max_depth = max_depth
         self.direction = direction
         self.rng = rng
         self.prefer_examples = prefer_examples
@@ -75,7 +88,9 @@ class Generator:
         return self._enter(f, parts[0] if len(parts) == 1 else None)
 
     def _enter(self, f: Facts, origin: Schema | None) -> Any:
-        if self.depth >= MAX_DEPTH or any(self.open.get(r, 0) >= REF_REPEATS for r in f.refs):
+        if self.depth >= self.max_depth:
+            raise TooDeep(self.max_depth)
+        if any(self.open.get(r, 0) >= REF_REPEATS for r in f.refs):
             raise TooDeep()
         for r in f.refs:
             self.open[r] = self.open.get(r, 0) + 1

@@ -29,6 +29,10 @@ DEFAULT_BODY_CAP = 10 * 1024 * 1024
 DEFAULT_LATENCY_MS = 15000.0
 # How much of a body is kept in results.json for evidence (the check itself sees up to the body cap).
 DEFAULT_RECORD_CAP = 64 * 1024
+# How deep generated values may nest (--max-depth): datagen's MAX_DEPTH and DEEPEST, repeated here so that
+# reading options does not load the validators (tests/test_startup.py holds them equal).
+DEFAULT_MAX_DEPTH = 32
+MAX_MAX_DEPTH = 128
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,7 @@ class RunOptions:
     # generated identifiers); without it they are skipped (docs/data-safety.md).
     allow_destructive: bool = False
     seed: int = 0
+    max_depth: int = DEFAULT_MAX_DEPTH  # generated values nest at most this deep; deeper schemas are untestable
     user_agent: str = "govstack-conform"
     query_style: str | None = None  # nested query values (wire.QUERY_STYLES); None: the BB profile's
 
@@ -171,6 +176,8 @@ class RunOptions:
             raise ConfigError("the response size cap must be at least 1 KiB")
         if self.query_style is not None and self.query_style not in QUERY_STYLES:
             raise ConfigError(f"--query-style must be one of {', '.join(QUERY_STYLES)}, not {self.query_style!r}")
+        if not 1 <= self.max_depth <= MAX_MAX_DEPTH:
+            raise ConfigError(f"--max-depth must be between 1 and {MAX_MAX_DEPTH}, got {self.max_depth}")
 
     def is_secret_header(self, name: str) -> bool:
         return is_secret_name(name) or name.lower() in self.secret_headers
@@ -205,4 +212,5 @@ class RunOptions:
             "allow_destructive": self.allow_destructive,
             "seed": self.seed,
             "query_style": self.query_style or "the BB profile's",
+            "max_depth": self.max_depth,
         }

@@ -14,6 +14,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from govstack_conform.engine.cases import CaseKind, Level
 from govstack_conform.errors import ReportError
 
@@ -90,7 +92,7 @@ class CaseResult:
     exchanges: tuple[Exchange, ...] = ()
     duration_ms: float = 0.0
     reason: str | None = None  # why untestable / error / skipped
-    covers: tuple[str, ...] = ()  # the BB's Gherkin scenarios the case tests ("<feature file>:<line>")
+    covers: tuple[str, ...] = ()  # the BB's Gherkin scenarios the case tests ("<feature file>:<line> <name>")
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,7 @@ class RunResults:
 
 
 def _plain(value: Any) -> Any:
+    """The slow, general walk: what `to_dict` falls back on where orjson cannot go."""
     if isinstance(value, StrEnum):
         return value.value
     if hasattr(value, "__dataclass_fields__"):
@@ -151,8 +154,43 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _mapping(value: Any) -> Any:
+    """orjson's hook for the one kind of value it does not know in results: a read-only Mapping (options)."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+_INDENTED = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+
+
+def encode(value: Any, *, indent: bool = False) -> bytes:
+    """JSON bytes of results or of plain data holding them: dataclasses as objects in field order, enums as
+    their values, UTF-8 (no ASCII escapes); compact, or with `indent` 2-space indented and newline-ended.
+
+    orjson does it (the standard library's indenting encoder runs in pure Python: 20 times slower). Where
+    orjson refuses (a lone surrogate, an integer past 64 bits, a key that is not a string) the standard
+    library writes the same document, ASCII-escaped when a string cannot be UTF-8 at all. orjson leaves
+    out dataclass fields named with a leading underscore: results have none (tests/test_results_encoding.py).
+    """
+    try:
+        return orjson.dumps(value, default=_mapping, option=_INDENTED if indent else 0)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        plain = _plain(value)
+        shape: dict[str, Any] = {"indent": 2} if indent else {"separators": (",", ":")}
+        end = "\n" if indent else ""
+        try:
+            return (json.dumps(plain, ensure_ascii=False, **shape) + end).encode("utf-8")
+        except UnicodeEncodeError:
+            return (json.dumps(plain, ensure_ascii=True, **shape) + end).encode("ascii")
+
+
 def to_dict(results: RunResults) -> dict[str, Any]:
-    data: dict[str, Any] = _plain(results)
+    """results.json as plain data: read back from its own JSON bytes, 2-3 times faster than walking it."""
+    try:
+        data: dict[str, Any] = orjson.loads(orjson.dumps(results, default=_mapping))
+    except TypeError:
+        data = _plain(results)
     return data
 
 
@@ -244,7 +282,7 @@ def write_json(results: RunResults, path: Path) -> Path:
     """Write atomically, so a crash never leaves half a results file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(to_dict(results), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.write_bytes(encode(results, indent=True))
     tmp.replace(path)
     return path
 

@@ -32,6 +32,7 @@ from govstack_conform.mock.state import (
     Record,
     Role,
     Store,
+    content_answer,
     echo,
     find_id,
     get_at,
@@ -209,6 +210,12 @@ class MockApp:
             if op.method == "POST" and self.options.keep_state:
                 self._keep_named(answer)
             return answer
+        if role.id_in == "body":  # registry style: the record and the query are in the body
+            status, media, base = self._parts(op, request, match.params, create=role.kind == "create")
+            got = content_answer(self.store, role, base, body, match.params, lambda v: self.bodies.valid(media, v))
+            if got is not None and not got.found and 404 in R.documented(op):
+                return self._error(op, 404, f"no {role.hint} record matches the query")
+            return self._success(op, status, media, base if got is None else got.body)
         return self._stateful(op, role, match.params, query, body, request)
 
     def _parts(

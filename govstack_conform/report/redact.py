@@ -26,6 +26,16 @@ from govstack_conform.redact import Redactor
 T = TypeVar("T")
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
 class ResultsRedactor:
     """Walks results and applies one Redactor to every string they hold."""
 
@@ -33,14 +43,14 @@ class ResultsRedactor:
         self.redactor = Redactor(secrets)
 
     def _strings(self, obj: T) -> T:
-        """Apply `text` to every str field of a flat dataclass."""
+        """Apply `text` to every str field of a flat dataclass (the same object when none held a secret)."""
         r = self.redactor
-        changes = {
-            f.name: r.text(getattr(obj, f.name))
-            for f in dataclasses.fields(obj)  # type: ignore[arg-type]
-            if isinstance(getattr(obj, f.name), str)
-        }
-        return dataclasses.replace(obj, **changes)  # type: ignore[type-var]
+        changes = {}
+        for name in _field_names(type(obj)):
+            value = getattr(obj, name)
+            if isinstance(value, str) and (safe := r.text(value)) is not value:
+                changes[name] = safe
+        return dataclasses.replace(obj, **changes) if changes else obj  # type: ignore[type-var]
 
     def exchange(self, x: Exchange) -> Exchange:
         r, req = self.redactor, x.request

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from govstack_conform import datagen
 from govstack_conform.contracts.catalog import QUERY_STYLES, profile_query_style
 from govstack_conform.contracts.model import Contract, Operation
 from govstack_conform.engine.cases import Auth, Case, CaseKind, Expect, RequestPlan, Step
@@ -244,15 +245,25 @@ def plan_contract(
     kinds: frozenset[CaseKind] | None = None,
     allow_destructive: bool = False,
     query_style: str | None = None,
+    max_depth: int = datagen.MAX_DEPTH,
 ) -> list[Case]:
     """Every case for `contract`, sorted by operation path, method, kind and name.
 
     A case that would change or delete a record the run did not create is bound to a record it creates
     first, or else skipped, unless `allow_destructive` (see safety.py). `query_style` writes nested query
-    values (None: the BB profile's; see wire.QUERY_STYLES)."""
+    values (None: the BB profile's; see wire.QUERY_STYLES). Generated values nest at most `max_depth`
+    levels (`--max-depth`): a schema that needs more is untestable, the message naming the limit."""
     style = query_style or profile_query_style(contract.bb)
     if style not in QUERY_STYLES:
         raise ConfigError(f"--query-style must be one of {', '.join(QUERY_STYLES)}, not {style!r}")
+    with datagen.depth_limit(max_depth):
+        return _plan(contract, seed, testdata, read_only, kinds, allow_destructive, style)
+
+
+def _plan(
+    contract: Contract, seed: int, testdata: TestData | None, read_only: bool, kinds: frozenset[CaseKind] | None,
+    allow_destructive: bool, style: str,
+) -> list[Case]:  # fmt: skip
     ctx = Ctx(contract=contract, seed=seed, testdata=testdata or TestData(), query_style=style)
     ctx.writes = write_targets(ctx)
     want = kinds or frozenset(CaseKind)

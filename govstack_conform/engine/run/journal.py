@@ -27,7 +27,7 @@ from typing import IO, Any
 
 from govstack_conform import __version__
 from govstack_conform.engine.cases import Case
-from govstack_conform.engine.results import CaseResult, _case, _plain
+from govstack_conform.engine.results import CaseResult, _case, encode
 from govstack_conform.errors import ConfigError
 
 JOURNAL_NAME = ".run-journal.ndjson"
@@ -186,7 +186,7 @@ class Journal:
         return sum(len(d) for d in self._done.values())
 
     def record(self, key: str, result: CaseResult) -> None:
-        self._write({"target": key, "case": to_dict_case(result)})
+        self._write({"target": key, "case": result})
         self._unsynced += 1
         if self._unsynced >= FSYNC_EVERY or time.monotonic() - self._synced_at >= FSYNC_SECONDS:
             self.sync()
@@ -205,15 +205,9 @@ class Journal:
         self._file.close()
 
     def _write(self, record: dict[str, Any]) -> None:
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+        line = encode(record) + b"\n"  # a CaseResult as results.json holds it, straight from the dataclass
         self._file.write(line)
         self._file.flush()  # in the OS's hands: a killed process loses nothing written
-
-
-def to_dict_case(result: CaseResult) -> dict[str, Any]:
-    """A CaseResult as it appears in results.json."""
-    data: dict[str, Any] = _plain(result)
-    return data
 
 
 def planned_target(bb: str, ref: str, url: str, spec_files: Iterable[tuple[str, str]], cases: Sequence[Case],

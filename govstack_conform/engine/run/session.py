@@ -47,6 +47,7 @@ def plan_target(target: Target, options: RunOptions) -> tuple[Case, ...]:
     planned = plan_contract(
         target.contract, seed=options.seed, testdata=target.testdata, read_only=options.read_only,
         allow_destructive=options.allow_destructive, query_style=options.query_style,
+        max_depth=options.max_depth,
     )  # fmt: skip
     return tuple(planned)
 

@@ -12,17 +12,13 @@ from importlib import resources
 from typing import Any
 
 from govstack_conform.assessment.compliance import Compliance
-from govstack_conform.engine.results import RunResults, to_dict
+from govstack_conform.engine.results import RunResults, encode, to_dict
 from govstack_conform.report.evidence.curl import insecure_run, replayed, replays
 
 
 def dumps(data: Any) -> bytes:
-    """Stable JSON bytes; falls back to ASCII escapes if a string cannot be encoded (lone surrogates)."""
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:
-        return (json.dumps(data, indent=2, ensure_ascii=True) + "\n").encode("ascii")
+    """Stable JSON bytes, 2-space indented, UTF-8 (ASCII escapes only where a string cannot be UTF-8)."""
+    return encode(data, indent=True)
 
 
 def results_document(results: RunResults, compliance: Compliance) -> dict[str, Any]:
