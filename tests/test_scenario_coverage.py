@@ -89,3 +89,53 @@ def test_a_success_on_an_item_path_is_not_covered_by_a_generated_identifier() ->
     assert second.cases == () and "error in the body" in second.reason
     missing = cover(contract, ours, parse_feature(FEATURE.replace("/things/{id}", "/nowhere"), "f")[0])
     assert missing.reason == "calls GET /nowhere, which the contract does not define"
+
+
+def test_scenarios_needing_the_candidates_records_are_covered_once_test_data_names_them() -> None:
+    from govstack_conform.engine.plan.scenarios import candidate_testdata, wants_candidate_data
+
+    contract = contracts.load_contract("digital-registries")
+    ours = plan_contract(contract)
+    found = coverage(contract, ours)
+    waiting = {c.scenario.ref: c for c in found if wants_candidate_data(c)}
+    assert len(waiting) >= 20 and all(not c.cases for c in waiting.values())
+    data = candidate_testdata(contract, ours, found)
+    delete = "DELETE /data/{registryName}/{versionNumber}/{id}/delete"
+    assert delete in data.disposable_operations and delete not in data.operations  # a change acts on disposables only
+    assert "POST /data/{registryName}/{versionNumber}/create" in data.operations
+    with_data = plan_contract(contract, testdata=data)
+    again = {c.scenario.ref: c for c in coverage(contract, with_data)}
+    covered = [ref for ref in waiting if again[ref].cases]
+    assert len(covered) >= 20
+    by_id = {c.case_id: c for c in with_data}
+    for ref in covered:
+        for cid in again[ref].cases:
+            case = by_id[cid]
+            assert not case.untestable and not case.skip and "generated-id" not in case.tags, (ref, cid)
+    # a covering delete acts on the record its own setup created, or on an identifier named disposable
+    disposable_ids = {str(v) for d in data.disposable_operations.values() for v in d.parameters.values()}
+    for ref, c in waiting.items():
+        if c.operation != delete:
+            continue
+        for cid in again[ref].cases:
+            step = next(s for s in by_id[cid].steps if s.operation == delete)
+            assert dict(step.request.path_params)["id"] in {"${id}", *disposable_ids}, (ref, cid)
+
+
+def test_scenarios_of_paths_the_default_lacks_name_the_release_that_defines_them() -> None:
+    spec = importlib.util.spec_from_file_location("gen_scenario_coverage", REPO / "tools" / "gen_scenario_coverage.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    from govstack_conform.contracts.catalog import load_catalog
+
+    bb = load_catalog().get("payments")
+    contract = contracts.load_contract("payments")
+    undefined = [c for c in coverage(contract, plan_contract(contract)) if "does not define" in c.reason]
+    assert len(undefined) == 74  # payments' 23Q4 features call the paths of its 1.0 QA release
+    found = module._other_releases(bb, contract.ref, undefined)
+    bulk = found["payments/23Q4/features/g2p_bulk_payment.feature:8"]
+    assert bulk.startswith("payments@1.0-QA defines POST /bulk-payment: covered there by ")
+    there = {c.case_id: c for c in plan_contract(contracts.load_contract("payments@1.0-QA"))}
+    for cid in bulk.split("covered there by ", 1)[1].split("<br>"):
+        assert there[cid].operation == "POST /bulk-payment" and not there[cid].untestable

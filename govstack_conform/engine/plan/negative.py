@@ -31,7 +31,7 @@ from govstack_conform.engine.plan.request import (
     sub_seed,
     valid,
 )
-from govstack_conform.engine.plan.wire import is_json_media
+from govstack_conform.engine.plan.wire import encode_body, is_json_media
 
 MAX_BODY_MUTATIONS = 10
 _NONE_BUILT = "Sends invalid input, once a valid request to vary can be built (the reason says why it cannot)."
@@ -245,6 +245,7 @@ def _body_cases(ctx: Ctx, built: Built) -> Iterator[NegCase]:
             (),
         )
     if not is_json_media(media.media_type):
+        yield from _form_cases(ctx, built)
         return
     if media.schema is not None and req.has_body:
         try:
@@ -274,6 +275,45 @@ def _body_cases(ctx: Ctx, built: Built) -> Iterator[NegCase]:
             replace(req, body=None, has_body=False, raw_body=PLAIN_TEXT, content_type="text/plain"),
             (),
         )
+
+
+def _form_cases(ctx: Ctx, built: Built) -> Iterator[NegCase]:
+    """Invalid form bodies (application/x-www-form-urlencoded): one top-level field missing or broken.
+
+    A form carries strings, so a variant is sent only when the field's text is invalid under every reading
+    a server could give it ("12" as 12, "true" as true): a type the wire cannot carry is never blamed."""
+    form, media = built.form_body, built.media
+    if not isinstance(form, dict) or media is None or media.schema is None:
+        return
+    try:
+        muts = datagen.mutations(ctx.contract, media.schema, form, seed=sub_seed(ctx.seed, built.op.key, "neg"))
+    except datagen.GenerationError:
+        return
+    names: set[str] = set()
+    for m in _round_robin([m for m in muts if _form_invalid(ctx, media.schema, form, m)]):
+        leaf = m.pointer.rsplit("/", 1)[-1]
+        name = f"negative-{slug(_KIND_NAMES.get(m.kind, m.kind))}-{slug(leaf)}"
+        if name in names:
+            continue
+        names.add(name)
+        _, _, raw, ctype = encode_body(media, m.value, ctx.contract)
+        yield name, body_sentence(m), replace(built.request, raw_body=raw, content_type=ctype), ()
+
+
+def _form_invalid(ctx: Ctx, schema: Any, form: dict[str, Any], m: datagen.Mutation) -> bool:
+    """The mutation changes one top-level field and stays invalid however the server reads its text."""
+    key = m.pointer[1:].replace("~1", "/").replace("~0", "~")
+    if not m.pointer.startswith("/") or "/" in m.pointer[1:] or not isinstance(m.value, dict):
+        return False
+    if isinstance(form.get(key), (dict, list)):
+        return False
+    if key not in m.value:
+        return m.kind == "missing-required"
+    new = m.value[key]
+    if isinstance(new, (dict, list, bool)) or new is None:
+        return False
+    text = new if isinstance(new, str) else json.dumps(new)
+    return all(not valid(ctx, schema, {**m.value, key: reading}) for reading in _readings(text))
 
 
 def negative_cases(ctx: Ctx, op: Operation, built: Built | None, untestable: str | None) -> list[Case]:

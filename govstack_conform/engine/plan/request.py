@@ -37,7 +37,7 @@ from govstack_conform.engine.plan.context import (
     sub_seed,
     valid,
 )
-from govstack_conform.engine.plan.wire import UnsupportedMedia, carried, encode_body, wire_params
+from govstack_conform.engine.plan.wire import UnsupportedMedia, carried, encode_body, is_form, wire_params
 
 # Re-exported: the other planner modules and the tests take these from here.
 __all__ = [
@@ -69,7 +69,8 @@ __all__ = [
 
 # Header parameters OpenAPI says to ignore (the transport and auth layers own them).
 IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
-_CREDENTIAL = re.compile(r"token|key|secret|auth|session|cookie|signature|xsrf|csrf|password", re.IGNORECASE)
+# Names of headers that carry a credential: a generated one stands in for no real record or key.
+CREDENTIAL = re.compile(r"token|key|secret|auth|session|cookie|signature|xsrf|csrf|password", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class Built:
     media: MediaType | None
     body_source: str | None
     schema_body: Any = None  # the JSON body (for must_echo and mutations), None when not JSON
+    form_body: Any = None  # the value sent as application/x-www-form-urlencoded (for mutations), else None
 
     def identifying_sources(self) -> list[str]:
         """Sources of the inputs a generated value cannot stand in for: path parameters and required
@@ -89,7 +91,7 @@ class Built:
         return [
             s
             for loc, name, s, req in self.param_sources
-            if loc == "path" or (loc == "query" and req) or (loc == "header" and req and _CREDENTIAL.search(name))
+            if loc == "path" or (loc == "query" and req) or (loc == "header" and req and CREDENTIAL.search(name))
         ]
 
 
@@ -314,6 +316,7 @@ def build(
         media=media,
         body_source=body_source,
         schema_body=body_value if has_body else None,
+        form_body=body_value if raw is not None and ctype is not None and is_form(ctype) else None,
     )
 
 

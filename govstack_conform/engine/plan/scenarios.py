@@ -22,10 +22,14 @@ from typing import Any
 from gherkin.parser import Parser
 from gherkin.token_scanner import TokenScanner
 
+from govstack_conform import datagen
 from govstack_conform.contracts.model import Contract, Operation
 from govstack_conform.engine.cases import Case, CaseKind, Expect
 from govstack_conform.engine.inband import reports_errors_in_body
+from govstack_conform.engine.plan.request import CREDENTIAL
+from govstack_conform.engine.plan.safety import changes_records
 from govstack_conform.engine.plan.workflows import UNIQUE_VALUE
+from govstack_conform.engine.testdata import OperationData, TestData
 
 _STATUS = re.compile(r"\bstatus(?: code)?(?: of| is| should be)? \"?(\d{3})\b", re.IGNORECASE)
 _NEGATIVE_NAME = re.compile(r"^(not able|unable|could not|cannot|is unable)\b", re.IGNORECASE)
@@ -263,6 +267,43 @@ def coverage(contract: Contract, cases: Sequence[Case]) -> list[Coverage]:
     if root is None:
         return []
     return [cover(contract, cases, s) for s in release_scenarios(root, contract.bb, contract.ref)]
+
+
+NEEDS_DATA = "needs data only the candidate has"
+_NOT_OURS = "on a record the run did not create"
+
+
+def wants_candidate_data(cov: Coverage) -> bool:
+    """Whether the scenario is left uncovered only because the run cannot name a record the candidate holds."""
+    return cov.reason.startswith(NEEDS_DATA) or (
+        cov.reason.startswith("our cases for it are not sent") and _NOT_OURS in cov.reason
+    )
+
+
+def candidate_testdata(contract: Contract, cases: Sequence[Case], found: Sequence[Coverage]) -> TestData:
+    """Test data naming what the candidate holds for each operation a scenario needs it for: schema-valid
+    stand-ins for the identifiers (path, required query) and required credential headers a vendor's --fixtures
+    file or the harness's testCustomParameters.json names; kept for reads, `disposable` for changes."""
+    wanted = {c.operation for c in found if c.operation and wants_candidate_data(c)}
+    kept: dict[str, OperationData] = {}
+    disposable: dict[str, OperationData] = {}
+    for key in sorted(wanted):
+        op = contract.operation(key)
+        if op is None or not any(
+            c.operation == key and c.kind is CaseKind.POSITIVE and not c.untestable for c in cases
+        ):
+            continue
+        named: dict[str, Any] = {}
+        for p in op.parameters:
+            if p.location == "path" or (p.required and (p.location == "query" or CREDENTIAL.search(p.name))):
+                try:
+                    named[p.name] = datagen.generate_parameter(contract, p, seed=f"candidate|{key}")
+                except datagen.GenerationError:
+                    continue
+        (disposable if changes_records(op) else kept)[key] = OperationData(parameters=named)
+    return TestData(
+        operations=kept, disposable_operations=disposable, sources=("stand-ins for the candidate's records",)
+    )
 
 
 def with_covers(contract: Contract, cases: list[Case]) -> list[Case]:

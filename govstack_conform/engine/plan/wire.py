@@ -47,6 +47,10 @@ def is_json_media(media_type: str) -> bool:
     return mt == "application/json" or mt.endswith("+json") or mt in ("*/*", "application/*")
 
 
+def is_form(media_type: str) -> bool:
+    return media_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded"
+
+
 def nested(value: Any) -> bool:
     """True for objects or arrays holding objects or arrays: what OpenAPI styles do not define."""
     items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
