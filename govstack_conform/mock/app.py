@@ -252,7 +252,10 @@ class MockApp:
         if at is not None:  # a list of what the mock does not store: the generated items, shaped by the query
             lst = listing.Listing(value, at, Role("list", "", None, "none", ""), lambda v: self.bodies.valid(media, v))
             q = listing.read_query(op, query, listing.item_fields(lst.template))
-            value = lst.answer(listing.echo_filters(lst.template, q, lst.judge_item), q) or value
+            # a filter keeps the generated items that hold its value: no record is made up to match an
+            # unknown one (an empty list is an answer too, not a reason to answer the unfiltered items)
+            shaped = lst.answer(lst.template, q)
+            value = value if shaped is None else shaped
         return self._success(op, status, media, value)
 
     def _keep_named(self, answer: Response) -> None:

@@ -4,7 +4,8 @@ A list of a resource the mock stores answers the stored resources: every id it l
 its item path, a created one is listed, a deleted one is gone. The first listing adopts the items of
 the spec's example (or generated) list as resources that were already there, so the collection is
 not empty and those ids are readable too. A list of something the mock cannot store (nothing in the
-contract creates it) answers the generated items, with each filter value laid into them.
+contract creates it) answers the generated items that meet the query: a filter by a value none of them
+holds answers an empty list, as a product answers for a value no record holds.
 
 Filters are the declared query parameters named like a field of the listed items (equality; several
 values mean any of them). Paging follows the names the contract uses: offset/limit (skip, firstResult,
@@ -15,7 +16,7 @@ or default when it says 0, else from 1.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -254,18 +255,3 @@ class Listing:
         kept = [i for i in items if query.keep(i)]
         body = replaced(with_total(self.base, self.at, len(kept), self.judge), self.at, query.page(kept))
         return body if self.free or self.judge(body) is not False else None
-
-
-def echo_filters(items: list[Any], query: Query, judge_item: Callable[[Any], bool | None]) -> list[Any]:
-    """Generated items made to meet the equality filters (one value each), where they stay valid."""
-    out = []
-    for item in items:
-        for name, wanted in query.filters:
-            if isinstance(item, dict) and not _text(item.get(name)) & wanted:
-                for candidate in typed(item.get(name), sorted(wanted)[0]):
-                    trial = {**item, name: candidate}
-                    if judge_item(trial) is not False:
-                        item = trial
-                        break
-        out.append(item)
-    return out

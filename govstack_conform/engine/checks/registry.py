@@ -32,6 +32,7 @@ from govstack_conform.engine.checks.input import (
     method_not_allowed,
     valid_input_accepted,
 )
+from govstack_conform.engine.checks.lists import unmatched_filter_empty
 from govstack_conform.engine.checks.response import (
     allow_header_present,
     answered_within_timeout,
@@ -90,6 +91,7 @@ ALL_CHECKS = (
     "allow_header_present",
     "json_encoded_as_utf8",
     "single_content_type",
+    "unmatched_filter_empty",
 )
 
 
@@ -110,6 +112,8 @@ def checks_for(case: Case, step: Step) -> tuple[Check, ...]:
         specific = created_resource_readable if is_read_back(case, step) else valid_input_accepted
     else:
         specific = BY_EXPECT[step.expect]
+    if step.must_be_empty is not None:
+        return (*COMMON, specific, unmatched_filter_empty)
     return (*COMMON, specific)
 
 

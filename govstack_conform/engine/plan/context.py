@@ -13,7 +13,7 @@ from typing import Any
 from govstack_conform.contracts import schemas
 from govstack_conform.contracts.model import Contract, Operation, Parameter, Schema, SpecDefect
 from govstack_conform.datagen.check import is_valid
-from govstack_conform.engine.cases import RequestPlan
+from govstack_conform.engine.cases import Case, CaseKind, RequestPlan, Step
 from govstack_conform.engine.testdata import TestData
 
 # Where a value came from; a case's tags say it so the runner knows what a 4xx/404 means.
@@ -159,3 +159,21 @@ def bound_value(ctx: Ctx, op: Operation, p: Parameter) -> tuple[str, str] | None
         if name == p.name:
             return wire, source
     return None
+
+
+def new_case(
+    ctx: Ctx, op: Operation, kind: CaseKind, name: str, description: str, steps: tuple[Step, ...], **kw: Any
+) -> Case:
+    """A case of `op` in this contract; its id is given when the plan is complete."""
+    return Case(
+        case_id="",
+        bb=ctx.contract.bb,
+        ref=ctx.contract.ref,
+        operation=op.key,
+        operation_id=op.operation_id,
+        kind=kind,
+        name=name,
+        description=description,
+        steps=steps,
+        **kw,
+    )

@@ -18,6 +18,7 @@ from typing import Any
 from govstack_conform import datagen
 from govstack_conform.contracts.model import Operation, Parameter
 from govstack_conform.engine.cases import Case, CaseKind, Expect, RequestPlan, Step
+from govstack_conform.engine.plan.context import new_case
 from govstack_conform.engine.plan.request import (
     Built,
     Ctx,
@@ -322,19 +323,9 @@ def negative_cases(ctx: Ctx, op: Operation, built: Built | None, untestable: str
     expect_statuses = tuple(s for s in statuses(op, "4") if s not in ("401", "403", "407"))
 
     def case(name: str, description: str, req: RequestPlan, tags: tuple[str, ...], why: str | None = None) -> Case:
-        return Case(
-            case_id="",
-            bb=ctx.contract.bb,
-            ref=ctx.contract.ref,
-            operation=op.key,
-            operation_id=op.operation_id,
-            kind=CaseKind.NEGATIVE,
-            name=name,
-            description=description + " Expects a 4xx (never a 5xx).",
-            steps=(Step("request", op.key, req, Expect.CLIENT_ERROR, expect_statuses),),
-            untestable=why,
-            tags=tags,
-        )
+        step = Step("request", op.key, req, Expect.CLIENT_ERROR, expect_statuses)
+        text = description + " Expects a 4xx (never a 5xx)."
+        return new_case(ctx, op, CaseKind.NEGATIVE, name, text, (step,), untestable=why, tags=tags)
 
     if built is None:
         if not op.parameters and op.request_body is None:

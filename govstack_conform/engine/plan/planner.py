@@ -24,6 +24,8 @@ from govstack_conform import datagen
 from govstack_conform.contracts.catalog import QUERY_STYLES, profile_query_style
 from govstack_conform.contracts.model import Contract, Operation
 from govstack_conform.engine.cases import Auth, Case, CaseKind, Expect, RequestPlan, Step
+from govstack_conform.engine.plan.context import new_case
+from govstack_conform.engine.plan.filters import filter_cases
 from govstack_conform.engine.plan.negative import negative_cases
 from govstack_conform.engine.plan.request import (
     EXAMPLE,
@@ -54,23 +56,6 @@ PLAN_VERSION = 1
 MAX_EXAMPLE_CASES = 3
 METHOD_CANDIDATES = ("PATCH", "PUT", "DELETE", "POST")
 _KIND_ORDER = {k: i for i, k in enumerate(CaseKind)}
-
-
-def _case(
-    ctx: Ctx, op: Operation, kind: CaseKind, name: str, description: str, steps: tuple[Step, ...], **kw: object
-) -> Case:
-    return Case(
-        case_id="",
-        bb=ctx.contract.bb,
-        ref=ctx.contract.ref,
-        operation=op.key,
-        operation_id=op.operation_id,
-        kind=kind,
-        name=name,
-        description=description,
-        steps=steps,
-        **kw,  # type: ignore[arg-type]
-    )
 
 
 def _bare(op: Operation, method: str | None = None) -> RequestPlan:
@@ -125,18 +110,20 @@ def positive_cases(ctx: Ctx, op: Operation) -> tuple[list[Case], Built | None, s
                 desc = f"Valid request from the spec's example {label!r}; {expects}."
                 tags = tuple(sorted({*provenance_tags(ex), EXAMPLE}))
                 name = f"positive-example-{slug(label)}"
-                out.append(_case(ctx, op, CaseKind.POSITIVE, name, desc, (step,), tags=tags))
+                out.append(new_case(ctx, op, CaseKind.POSITIVE, name, desc, (step,), tags=tags))
         except Untestable:
             pass  # examples are a bonus; a broken one is simply not sent
     if built is None:
         step = Step("request", op.key, _bare(op), Expect.SUCCESS, ok)
         out.append(
-            _case(ctx, op, CaseKind.POSITIVE, "positive-valid", f"Valid request; {expects}.", (step,), untestable=why)
+            new_case(
+                ctx, op, CaseKind.POSITIVE, "positive-valid", f"Valid request; {expects}.", (step,), untestable=why
+            )
         )
         return out, None, why
     step = Step("request", op.key, built.request, Expect.SUCCESS, ok)
     desc = f"Valid request built from the schema and test data; {expects}."
-    out.append(_case(ctx, op, CaseKind.POSITIVE, "positive-valid", desc, (step,), tags=provenance_tags(built)))
+    out.append(new_case(ctx, op, CaseKind.POSITIVE, "positive-valid", desc, (step,), tags=provenance_tags(built)))
     return out, built, None
 
 
@@ -157,7 +144,7 @@ def security_cases(ctx: Ctx, op: Operation, built: Built | None, why: str | None
         step = Step("request", op.key, req, Expect.AUTH_REFUSED, ("401", "403"))
         desc = f"Valid request sent {words}; a secured operation must refuse it with 401 or 403."
         out.append(
-            _case(
+            new_case(
                 ctx, op, CaseKind.SECURITY, f"security-{name}", desc, (step,), untestable=why if built is None else None
             )
         )
@@ -190,7 +177,7 @@ def method_cases(ctx: Ctx) -> list[Case]:
         step = Step("request", first.key, req, Expect.METHOD_REFUSED)
         desc = f"{method} is not declared for {path}: expects 405 Method Not Allowed (404 tolerated), never 2xx or 5xx."
         out.append(
-            _case(ctx, first, CaseKind.METHOD, f"method-{method.lower()}-undeclared", desc, (step,), untestable=why)
+            new_case(ctx, first, CaseKind.METHOD, f"method-{method.lower()}-undeclared", desc, (step,), untestable=why)
         )
     return out
 
@@ -272,6 +259,7 @@ def _plan(
         positives, built, why = positive_cases(ctx, op)
         if CaseKind.POSITIVE in want:
             cases.extend(positives)
+            cases.extend(filter_cases(ctx, op, built))
         if CaseKind.NEGATIVE in want:
             cases.extend(dispatched(ctx, op, negative_cases(ctx, op, built, why)))
         if CaseKind.SECURITY in want:

@@ -162,6 +162,22 @@ def match_operation(contract: Contract, method: str, endpoint: str) -> tuple[Ope
     return None, note
 
 
+def _unmatched_filters(cases: Sequence[Case], op: Operation, scenario: Scenario) -> tuple[str, ...]:
+    """Sent cases filtering `op`'s list by a value no record holds, on the parameter the scenario names
+    ("... because provided fileId was not found": 200 and an empty list)."""
+    words = {w.lower() for w in re.findall(r"[A-Za-z_]+", scenario.name)}
+    return tuple(
+        c.case_id
+        for c in cases
+        if c.operation == op.key
+        and not c.untestable
+        and not c.skip
+        and c.steps[0].must_be_empty is not None
+        and c.steps[0].request.query
+        and c.steps[0].request.query[-1][0].lower() in words
+    )
+
+
 def _identifying(op: Operation) -> bool:
     return any(p.location == "path" or (p.location == "query" and p.required) for p in op.parameters)
 
@@ -188,6 +204,7 @@ def _covering(cases: Sequence[Case], op: Operation, expect: Expect) -> tuple[lis
             hit = c.kind is CaseKind.METHOD and c.steps[0].request.path == op.path
         elif expect is Expect.SUCCESS and c.kind is CaseKind.POSITIVE:
             hit = c.operation == op.key and not (_identifying(op) and "generated-id" in c.tags)
+            hit = hit and c.steps[0].must_be_empty is None  # a filter selecting nothing is another scenario
         elif expect in (Expect.SUCCESS, Expect.CLIENT_ERROR) and c.kind is CaseKind.STATEFUL:
             hit = _fills_ids(c, op, expect)  # a workflow step refused on what the workflow itself created
         elif expect is Expect.CLIENT_ERROR:
@@ -245,6 +262,8 @@ def cover(contract: Contract, cases: Sequence[Case], scenario: Scenario) -> Cove
         # the contract reports invalid input in a 2xx body: our negative cases demand exactly that refusal
         expect = Expect.CLIENT_ERROR
         note = note or "the contract reports errors in the 200 body; our negative cases accept that refusal"
+    if scenario.negative and expect is Expect.SUCCESS and (filtered := _unmatched_filters(cases, op, scenario)):
+        return Coverage(scenario, filtered, "", op.key, note or "a list filtered by a value no record holds")
     if scenario.negative and expect is Expect.SUCCESS:
         why = (
             f"sends input it calls invalid (or unknown) and expects {status} with the error in the body; "

@@ -17,6 +17,7 @@ from typing import Any
 from govstack_conform.contracts.model import Operation, Schema
 from govstack_conform.contracts.schemas import SchemaUnusable, child, resolve
 from govstack_conform.engine.cases import Case, CaseKind, Expect, RequestPlan, Step
+from govstack_conform.engine.plan.context import new_case
 from govstack_conform.engine.plan.request import (
     Built,
     Ctx,
@@ -320,23 +321,13 @@ def stateful_case(ctx: Ctx, chain: Chain) -> Case:
         why = None
     except Untestable as e:
         case_steps, tags, why = (Step("create", c.key, RequestPlan(c.method, c.path), Expect.SUCCESS),), (), str(e)
-    return Case(
-        case_id="",
-        bb=ctx.contract.bb,
-        ref=ctx.contract.ref,
-        operation=c.key,
-        operation_id=c.operation_id,
-        kind=CaseKind.STATEFUL,
-        name="stateful-" + "-".join(names),
-        description=(
-            f"Creates a resource, captures its id at {chain.pointer} and then "
-            + ", ".join(f"{r}s it ({op.key})" for r, op, _ in chain.roles)
-            + ("; after delete it must be gone." if any(r == "delete" for r, _, _ in chain.roles) else ".")
-        ),
-        steps=case_steps,
-        untestable=why,
-        tags=tags,
+    description = (
+        f"Creates a resource, captures its id at {chain.pointer} and then "
+        + ", ".join(f"{r}s it ({op.key})" for r, op, _ in chain.roles)
+        + ("; after delete it must be gone." if any(r == "delete" for r, _, _ in chain.roles) else ".")
     )
+    name = "stateful-" + "-".join(names)
+    return new_case(ctx, c, CaseKind.STATEFUL, name, description, case_steps, untestable=why, tags=tags)
 
 
 def _steps(ctx: Ctx, chain: Chain) -> tuple[tuple[Step, ...], tuple[str, ...]]:
