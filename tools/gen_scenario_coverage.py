@@ -142,7 +142,8 @@ def render() -> str:
             "that harness file; identifiers that a case may change go under `disposable:`) has a case that covers",
             "them. Others cannot be covered by any suite built from the contract: the feature calls an operation the",
             "default release does not define (payments' features were written for another release's paths), or",
-            "expects a status the contract does not document, or the contract's own schema rejects every real value.",
+            "expects a status the contract does not document, or a schema its defects leave with no valid value (a",
+            "Java date pattern written as `pattern` is read as the regex it spells, which real timestamps match).",
             "",
             f"**{totals['covered']} of {totals['all']} scenarios covered by the default plan"
             f" ({_pct(totals['covered'], totals['all'])}); {reached} ({_pct(reached, totals['all'])}) with the"

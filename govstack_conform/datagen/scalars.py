@@ -6,6 +6,7 @@ import math
 import random
 from typing import Any
 
+from govstack_conform.contracts.javadates import real_instant
 from govstack_conform.datagen.facts import Facts, GenerationError
 from govstack_conform.datagen.formats import CHECKED, sample
 from govstack_conform.datagen.regex import matches, string_for_pattern
@@ -29,6 +30,14 @@ def string(f: Facts, rng: random.Random) -> str:
     lo, hi = f.min_length, f.max_length
     if hi is not None and hi < lo:
         raise GenerationError(f"maxLength {hi} is below minLength {lo}")
+    made = real_instant(f.patterns[0], rng) if f.patterns else None
+    if (
+        made is not None
+        and lo <= len(made)
+        and (hi is None or len(made) <= hi)
+        and all(matches(p, made) for p in f.patterns)
+    ):
+        return made  # a pattern spelled from a Java date format: a real instant, never month 13
     if f.patterns:
         for _ in range(4):
             s = string_for_pattern(f.patterns[0], rng, lo, hi)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from govstack_conform.contracts.javadates import date_format_regex
 from govstack_conform.contracts.loader.common import Sink, join, short
 from govstack_conform.contracts.loader.refs import RefError, Resolver
 from govstack_conform.contracts.loader.satisfiable import crossed_bounds, one_of_overlap
@@ -307,10 +308,17 @@ def _keywords(node: dict[str, Any], is31: bool, bad: _Reporter) -> None:
                 at=bad.kw("pattern"),
             )
         elif _date_format(pattern):
+            spelled = date_format_regex(pattern)
+            if spelled is not None:
+                # Read as the pattern's author meant it, as the BB's own harness sends values (real timestamps):
+                # judging by the literal text would refuse every real date, blocking the operation for nothing.
+                node["pattern"] = spelled
             bad(
                 f"pattern {short(pattern)} is a date format (as Java writes them), not a regular expression: "
-                "no real date or time matches it (use format: date-time, or a regex)",
+                "no real date or time matches it (use format: date-time, or a regex)"
+                + (f"; read as the regular expression it spells, {spelled}" if spelled is not None else ""),
                 "date-format-pattern",
+                blocking=spelled is None,
                 at=bad.kw("pattern"),
             )
     if "required" in node:
