@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
@@ -183,6 +183,52 @@ def encode(value: Any, *, indent: bool = False) -> bytes:
             return (json.dumps(plain, ensure_ascii=False, **shape) + end).encode("utf-8")
         except UnicodeEncodeError:
             return (json.dumps(plain, ensure_ascii=True, **shape) + end).encode("ascii")
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """A JSON array written item by item as `items` yields them (`write_indented`): never built whole."""
+
+    items: Iterable[Any]
+
+
+@dataclass(frozen=True)
+class Fields:
+    """A JSON object written member by member (`write_indented`), so that a Streamed can sit inside it."""
+
+    pairs: Iterable[tuple[str, Any]]
+
+
+def write_indented(out: IO[bytes], value: Any) -> None:
+    """Write `value` as `encode(value, indent=True)` writes it, byte for byte, without holding the document:
+    Streamed and Fields are written piece by piece, anything else is one orjson piece re-indented to its
+    depth (orjson never writes a raw newline inside a string, so every newline of a piece is a line break).
+
+    TypeError where orjson refuses a piece: the caller writes the whole document with `encode` instead,
+    whose standard-library fallback may escape the whole document."""
+    _write(out, value, 0)
+    out.write(b"\n")
+
+
+def _write(out: IO[bytes], value: Any, depth: int) -> None:
+    inner = b"\n" + b"  " * (depth + 1)
+    if isinstance(value, Streamed):
+        opened = False
+        for item in value.items:
+            out.write(b"," + inner if opened else b"[" + inner)
+            opened = True
+            _write(out, item, depth + 1)
+        out.write(b"\n" + b"  " * depth + b"]" if opened else b"[]")
+    elif isinstance(value, Fields):
+        opened = False
+        for key, item in value.pairs:
+            out.write((b"," if opened else b"{") + inner + orjson.dumps(key) + b": ")
+            opened = True
+            _write(out, item, depth + 1)
+        out.write(b"\n" + b"  " * depth + b"}" if opened else b"{}")
+    else:
+        piece = orjson.dumps(value, default=_mapping, option=orjson.OPT_INDENT_2)
+        out.write(piece.replace(b"\n", b"\n" + b"  " * depth) if depth and b"\n" in piece else piece)
 
 
 def to_dict(results: RunResults) -> dict[str, Any]:
