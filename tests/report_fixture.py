@@ -92,6 +92,7 @@ def case(
     exchanges: list[Exchange],
     reason: str | None = None,
     ms: float = 20.0,
+    covers: tuple[str, ...] = (),
 ) -> CaseResult:
     return CaseResult(
         f"{bb}::{op}::{name}",
@@ -104,6 +105,7 @@ def case(
         tuple(exchanges),
         ms,
         reason,
+        covers,
     )
 
 
@@ -156,6 +158,10 @@ def consent() -> BBResult:
                     resp(200, '{"id": "c-1", "status": "active"}', ctype="text/plain"),
                 )
             ],
+            covers=(
+                "consent/23Q4.1/features/consents.feature:12 Read one consent by its id",
+                "consent/23Q4.1/features/smoke.feature:3",
+            ),
         ),
         case(
             bb,
@@ -260,6 +266,7 @@ def registries() -> BBResult:
                     resp(200, HOSTILE_BODY, 31.0),
                 )
             ],
+            covers=("digital-registries/23Q4/features/data_read.feature:15 User obtains a searched *record* | <b>",),
         ),
         case(
             bb,
@@ -420,6 +427,7 @@ def mediator() -> BBResult:
                     resp(200, '{"service": [{"serviceCode": "getConsents"}]}'),
                 )
             ],
+            covers=("information-mediator/23Q4/features/list_methods.feature:4 The <methods> are listed & shown",),
         ),
         case(
             bb,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -148,6 +149,41 @@ def test_registries_api_key_and_required_header(
     no_client = {k: v for k, v in good.headers.items() if k != "Information-Mediator-Client"}
     r = Req(good.method, good.path, good.params, no_client).send(client)
     assert r.status_code == 400 and "Information-Mediator-Client" in r.json()["message"]
+
+
+def test_registries_body_keyed_calls_read_what_create_stored(
+    registries: Contract, registries_mock: tuple[MockServer, httpx.Client]
+) -> None:
+    """`create` keeps `write.content`; `read`, `exists` and `update` select it by `query.content`; the path's
+    `{id}/delete` removes it; records belong to the registry and version of their path."""
+    server, client = registries_mock
+    read_op = registries.operation("POST /data/{registryName}/{versionNumber}/read")
+    assert read_op is not None
+    headers = valid_request(registries, read_op, server.credentials).headers
+    base = "/data/mcts/1.0"
+
+    def post(verb: str, body: Any, where: str = base) -> httpx.Response:
+        return client.request("PUT" if verb == "update" else "POST", f"{where}/{verb}", json=body, headers=headers)
+
+    record = {"id": "rec-77", "firstName": "Ada", "lastName": "Lovelace"}
+    created = post("create", {"write": {"content": record}})
+    assert created.status_code == 200 and created.json()["content"]["id"] == "rec-77"
+    got = post("read", {"query": {"content": {"id": "rec-77"}}})
+    assert got.status_code == 200 and body_problems(registries, read_op, got) == []
+    assert {k: got.json()["content"][k] for k in record} == record
+    assert post("read", {"query": {"content": {"lastName": "Lovelace"}}}).json()["content"]["id"] == "rec-77"
+    assert post("read", {"query": {"content": {"id": "rec-77"}}}, "/data/other/1.0").status_code == 404
+    assert post("exists", {"query": {"content": {"id": "rec-77"}}}).json()["answer"]["status"] is True
+
+    changed = post("update", {"query": {"content": {"id": "rec-77"}}, "write": {"content": {"firstName": "Grace"}}})
+    assert changed.status_code == 200
+    after = post("read", {"query": {"content": {"id": "rec-77"}}}).json()["content"]
+    assert (after["id"], after["firstName"], after["lastName"]) == ("rec-77", "Grace", "Lovelace")
+
+    assert client.delete(f"{base}/rec-77/delete", headers=headers).status_code == 204
+    gone = post("read", {"query": {"content": {"id": "rec-77"}}})
+    assert gone.status_code == 404 and body_problems(registries, read_op, gone) == []
+    assert post("exists", {"query": {"content": {"id": "rec-77"}}}).json()["answer"]["status"] is False
 
 
 @pytest.mark.parametrize("release", RELEASES)

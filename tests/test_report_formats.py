@@ -269,3 +269,28 @@ def test_options_are_a_small_table_in_words_never_python_reprs() -> None:
         assert "timeout_s" in table.replace("\\", "")
         for python in ("{'", "': ", "False", "None", "True", "[["):
             assert python not in table, python
+
+
+def test_every_report_names_the_govstack_scenarios_a_case_covers(rendered: Path) -> None:
+    """The names come from the results (the planner's parse of the features), never from a feature file."""
+    read = "User obtains a searched *record* | <b> (digital-registries/23Q4/features/data_read.feature:15)"
+    page = (rendered / "report.html").read_text()
+    assert f"<p>GovStack scenario: {html.escape(read, quote=False)}</p>" in page
+    assert "<p>GovStack scenario: consent/23Q4.1/features/smoke.feature:3</p>" in page  # an older result: no name
+
+    shown = _github((rendered / "summary.md").read_text())
+    assert f"<li>GovStack scenario: {html.escape(read, quote=False)}</li>" in shown
+
+    root = ET.parse(rendered / "junit.xml").getroot()
+    outs = {tc.get("name"): (tc.findtext("system-out") or "").split("\n") for tc in root.iter("testcase")}
+    assert outs["positive-read"] == [f"GovStack scenario: {read}"]
+    assert outs["positive-get"][:2] == [
+        "GovStack scenario: Read one consent by its id (consent/23Q4.1/features/consents.feature:12)",
+        "GovStack scenario: consent/23Q4.1/features/smoke.feature:3",
+    ]
+    assert outs["positive-get"][2] == "passed only because these failures are waived:"  # and the waiver follows
+    assert outs["positive-list-methods"] == [
+        "GovStack scenario: The <methods> are listed & shown "
+        "(information-mediator/23Q4/features/list_methods.feature:4)"
+    ]
+    assert outs["positive-exists"] == [""]

@@ -44,12 +44,18 @@ def test_covering_cases_carry_the_scenario_in_the_plan_json() -> None:
     plan = json.loads(plan_to_json(plan_contract(contract)))
     covers = {c["case_id"]: c["covers"] for c in plan["cases"] if c["covers"]}
     workflow_case = "workflow::POST /processes::workflow-start-process-instance"
-    # the workflow reads the process it defined and the instance it started: it covers the detail scenarios
+    # the workflow reads the process it defined and the instance it started, and stops that instance: it covers
+    # the detail and stop scenarios, each carried with its name for the reports
     assert covers[workflow_case] == [
-        "workflow/23Q4/features/detail-instance.feature:5",
-        "workflow/23Q4/features/detail-instance.feature:10",
-        "workflow/23Q4/features/detail-process.feature:5",
-        "workflow/23Q4/features/detail-process.feature:10",
+        "workflow/23Q4/features/detail-instance.feature:5 A GovStack user wants to see the details of a workflow "
+        "process instance",
+        "workflow/23Q4/features/detail-instance.feature:10 Successfully retrieved the details of a workflow process "
+        "instance",
+        "workflow/23Q4/features/detail-process.feature:5 A GovStack user wants to see the details of a workflow "
+        "process",
+        "workflow/23Q4/features/detail-process.feature:10 Successfully retrieved the details of a workflow process",
+        "workflow/23Q4/features/stop-instance.feature:5 A GovStack user wants to stop a workflow process instance",
+        "workflow/23Q4/features/stop-instance.feature:10 Successfully stop a workflow process instance",
     ]
 
 
@@ -76,7 +82,7 @@ def test_a_success_on_an_item_path_is_not_covered_by_a_generated_identifier() ->
     from govstack_conform.engine.plan.scenarios import cover
 
     contract = contracts.load_contract("registration")
-    item = parse_feature(FEATURE.replace("/things/{id}", "/tasks/{taskId}"), "x/1/features/things.feature")
+    item = parse_feature(FEATURE.replace("/things/{id}", "/eForms/{eFormId}"), "x/1/features/things.feature")
     ours = plan_contract(contract)
     first, second = (cover(contract, ours, s) for s in item)
     assert first.cases == () and first.reason.startswith("needs data only the candidate has")

@@ -72,21 +72,25 @@ def test_every_bb_with_a_create_like_operation_has_a_workflow_on_its_default_rel
             if bb.key not in KNOWN_UNTESTABLE:
                 assert case.untestable is None, f"{case.case_id}: {case.untestable}"
             assert (case.kind is CaseKind.STATEFUL and len(case.steps) >= 2) or case.untestable
-    # GIS creates answer no identifier (201 without a body), so no workflow can address what it created.
-    assert sorted(k for k, v in planned.items() if not v) == ["gis"]
+    # GIS creates answer no identifier in a body (201 alone): its workflows take it from the Location header.
+    assert sorted(k for k, v in planned.items() if not v) == []
+    assert any(s.capture_headers for c in planned["gis"] for s in c.steps)
 
 
 def test_workflow_steps_share_path_parameters_and_the_unique_value() -> None:
     _, flows = _workflows("digital-registries")
     (case,) = flows
     names = [s.name for s in case.steps]
-    assert names == ["create", "read", "update", "exists", "delete"]
+    assert names == ["create", "read", "update", "read-updated", "exists", "delete", "read-gone"]
     registries = {dict(s.request.path_params)["registryName"] for s in case.steps}
     assert len(registries) == 1, "every step addresses the registry the create used"
     created = case.steps[0].request.body["write"]["content"]["id"]
-    assert case.steps[1].request.body["query"]["content"]["id"] == created
-    assert dict(case.steps[4].request.path_params)["id"] == created
-    assert case.steps[3].must_echo == (("/answer/status", True),)
+    assert all(s.request.body["query"]["content"]["id"] == created for s in case.steps if s.name.startswith("read"))
+    assert dict(case.steps[5].request.path_params)["id"] == created
+    assert case.steps[4].must_echo == (("/answer/status", True),)
+    assert ("/content/firstName", "Ada") in case.steps[1].must_echo
+    assert ("/content/firstName", "Grace") in case.steps[3].must_echo
+    assert case.steps[6].expect.value == "gone"
 
 
 @pytest.mark.parametrize("selector", [bb.key for bb in load_catalog().bbs])
@@ -108,8 +112,10 @@ def test_a_product_that_does_not_keep_what_was_created_fails_exactly_the_read_ba
     assert ("read-agreement", "created_resource_readable") in failed
 
 
-def _registry(exists_answer: bool) -> Starlette:
-    """A small digital registry: stores records by id; `exists` answers `exists_answer` whatever it holds."""
+def _registry(breaks: str = "") -> Starlette:
+    """A small digital registry: stores records by id. `breaks`: "denies-exists" (`exists` answers false whatever
+    it holds), "ignores-update" (an update answers 200 and changes nothing), "keeps-deleted" (a delete answers 204
+    and the record stays)."""
     records: dict[str, Any] = {}
 
     async def create(request: Request) -> Response:
@@ -125,14 +131,18 @@ def _registry(exists_answer: bool) -> Starlette:
 
     async def update(request: Request) -> Response:
         body = await request.json()
-        records[body["query"]["content"]["id"]].update(body["write"]["content"])
+        if breaks != "ignores-update":
+            records[body["query"]["content"]["id"]].update(body["write"]["content"])
         return Response(status_code=200)
 
     async def exists(request: Request) -> Response:
-        return JSONResponse({"answer": {"status": exists_answer, "message": "checked"}})
+        rid = (await request.json())["query"]["content"]["id"]
+        found = rid in records and breaks != "denies-exists"
+        return JSONResponse({"answer": {"status": found, "message": "checked"}})
 
     async def delete(request: Request) -> Response:
-        records.pop(request.path_params["id"], None)
+        if breaks != "keeps-deleted":
+            records.pop(request.path_params["id"], None)
         return Response(status_code=204)
 
     base = "/data/{registry}/{version}"
@@ -147,11 +157,19 @@ def _registry(exists_answer: bool) -> Starlette:
     )
 
 
-@pytest.mark.parametrize("exists_answer", [True, False])
-def test_a_registry_that_denies_the_record_it_created_fails_exactly_the_exists_step(exists_answer: bool) -> None:
+@pytest.mark.parametrize(
+    ("breaks", "fails"),
+    [
+        ("", set()),
+        ("denies-exists", {("exists", "created_resource_readable")}),
+        ("ignores-update", {("read-updated", "created_resource_readable")}),
+        ("keeps-deleted", {("read-gone", "deleted_resource_gone")}),
+    ],
+)
+def test_a_registry_that_breaks_one_step_fails_exactly_that_step(breaks: str, fails: set[tuple[str, str]]) -> None:
     contract, flows = _workflows("digital-registries")
-    with serve(_registry(exists_answer)) as url:
+    with serve(_registry(breaks)) as url:
         (result,) = _run(contract, url, flows)
     failed = {(c.step, c.check) for c in result.checks if c.outcome is Outcome.FAILED}
-    assert failed == (set() if exists_answer else {("exists", "created_resource_readable")})
-    assert result.verdict.value == ("passed" if exists_answer else "failed")
+    assert failed == fails
+    assert result.verdict.value == ("failed" if fails else "passed")

@@ -19,6 +19,7 @@ from jsonschema import validators as jsonschema_validators
 from jsonschema.exceptions import SchemaError, UnknownType, ValidationError
 from referencing.exceptions import Unresolvable
 
+from govstack_conform.contracts import compiled
 from govstack_conform.contracts.model import Contract, Schema
 from govstack_conform.contracts.uris import URI_BASE as URI_BASE  # re-exported: callers name documents here too
 from govstack_conform.contracts.uris import doc_key as doc_key
@@ -82,7 +83,7 @@ def _pointer(parts: Any) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-def _is_30(contract: Contract, schema: Schema) -> bool:
+def is_30(contract: Contract, schema: Schema) -> bool:
     doc = contract.documents.get(schema.doc)
     return doc is None or not doc.openapi.startswith("3.1")
 
@@ -132,7 +133,7 @@ def validators_for(contract: Contract, schema: Schema, direction: str) -> tuple[
     found = cache.get(key)
     if found is None:
         ref = {"$ref": doc_uri(schema.doc) + "#" + quote(schema.pointer, safe="/~")}
-        if _is_30(contract, schema):
+        if is_30(contract, schema):
             applied, ignored = _OAS30["response" if direction == "response" else "request"]
             found = (
                 applied(ref, registry=contract.registry, format_checker=FORMATS_30),
@@ -205,7 +206,10 @@ def validate(contract: Contract, schema: Schema, instance: Any, *, direction: st
     OpenAPI 3.0 says `$ref` siblings are ignored, yet authors rely on them: a response (judging a product)
     is valid when it passes under either reading; a request (what we send) must pass under both.
     Raises SchemaUnusable when the schema cannot be evaluated: that is the spec's fault, not the instance's.
+    Validity is asked of the compiled validator first (contracts/compiled.py); the errors, only of failures.
     """
+    if compiled.verdict(contract, schema, instance, direction) is True:
+        return []
     applied, ignored = validators_for(contract, schema, direction)
     try:
         errors = _errors(applied, instance)
@@ -253,7 +257,22 @@ def _words(e: ValidationError) -> str:
 
 
 def resolve(contract: Contract, schema: Schema, *, limit: int = 32) -> Schema:
-    """Follow `$ref`s until a concrete node; raises SchemaUnusable on a dangling or circular chain."""
+    """Follow `$ref`s until a concrete node; raises SchemaUnusable on a dangling or circular chain.
+    Remembered per $ref node (the mock resolves its parameters' schemas on every request)."""
+    node = schema.node
+    if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
+        return schema
+    cache: dict[tuple[int, str, int], tuple[Any, Schema]] = contract.__dict__.setdefault("_resolved", {})
+    key = (id(node), schema.doc, limit)
+    hit = cache.get(key)
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    found = _resolve(contract, schema, limit)
+    cache[key] = (node, found)
+    return found
+
+
+def _resolve(contract: Contract, schema: Schema, limit: int) -> Schema:
     current = schema
     for _ in range(limit):
         node = current.node

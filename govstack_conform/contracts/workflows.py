@@ -5,14 +5,16 @@ of an answer the next steps use and which fields must read back as written. The 
 one stateful case (engine/plan/workflows.py). Profiles are ours and trusted by every other layer, so a
 workflow is checked strictly here: a step that uses a value no earlier step captured, or compares a field
 with a step that comes later, is a CatalogError when the catalog loads, not a surprise during a run.
+docs/workflows.md describes every key a profile may write.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from govstack_conform.errors import CatalogError
 
@@ -23,6 +25,34 @@ _NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _OP = re.compile(r"^(?:[A-Za-z][\w.-]*|(?:GET|PUT|POST|DELETE|PATCH|HEAD|OPTIONS) /\S*)$")
 _STEP_KEYS = ("name", "operation", "expect", "role", "params", "body", "capture", "echo")
+_VARNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_HEADER = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP field name (RFC 9110 token)
+TAKES = ("value", "last-segment")
+
+
+@dataclass(frozen=True)
+class HeaderCapture:
+    """A value a step keeps from a response header rather than the body: a create that answers 201 with no
+    body names what it made only in `Location`. `take` is the header's whole value, or the last segment of the
+    URL (absolute or relative) it holds, percent-decoded: `/dataStore/ab%2Fc/` gives `ab/c`."""
+
+    var: str
+    header: str
+    take: str = "value"  # value | last-segment
+
+    def value_in(self, headers: Sequence[tuple[str, str]]) -> str | None:
+        """The captured value, or None when the header is absent, repeated with different values, or empty."""
+        found = {v.strip() for k, v in headers if k.lower() == self.header.lower()}
+        if len(found) != 1:
+            return None
+        (value,) = found
+        if self.take == "last-segment":
+            try:
+                path = urlsplit(value).path
+            except ValueError:
+                return None
+            value = unquote(path.rstrip("/").rpartition("/")[2])
+        return value or None
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,8 +70,14 @@ class WorkflowStep:
     params: tuple[tuple[str, str], ...] = ()  # path, query or header parameter -> value
     body: Any = None  # JSON laid over the generated valid body (objects merged, the rest replaced)
     capture: tuple[tuple[str, str], ...] = ()  # variable -> JSON pointer in this step's answer
+    capture_headers: tuple[HeaderCapture, ...] = ()  # variables taken from this step's response headers
     # (answer pointer, earlier step, pointer in its request body), or (answer pointer, "", literal value)
     echo: tuple[tuple[str, str, Any], ...] = ()
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """Every variable this step captures, from the body and from headers."""
+        return (*(var for var, _ in self.capture), *(c.var for c in self.capture_headers))
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,14 +147,8 @@ def _step(raw: Any, where: str, earlier: list[WorkflowStep]) -> WorkflowStep:
         isinstance(k, str) and isinstance(v, str) for k, v in params_raw.items()
     ):
         raise _fail(f"{where}.params", "expected a mapping of parameter names to strings")
-    capture_raw = m.get("capture") or {}
-    if not isinstance(capture_raw, Mapping):
-        raise _fail(f"{where}.capture", "expected a mapping of variable names to JSON pointers")
-    capture = tuple(
-        (_string(k, f"{where}.capture", re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")), _pointer(v, f"{where}.capture.{k}"))
-        for k, v in capture_raw.items()
-    )
-    known = {var for s in earlier for var, _ in s.capture}
+    capture, capture_headers = _captures(m.get("capture") or {}, f"{where}.capture")
+    known = {var for s in earlier for var in s.variables}
     body = m.get("body")
     for text in [*params_raw.values(), *_strings(body)]:
         for var in _VAR.findall(text):
@@ -141,8 +171,28 @@ def _step(raw: Any, where: str, earlier: list[WorkflowStep]) -> WorkflowStep:
         params=tuple(params_raw.items()),
         body=body,
         capture=capture,
+        capture_headers=capture_headers,
         echo=tuple(echo),
     )
+
+
+def _captures(raw: Any, where: str) -> tuple[tuple[tuple[str, str], ...], tuple[HeaderCapture, ...]]:
+    """`capture`: variable -> a JSON pointer into the answer's body, or {header: <name>, take: value|last-segment}."""
+    if not isinstance(raw, Mapping):
+        raise _fail(where, "expected a mapping of variable names to JSON pointers or {header: ...}")
+    body: list[tuple[str, str]] = []
+    headers: list[HeaderCapture] = []
+    for k, v in raw.items():
+        var = _string(k, where, _VARNAME)
+        if not isinstance(v, Mapping):
+            body.append((var, _pointer(v, f"{where}.{k}")))
+            continue
+        m = _keys(v, f"{where}.{k}", ("header",), ("header", "take"))
+        take = m.get("take", "value")
+        if take not in TAKES:
+            raise _fail(f"{where}.{k}.take", f"expected one of {', '.join(TAKES)}, got {take!r}")
+        headers.append(HeaderCapture(var, _string(m["header"], f"{where}.{k}.header", _HEADER), take))
+    return tuple(body), tuple(headers)
 
 
 def parse_workflows(raw: Any, where: str, refs: tuple[str, ...]) -> tuple[Workflow, ...]:

@@ -1,11 +1,11 @@
 """A yes/no schema check with exactly the verdict of `schemas.validate`, at a fraction of its cost.
 
 Generation and planning validate thousands of values and mostly need only "valid or not", never
-the violations in words. `is_valid` answers that (1) without building Violation records or
-following $refs to locate each error, (2) remembering verdicts per contract, so a value checked
-once (the same example, the same mutation under another seed) is never checked again, and (3)
-with one pass of the validator where OpenAPI 3.0's two readings of `$ref` siblings cannot differ
-(and there with fastval's validator, which looks each $ref up once).
+the violations in words. `is_valid` answers that (1) from the compiled validator where it is exact
+(contracts/compiled.py: jsonschema-rs, microseconds a value), (2) elsewhere from jsonschema's passes
+without building Violation records or following $refs to locate each error, and (3) remembering
+verdicts per contract, so a value checked once (the same example, the same mutation under another
+seed) is never checked again.
 
 Any exception in the quick path re-runs `schemas.validate`, which raises exactly what it always
 did (SchemaUnusable with its message): callers see no difference but speed.
@@ -16,9 +16,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from govstack_conform.contracts import schemas
+from govstack_conform.contracts import compiled, schemas
 from govstack_conform.contracts.model import Contract, Schema
-from govstack_conform.datagen.fastval import clean, fast_validator, one_reading, run_clean, state_for
 
 _CACHE_LIMIT = 20000
 
@@ -58,15 +57,25 @@ def remember(memo: dict[tuple[str, str, str, bytes], bool], key: tuple[str, str,
 
 
 def _quick(contract: Contract, schema: Schema, value: Any, direction: str) -> bool:
-    """schemas.validate's decision rule for the two OAS 3.0 readings, on error-free passes only."""
-    fast = fast_validator(contract, schema, direction)
-    if fast is not None:  # a plain contract: one reading, $refs looked up once
-        return run_clean(fast, value, state_for(contract))
+    """The compiled verdict, or schemas.validate's decision rule for the two OAS 3.0 readings on
+    error-free passes only."""
+    found = compiled.verdict(contract, schema, value, direction)
+    if found is not None:
+        return found
     applied, ignored = schemas.validators_for(contract, schema, direction)
     ok = clean(applied, value)
-    if ignored is None or one_reading(contract):
+    if ignored is None:
         return ok
     if direction == "response":  # valid under either reading; the second runs only when needed
         return ok or clean(ignored, value)
     literal = clean(ignored, value)  # requests must pass both; both always run (so both may raise)
     return ok and literal
+
+
+def clean(validator: Any, value: Any) -> bool:
+    """No error but ambiguous oneOf ones. Iterates to the end and sorts as validate does, so a
+    schema that breaks the validator anywhere raises here too."""
+    errors = [e for e in validator.iter_errors(value) if not (e.validator == "oneOf" and not e.context)]
+    if len(errors) > 1:
+        errors.sort(key=lambda e: list(e.absolute_path))
+    return not errors

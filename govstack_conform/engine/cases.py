@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from govstack_conform.contracts.workflows import HeaderCapture
+
 
 class Level(StrEnum):
     """Requirement level of a check, as in the GovStack compliance form (REQUIRED=0 ...)."""
@@ -98,6 +100,8 @@ class Step:
     statuses: tuple[str, ...] = ()
     # Variables to capture from the JSON response body: name -> JSON pointer.
     capture: tuple[tuple[str, str], ...] = ()
+    # Variables to capture from response headers (a create answering 201 with only a `Location`).
+    capture_headers: tuple[HeaderCapture, ...] = ()
     # For reads after create/update: JSON the response must contain (subset match), by pointer.
     must_echo: tuple[tuple[str, Any], ...] = ()
     # A setup step creates the record a later step changes or deletes: it must succeed (else the rest is
@@ -114,6 +118,8 @@ class Step:
             "capture": dict(self.capture),
             "must_echo": [[p, v] for p, v in self.must_echo],
         }
+        if self.capture_headers:
+            d["capture_headers"] = {c.var: {"header": c.header, "take": c.take} for c in self.capture_headers}
         if self.setup:
             d["setup"] = True
         return d
@@ -137,7 +143,7 @@ class Case:
     # Why the case is not sent by choice (it would change or delete a record the run did not create,
     # see docs/data-safety.md): reported skipped with this reason.
     skip: str | None = None
-    # The BB's own Gherkin scenarios this case tests ("<feature file>:<line>", see plan/scenarios.py).
+    # The BB's own Gherkin scenarios this case tests ("<feature file>:<line> <scenario name>", plan/scenarios.py).
     covers: tuple[str, ...] = ()
 
     @property

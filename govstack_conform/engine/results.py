@@ -92,7 +92,7 @@ class CaseResult:
     exchanges: tuple[Exchange, ...] = ()
     duration_ms: float = 0.0
     reason: str | None = None  # why untestable / error / skipped
-    covers: tuple[str, ...] = ()  # the BB's Gherkin scenarios the case tests ("<feature file>:<line>")
+    covers: tuple[str, ...] = ()  # the BB's Gherkin scenarios the case tests ("<feature file>:<line> <name>")
 
 
 @dataclass(frozen=True)

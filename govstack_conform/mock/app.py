@@ -32,6 +32,7 @@ from govstack_conform.mock.state import (
     Record,
     Role,
     Store,
+    content_answer,
     echo,
     find_id,
     get_at,
@@ -76,6 +77,7 @@ class MockApp:
         self.store = Store(seed=options.seed)
         self._skip = {op.key: self._key_locations(op) for op in operations}
         self._free: dict[str, bool] = {}  # list operation -> whether its list schema is free of count rules
+        self._item_json: dict[int, tuple[Any, bytes]] = {}  # id(listed item) -> (item, its JSON)
 
     def _key_locations(self, op: Operation) -> frozenset[tuple[str, str]]:
         """apiKey locations of the operation's security: the guard judges them, not the parameter schema."""
@@ -123,7 +125,10 @@ class MockApp:
     def _rejected(self, op: Operation, rejection: Rejection) -> Response:
         return self._error(op, 415 if rejection.unsupported_media else R.error_status(op), rejection.message)
 
-    def _success(self, op: Operation, status: int, media: MediaType | None, value: Any) -> Response:
+    def _success(
+        self, op: Operation, status: int, media: MediaType | None, value: Any, items_at: tuple[Any, ...] | None = None
+    ) -> Response:
+        """The answer; `items_at`: where the listed items stand in `value` (their JSON is remembered)."""
         response = op.response_for(status)
         headers = self.bodies.headers(op, response) if self.options.send_required_headers else {}
         if media is None or status in (204, 304) or (status < 200 or status >= 600):
@@ -131,7 +136,11 @@ class MockApp:
         media_type = media.media_type
         if "*" in media_type:
             media_type = "text/plain" if isinstance(value, str | bytes) else "application/json"
-        return Response(R.encode(media, value), status, headers=headers, media_type=media_type)
+        if items_at is not None:
+            content = R.encode_list(media, value, items_at, self._item_json)
+        else:
+            content = R.encode(media, value)
+        return Response(content, status, headers=headers, media_type=media_type)
 
     # -- the request ---------------------------------------------------------------------------
 
@@ -201,6 +210,12 @@ class MockApp:
             if op.method == "POST" and self.options.keep_state:
                 self._keep_named(answer)
             return answer
+        if role.id_in == "body":  # registry style: the record and the query are in the body
+            status, media, base = self._parts(op, request, match.params, create=role.kind == "create")
+            got = content_answer(self.store, role, base, body, match.params, lambda v: self.bodies.valid(media, v))
+            if got is not None and not got.found and 404 in R.documented(op):
+                return self._error(op, 404, f"no {role.hint} record matches the query")
+            return self._success(op, status, media, base if got is None else got.body)
         return self._stateful(op, role, match.params, query, body, request)
 
     def _parts(
@@ -298,7 +313,9 @@ class MockApp:
         body = lst.answer(views, listing.read_query(op, query, fields))
         if body is None:
             self.journal.once(f"{op.key}: the stored items do not fit the list's schema; answering the generated list")
-        return self._success(op, status, media, base if body is None else body)
+        if body is None:
+            return self._success(op, status, media, base)
+        return self._success(op, status, media, body, items_at=at)
 
     def _not_found(self, op: Operation, role: Role, rid: str) -> Response | None:
         """404 when the resource was deleted here, or when the spec documents 404 for an unknown id."""

@@ -19,7 +19,9 @@ from xml.sax.saxutils import escape as xml_escape
 from govstack_conform.contracts import schemas
 from govstack_conform.contracts.model import Contract, Header, MediaType, Operation, Response
 from govstack_conform.datagen import GenerationError, generate
+from govstack_conform.datagen.check import is_valid
 from govstack_conform.mock.options import Journal
+from govstack_conform.mock.state import get_at
 from govstack_conform.mock.validate import is_json
 
 # 4xx codes with a meaning of their own: never the answer to "your input is invalid".
@@ -29,6 +31,7 @@ _SPECIAL_4XX = frozenset({401, 403, 404, 405, 406, 407, 408, 409, 410, 412, 413,
 _MESSAGE_KEYS = ("message", "error", "detail", "details", "description", "title", "msg", "reason")
 _SKIP_HEADERS = frozenset({"content-type", "content-length", "transfer-encoding"})
 _UNJUDGED = object()
+_ANSWERS = 2048  # error answers remembered per Bodies
 _EMPTIES: tuple[Any, ...] = ([], {}, "", None)
 _ERROR_FIELDS = frozenset({"error", "errors", "fault", "faults", "errorlist", "exceptions"})
 
@@ -102,6 +105,42 @@ def encode(media: MediaType | None, value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+_ITEMS = "\x00govstack-conform: the listed items\x00"
+_ITEMS_TOKEN = json.dumps(_ITEMS, ensure_ascii=False)
+_ITEM_MEMO = 100_000
+
+
+def encode_list(media: MediaType | None, body: Any, at: tuple[Any, ...], memo: dict[int, tuple[Any, bytes]]) -> bytes:
+    """encode(media, body) for a list answer whose items stand at `at`, each item's JSON remembered by the item
+    object (the mock never changes a view once served): a long run lists ever more stored items, and the same
+    bytes come out as json.dumps of the whole body gives."""
+    items = get_at(body, at) if at else body
+    parent = get_at(body, at[:-1]) if at else None
+    if media is None or not is_json(media.media_type) or not isinstance(items, list):
+        return encode(media, body)
+    before = after = ""
+    if at:
+        if not isinstance(parent, dict):
+            return encode(media, body)
+        parent[at[-1]] = _ITEMS
+        try:
+            head = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        finally:
+            parent[at[-1]] = items
+        if head.count(_ITEMS_TOKEN) != 1:
+            return encode(media, body)
+        before, after = head.split(_ITEMS_TOKEN)
+    if len(memo) > _ITEM_MEMO:
+        memo.clear()
+    parts = []
+    for item in items:
+        hit = memo.get(id(item))
+        if hit is None or hit[0] is not item:
+            hit = memo[id(item)] = (item, json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode())
+        parts.append(hit[1])
+    return b"".join((before.encode(), b"[", b",".join(parts), b"]", after.encode()))
+
+
 def is_xml(media: str) -> bool:
     base = media.split(";")[0].strip().lower()
     return base in ("application/xml", "text/xml") or base.endswith("+xml")
@@ -164,13 +203,15 @@ class Bodies:
         self._bodies: dict[tuple[str, str, str], Any] = {}
         self._errors: dict[tuple[str, int], tuple[MediaType | None, Any]] = {}
         self._headers: dict[tuple[str, str], dict[str, str]] = {}
+        self._answers: dict[tuple[str | None, int, str], tuple[str | None, bytes]] = {}
 
     def valid(self, media: MediaType | None, value: Any) -> bool | None:
-        """Whether `value` meets the media type's schema; None when the schema cannot be judged."""
+        """Whether `value` meets the media type's schema; None when the schema cannot be judged.
+        (`is_valid` is `not schemas.validate(...)` without wording the errors of the candidates refused.)"""
         if media is None or media.schema is None:
             return True
         try:
-            return not schemas.validate(self.contract, media.schema, value, direction="response")
+            return is_valid(self.contract, media.schema, value, "response")
         except schemas.SchemaUnusable:
             return None
 
@@ -207,7 +248,18 @@ class Bodies:
 
     def error(self, op: Operation | None, status: int, message: str) -> tuple[str | None, bytes]:
         """(media type, body) of an error answer; meets the documented schema of that status if any, and
-        comes in a documented media type: JSON when documented (or nothing is), else text, XML, or no body."""
+        comes in a documented media type: JSON when documented (or nothing is), else text, XML, or no body.
+        Remembered per operation, status and message: a suite meets the same refusals again and again."""
+        key = (op.key if op is not None else None, status, message)
+        found = self._answers.get(key)
+        if found is None:
+            found = self._error(op, status, message)
+            if len(self._answers) >= _ANSWERS:
+                self._answers.clear()
+            self._answers[key] = found
+        return found
+
+    def _error(self, op: Operation | None, status: int, message: str) -> tuple[str | None, bytes]:
         media, value = None, None
         documented = op.response_for(status) if op is not None else None
         if documented is not None and documented.content and not any(is_json(m.media_type) for m in documented.content):

@@ -5,6 +5,10 @@ Roles come from the paths alone. `/config/policy/{policyId}/` is an item path of
 item path read, replace, update and delete. Resources are keyed by the id parameter's name when it is specific
 (`policyId`), so `/service/policy/{policyId}/` reads what `/config/policy/` created.
 
+Registry-style calls name the record in the body instead (digital registries): `POST <collection>/create`
+stores `{write: {content}}`, `POST .../read` and `.../exists` and `PUT .../update` select records by the fields
+of `{query: {content}}`, and the collection's `DELETE <collection>/{id}/delete` removes one (content_answer).
+
 Bodies served from state must still meet the operation's response schema: stored values are laid
 over a valid (example or generated) body only where the result stays valid.
 """
@@ -25,6 +29,8 @@ from govstack_conform.contracts.model import Operation
 _PARAM = re.compile(r"^\{([^{}/]+)\}$")
 _TEMPLATE_PARAM = re.compile(r"\{([^{}/]+)\}")
 _GENERIC = frozenset({"id", "uuid", "key", "name", "code", "identifier"})
+# The last path segment of a registry-style call below a collection, and what it does to the record in its body.
+_BY_CONTENT = {"create": "create", "read": "read", "exists": "exists", "update": "update"}
 Path = tuple[str, ...]
 
 
@@ -32,10 +38,10 @@ Path = tuple[str, ...]
 class Role:
     """What an operation does to stored resources."""
 
-    kind: str  # create | read | update | replace | delete | list
+    kind: str  # create | read | update | replace | delete | list | exists
     resource: str  # store key shared by every operation on the same resource
-    id_param: str | None  # the path (or query) parameter carrying the id
-    id_in: str  # path | query | none
+    id_param: str | None  # the path (or query) parameter carrying the id; the record's field for id_in body
+    id_in: str  # path | query | none | body (the record and the selector are in the body: content_answer)
     hint: str  # resource name ("policy"), to find the id inside bodies
     item_path: str | None = None  # create: the template reading one resource (for the Location header)
 
@@ -74,6 +80,13 @@ def _item(path: str, method: str) -> tuple[str, str] | None:
     return None
 
 
+def _registry_style(op: Operation) -> bool:
+    """Whether the request body's schema declares the registry's `write` or `query` part (content_answer)."""
+    media = op.request_body.content if op.request_body else ()
+    nodes = [m.schema.node for m in media if m.schema is not None and isinstance(m.schema.node, dict)]
+    return any(isinstance(n.get("properties"), dict) and {"write", "query"} & set(n["properties"]) for n in nodes)
+
+
 def infer_roles(operations: Iterable[Operation]) -> dict[str, Role]:
     """Role of each operation (by key) that touches stored resources.
 
@@ -100,7 +113,13 @@ def infer_roles(operations: Iterable[Operation]) -> dict[str, Role]:
             prefix, param = item
             roles[op.key] = Role(kinds[op.method], key(prefix, param), param, "path", _hint(param, prefix))
             continue
-        prefix = "/" + "/".join(_segments(op.path))
+        segs = _segments(op.path)
+        parent, verb = "/" + "/".join(segs[:-1]), (segs[-1] if segs else "").lower()
+        if op.method in ("POST", "PUT") and verb in _BY_CONTENT and parent in collections and _registry_style(op):
+            param = collections[parent]
+            roles[op.key] = Role(_BY_CONTENT[verb], key(parent, param), param, "body", _hint(param, parent))
+            continue
+        prefix = "/" + "/".join(segs)
         if prefix not in collections:
             continue
         param = collections[prefix]
@@ -303,3 +322,75 @@ class Store:
         if found is not None:
             self.deleted.setdefault(resource, set()).add(rid)
         return found is not None
+
+
+def _content(body: Any, part: str) -> dict[str, Any] | None:
+    inner = body.get(part) if isinstance(body, dict) else None
+    found = inner.get("content") if isinstance(inner, dict) else None
+    return found if isinstance(found, dict) else None
+
+
+def _holds(source: Any, selector: Any) -> bool:
+    """Whether the stored record has every field of the selector, with the same value (objects compared alike)."""
+    if isinstance(selector, dict):
+        return isinstance(source, dict) and all(k in source and _holds(source[k], v) for k, v in selector.items())
+    return bool(source == selector)
+
+
+def _flag(base: Any, value: bool, judge: Judge) -> Any:
+    """`base` with its one boolean field (top level or one object down: `answer.status`) set to `value`."""
+    spots = [(base, k) for k, v in base.items() if isinstance(v, bool)] if isinstance(base, dict) else []
+    for obj in base.values() if isinstance(base, dict) else ():
+        spots += [(obj, k) for k, v in obj.items() if isinstance(v, bool)] if isinstance(obj, dict) else []
+    if len(spots) != 1:
+        return base
+    trial = copy.deepcopy(base)
+    obj, k = spots[0]
+    path = (k,) if obj is base else (next(o for o, v in base.items() if v is obj), k)
+    set_at(trial, path, value)
+    return trial if judge(trial) is not False else base
+
+
+@dataclass(frozen=True)
+class ContentAnswer:
+    """What a registry-style call answers: the body, or that no stored record matches the query."""
+
+    body: Any
+    found: bool = True
+
+
+def content_answer(
+    store: Store, role: Role, base: Any, body: Any, params: Mapping[str, str], judge: Judge
+) -> ContentAnswer | None:
+    """The answer to a registry-style call from what create stored; None when the body has not that shape."""
+    field_name = role.id_param or "id"
+    scope = {k: v for k, v in params.items() if k != role.id_param}
+    write, query = _content(body, "write"), _content(body, "query")
+
+    def view(source: dict[str, Any], rid: str) -> Any:
+        if not isinstance(base, dict) or not isinstance(base.get("content", {}), dict):
+            return base
+        at = ("content", field_name)
+        shown = overlay({**base, "content": base.get("content") or {}}, at, source, judge)
+        return with_id(shown, at, id_candidates(source.get(field_name), rid, 0, 0), judge)
+
+    if role.kind == "create":
+        if write is None:
+            return None
+        raw = write.get(field_name)
+        usable = isinstance(raw, str | int) and not isinstance(raw, bool)
+        rid = str(raw) if usable else id_candidates("", None, store.seed, store.next_number())[0]
+        store.put(role.resource, rid, Record(source={**write, field_name: raw if usable else rid}, scope=scope))
+        return ContentAnswer(view(write, rid))
+    if query is None:
+        return None
+    found = [(rid, r) for rid, r in store.records(role.resource) if r.within(scope) and _holds(r.source, query)]
+    if role.kind == "exists":
+        return ContentAnswer(_flag(base, bool(found), judge))
+    if not found:
+        return ContentAnswer(base, found=False)
+    if role.kind == "update" and write is not None:
+        for _, record in found:
+            record.source = {**record.source, **write, field_name: record.source.get(field_name)}
+    rid, record = found[0]
+    return ContentAnswer(view(record.source, rid) if role.kind == "read" else base)

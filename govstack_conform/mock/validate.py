@@ -106,7 +106,7 @@ def _check_param(
         candidates = [raws.value] if isinstance(raws, Structured) else _candidates(contract, param, raws)
         first: list[schemas.Violation] = []
         for value in candidates:
-            found = schemas.validate(contract, param.schema, value, direction="request")
+            found = _violations(contract, param.schema, value, repr(value))
             if not found:
                 return None
             first = first or found
@@ -199,6 +199,28 @@ def _form(contract: Contract, media: MediaType, raw: bytes) -> dict[str, Any]:
     return out
 
 
+_MEMO_KEY = 65536
+_MEMO_SIZE = 4096
+
+
+def _violations(contract: Contract, schema: Schema, instance: Any, key: str | bytes) -> list[schemas.Violation]:
+    """schemas.validate in the request direction, remembered per schema and `key` (what tells the instance
+    apart): a suite sends the same invalid values again and again, and only failures cost (jsonschema words
+    their errors); a schema that cannot be judged raises each time, as it did."""
+    if len(key) > _MEMO_KEY:
+        return schemas.validate(contract, schema, instance, direction="request")
+    memo: dict[tuple[str, str, str | bytes], list[schemas.Violation]]
+    memo = contract.__dict__.setdefault("_mock_violations", {})
+    where = (schema.doc, schema.pointer, key)
+    found = memo.get(where)
+    if found is None:
+        found = schemas.validate(contract, schema, instance, direction="request")
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        memo[where] = found
+    return found
+
+
 def read_body(
     contract: Contract,
     op: Operation,
@@ -245,7 +267,7 @@ def read_body(
     else:
         return body, None  # multipart, binary, text: the media type is all we judge
     try:
-        violations = schemas.validate(contract, media.schema, instance, direction="request")
+        violations = _violations(contract, media.schema, instance, raw if is_json(content_type) else repr(instance))
     except schemas.SchemaUnusable as exc:
         journal.once(f"{op.key}: request body not validated: {exc}")
         return body, None

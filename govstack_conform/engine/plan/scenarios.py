@@ -184,8 +184,8 @@ def _covering(cases: Sequence[Case], op: Operation, expect: Expect) -> tuple[lis
             hit = c.kind is CaseKind.METHOD and c.steps[0].request.path == op.path
         elif expect is Expect.SUCCESS and c.kind is CaseKind.POSITIVE:
             hit = c.operation == op.key and not (_identifying(op) and "generated-id" in c.tags)
-        elif expect is Expect.SUCCESS and c.kind is CaseKind.STATEFUL:
-            hit = _fills_ids(c, op)
+        elif expect in (Expect.SUCCESS, Expect.CLIENT_ERROR) and c.kind is CaseKind.STATEFUL:
+            hit = _fills_ids(c, op, expect)  # a workflow step refused on what the workflow itself created
         elif expect is Expect.CLIENT_ERROR:
             hit = c.kind is CaseKind.NEGATIVE and c.operation == op.key
         elif expect is Expect.AUTH_REFUSED:
@@ -201,12 +201,12 @@ def _covering(cases: Sequence[Case], op: Operation, expect: Expect) -> tuple[lis
     return ids, blocked
 
 
-def _fills_ids(case: Case, op: Operation) -> bool:
-    """A sequence step on `op` names only what the sequence itself created or captured: every path parameter and
-    required query parameter is a captured value (`${...}`) or the workflow's own unique value."""
+def _fills_ids(case: Case, op: Operation, expect: Expect = Expect.SUCCESS) -> bool:
+    """A sequence step on `op` that expects `expect` names only what the sequence itself created or captured: every
+    path parameter and required query parameter is a captured value (`${...}`) or the workflow's own unique value."""
     required = {p.name for p in op.parameters if p.location == "query" and p.required}
     for s in case.steps:
-        if s.operation != op.key or s.expect is not Expect.SUCCESS:
+        if s.operation != op.key or s.expect is not expect:
             continue
         named = [v for _, v in s.request.path_params] + [v for k, v in s.request.query if k in required]
         if all("${" in v or UNIQUE_VALUE.search(v) for v in named):
@@ -266,11 +266,12 @@ def coverage(contract: Contract, cases: Sequence[Case]) -> list[Coverage]:
 
 
 def with_covers(contract: Contract, cases: list[Case]) -> list[Case]:
-    """The cases, each carrying the scenarios (`file:line`) it covers."""
+    """The cases, each carrying the scenarios it covers as `<file>:<line> <name>` (no feature path holds a space):
+    the reports show the name without reading a feature file again."""
     found: dict[str, list[str]] = {}
     for cov in coverage(contract, cases):
         for cid in cov.cases:
-            found.setdefault(cid, []).append(cov.scenario.ref)
+            found.setdefault(cid, []).append(f"{cov.scenario.ref} {' '.join(cov.scenario.name.split())}".rstrip())
     if not found:
         return cases
     return [replace(c, covers=tuple(found[c.case_id])) if c.case_id in found else c for c in cases]

@@ -11,6 +11,7 @@ sets breaks the schema) is planned untestable with the reason, never silently dr
 
 from __future__ import annotations
 
+import json
 import re
 import string
 from dataclasses import replace
@@ -21,6 +22,7 @@ from govstack_conform.contracts.model import Contract, Operation
 from govstack_conform.contracts.workflows import UNIQUE, Workflow, WorkflowStep
 from govstack_conform.engine.cases import Case, CaseKind, Expect, RequestPlan, Step
 from govstack_conform.engine.plan.request import Ctx, Untestable, statuses, sub_seed, valid, valid_request
+from govstack_conform.engine.plan.safety import changes_records
 from govstack_conform.errors import CatalogError
 
 TAG = "workflow"
@@ -128,6 +130,13 @@ def _with_params(op: Operation, req: RequestPlan, values: dict[str, str], shared
     return replace(req, path_params=path, query=tuple(query), headers=tuple(headers))
 
 
+def _names_own(req: RequestPlan, token: str) -> bool:
+    """Whether the request names what the workflow made: a value captured from an earlier answer, or $unique."""
+    texts = [v for _, v in (*req.path_params, *req.query, *req.headers)]
+    texts.append(json.dumps(req.body) if req.has_body else "")
+    return any("${" in t or token in t for t in texts)
+
+
 def _step(
     ctx: Ctx, wf: Workflow, step: WorkflowStep, token: str, shared: dict[str, str], bodies: dict[str, Any]
 ) -> Step:
@@ -139,12 +148,20 @@ def _step(
         if built.media is None or not req.has_body or req.raw_body is not None:
             raise Untestable(f"step {step.name} sets a body, but {op.key} takes no JSON body")
         body = _merge(req.body, _fill(step.body, token))
-        if not valid(ctx, built.media.schema, body):
-            raise Untestable(
-                f"step {step.name}: the body the workflow sets is not valid for {op.key} "
-                f"({op.source_file}#{built.media.pointer})"
-            )
+        fits = valid(ctx, built.media.schema, body)
+        where = f"{op.key} ({op.source_file}#{built.media.pointer})"
+        if step.expect == "client-error" and (fits or "${" in json.dumps(body)):
+            # a refusal is demanded only of input the schema itself rejects, known whole when planned
+            why = "is valid" if fits else "holds a value known only at run time"
+            raise Untestable(f"step {step.name} expects a refusal, but the body it sets {why} for {where}")
+        if step.expect != "client-error" and not fits:
+            raise Untestable(f"step {step.name}: the body the workflow sets is not valid for {where}")
         req = replace(req, body=body)
+    if changes_records(op) and (not bodies or not _names_own(req, token)):
+        raise Untestable(
+            f"step {step.name} changes records ({op.key}) but names nothing an earlier step of the workflow "
+            "created (a captured ${value} or $unique): it would act on a record the run did not create"
+        )
     bodies[step.name] = req.body if req.has_body else None
     for k, v in req.path_params:
         shared.setdefault(k, v)
@@ -167,7 +184,10 @@ def _step(
         Expect.GONE: ("404", "410"),
         Expect.AUTH_REFUSED: ("401", "403"),
     }[expect]
-    return Step(step.name, op.key, req, expect, codes, capture=step.capture, must_echo=tuple(echo))
+    return Step(
+        step.name, op.key, req, expect, codes,
+        capture=step.capture, capture_headers=step.capture_headers, must_echo=tuple(echo),
+    )  # fmt: skip
 
 
 def workflow_case(ctx: Ctx, wf: Workflow) -> Case:

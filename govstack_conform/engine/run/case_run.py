@@ -253,6 +253,12 @@ class BBRun:
                     stopped = f"untestable: the {step.name} answer has no usable value at {pointer or '/'} for {name}"
                     break
                 values[name] = str(got).lower() if isinstance(got, bool) else str(got)
+            for cap in () if stopped else step.capture_headers:
+                taken = cap.value_in(reply.headers)
+                if taken is None:
+                    stopped = f"untestable: the {step.name} answer has no usable {cap.header} header for {cap.var}"
+                    break
+                values[cap.var] = taken
             if stopped:
                 break
         exchanges_plain = [Exchange(n, RecordedRequest(s.method, "", ()), error=r.error) for n, s, r in answered]

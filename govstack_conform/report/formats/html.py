@@ -23,6 +23,7 @@ from govstack_conform.engine.results import CaseResult, CheckResult, Exchange, O
 from govstack_conform.report.evidence.curl import insecure_run, replayed, replays, variables_hint
 from govstack_conform.report.evidence.text import counted
 from govstack_conform.report.facts import run_facts
+from govstack_conform.report.formats.scenarios import scenario_lines
 from govstack_conform.text import clean, pct
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -170,6 +171,7 @@ def case_html(v: CaseView, opened: bool, insecure: bool = False) -> str:
     label = "passed (waived)" if v.waived else v.verdict.value
     failed = [k for k in c.checks if k.outcome is Outcome.FAILED]
     body = [f"<p>{e(c.description)}</p>", f'<p class="muted">{e(c.case_id)}</p>']
+    body += [f"<p>{e(line)}</p>" for line in scenario_lines(c)]
     if c.reason:
         body.append(f"<p>Reason: {e(c.reason)}</p>")
     if failed:

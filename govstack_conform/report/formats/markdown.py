@@ -15,6 +15,7 @@ from govstack_conform.engine.results import CaseResult, CheckResult, RunResults
 from govstack_conform.report.evidence.curl import insecure_run, replays, variables_hint
 from govstack_conform.report.evidence.text import counted
 from govstack_conform.report.facts import run_facts
+from govstack_conform.report.formats.scenarios import scenario_lines
 from govstack_conform.text import clean, one_line, pct
 
 MAX_FAILURES = 25
@@ -130,6 +131,12 @@ def replay_md(case: CaseResult, insecure: bool, indent: str = "") -> list[str]:
     return out
 
 
+def scenarios_md(case: CaseResult, indent: str = "") -> list[str]:
+    """The BB scenarios the case tests, one list item each (nothing when it covers none)."""
+    lines = [f"{indent}- {md(line, None)}" for line in scenario_lines(case)]
+    return [*lines, ""] if lines and not indent else lines
+
+
 def _where(c: CheckResult) -> str:
     return f" (response at {md(c.instance_pointer)})" if c.instance_pointer else ""
 
@@ -148,6 +155,7 @@ def findings_md(b: BBCompliance, insecure: bool = False) -> list[str]:
             "",
             f"Example: {md(case.operation)} · {md(case.name)}: {md(check.message)}{_where(check)}",
             "",
+            *scenarios_md(case),
             *replay_md(case, insecure),
         ]
         others = list(zip(f.cases[1:], f.checks[1:], strict=True))
@@ -199,6 +207,7 @@ def _failures_without_finding(compliance: Compliance) -> list[str]:
             f"- **{md(b.label)}** {md(v.case.operation)} · {md(v.case.name)}: {md(v.verdict.value)}: "
             f"{md(v.case.reason or '')}"
         )
+        out += scenarios_md(v.case, "  ")
     if len(rest) > MAX_FAILURES:
         out.append(f"- … and {len(rest) - MAX_FAILURES} more (see the HTML or JUnit report)")
     out.append("")
