@@ -13,6 +13,7 @@ from typing import Any
 import report_fixture as fx
 
 from govstack_conform.engine import results as model
+from govstack_conform.engine.caselog import Spooled
 from govstack_conform.engine.results import (
     CaseResult,
     Exchange,
@@ -73,7 +74,8 @@ def test_journal_lines_survive_a_surrogate_and_read_back_equal(tmp_path: Path) -
     lines = (tmp_path / ".run-journal.ndjson").read_bytes().splitlines()
     as_before = json.dumps({"target": "k", "case": _plain(cases[0])}, ensure_ascii=False, separators=(",", ":"))
     assert lines[1] == as_before.encode()
-    assert list(read_journal(tmp_path / ".run-journal.ndjson").done["k"].values()) == list(cases)
+    path = tmp_path / ".run-journal.ndjson"
+    assert list(Spooled(path, list(read_journal(path).done["k"].values()))) == list(cases)
 
 
 def test_no_results_field_is_one_orjson_would_leave_out() -> None:

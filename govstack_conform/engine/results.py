@@ -8,7 +8,7 @@ Bump SCHEMA_VERSION's major part on any incompatible change.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -121,7 +121,7 @@ class BBResult:
     target: str
     spec_files: tuple[SpecFileRef, ...]
     operations: tuple[OperationResult, ...]
-    cases: tuple[CaseResult, ...]
+    cases: Sequence[CaseResult]  # a tuple, or read from the run journal as needed (engine/caselog.py)
     defects: tuple[dict[str, Any], ...] = ()  # SpecDefect.to_dict() of the contract
     started: str = ""
     finished: str = ""
@@ -149,15 +149,23 @@ def _plain(value: Any) -> Any:
         return {k: _plain(getattr(value, k)) for k in value.__dataclass_fields__}
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (tuple, list)):
+    if isinstance(value, (tuple, list)) or _is_log(value):
         return [_plain(v) for v in value]
     return value
 
 
+def _is_log(value: Any) -> bool:
+    """Cases read from the journal (caselog.CaseLog): a sequence that is no tuple or list."""
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes, tuple, list))
+
+
 def _mapping(value: Any) -> Any:
-    """orjson's hook for the one kind of value it does not know in results: a read-only Mapping (options)."""
+    """orjson's hook for the kinds of value it does not know in results: a read-only Mapping (options), cases
+    read from the journal."""
     if isinstance(value, Mapping):
         return dict(value)
+    if _is_log(value):
+        return list(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
