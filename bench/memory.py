@@ -29,7 +29,7 @@ from scaling import contract
 MB = 1e6
 
 
-def _stage(fn: Callable[[], Any]) -> tuple[Any, float, float, tracemalloc.Snapshot | None]:
+def _stage(fn: Callable[[], Any]) -> tuple[Any, float, float]:
     """Call fn: (its value, MB it left allocated, MB of its peak above what was allocated before it)."""
     gc.collect()
     before = tracemalloc.get_traced_memory()[0]
@@ -37,7 +37,7 @@ def _stage(fn: Callable[[], Any]) -> tuple[Any, float, float, tracemalloc.Snapsh
     value = fn()
     gc.collect()
     now, peak = tracemalloc.get_traced_memory()
-    return value, (now - before) / MB, (peak - before) / MB, None
+    return value, (now - before) / MB, (peak - before) / MB
 
 
 def one_size(operations: int, formats: list[str], root: Path, top: int) -> dict[str, float]:
@@ -54,16 +54,19 @@ def one_size(operations: int, formats: list[str], root: Path, top: int) -> dict[
         )
         request = RunRequest(spec=(str(spec),), settings=settings, cwd=root)
         tracemalloc.start(1)
-        planned, plan_kept, plan_peak, _ = _stage(lambda: plan_jobs(request, None, lambda _: None))
+        planned, plan_kept, plan_peak = _stage(lambda: plan_jobs(request, None, lambda _: None))
         cases = sum(len(t.cases or ()) for _, t, _ in planned)
         del planned
-        job, run_kept, run_peak, _ = _stage(lambda: run_job(request))
+        job, run_kept, run_peak = _stage(lambda: run_job(request))
         snapshot = tracemalloc.take_snapshot() if top else None
         tracemalloc.stop()
     print(f"\n{operations} operations, {cases} cases (MB allocated by Python)")
-    print(f"  plan as run plans it: kept {plan_kept:7.1f}  peak {plan_peak:7.1f}  ({plan_kept * MB / cases:,.0f} B/case)")
+    extra = run_peak - plan_kept
+    print(
+        f"  plan as run plans it: kept {plan_kept:7.1f}  peak {plan_peak:7.1f}  ({plan_kept * MB / cases:,.0f} B/case)"
+    )
     print(f"  the whole run:        kept {run_kept:7.1f}  peak {run_peak:7.1f}  ({run_peak * MB / cases:,.0f} B/case)")
-    print(f"  of which above the plan at the peak: {run_peak - plan_kept:7.1f}  ({(run_peak - plan_kept) * MB / cases:,.0f} B/case)")
+    print(f"  of which above the plan at the peak: {extra:7.1f}  ({extra * MB / cases:,.0f} B/case)")
     print(f"  verdict: {job.compliance.verdict.value}; files written: {len(job.written)}")
     if snapshot is not None:
         print("  still allocated at the end of the run, by line:")

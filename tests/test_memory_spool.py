@@ -25,10 +25,11 @@ from govstack_conform.app.outputs import write_outputs
 from govstack_conform.cli import app
 from govstack_conform.contracts.load import load_spec_files
 from govstack_conform.contracts.model import Contract
+from govstack_conform.engine.caselog import Spooled
 from govstack_conform.engine.cases import Auth, Case, CaseKind, Expect, RequestPlan, Step
 from govstack_conform.engine.options import RunOptions
-from govstack_conform.engine.results import Verdict, read_json
-from govstack_conform.engine.run.journal import JOURNAL_NAME, open_journal
+from govstack_conform.engine.results import Outcome, Verdict, read_json
+from govstack_conform.engine.run.journal import JOURNAL_NAME, open_journal, read_journal
 from govstack_conform.engine.run.session import Target, journal_target, run
 from govstack_conform.report.render import render
 
@@ -154,3 +155,27 @@ def test_a_run_writes_what_its_results_held_in_memory_render(tmp_path: Path) -> 
         assert (out / path.name).read_bytes() == path.read_bytes(), path.name
     assert (out / JOURNAL_NAME).is_file()  # the spool is the journal: kept for --resume, nothing else left
     assert sorted(p.name for p in out.iterdir()) == sorted([JOURNAL_NAME, *(p.name for p in again)])
+
+
+@pytest.mark.parametrize("flag", [False, True])
+def test_passed_cases_keep_the_request_line_and_status_unless_asked(tmp_path: Path, flag: bool) -> None:
+    spec = tmp_path / "pets.yaml"
+    spec.write_text(PETS_SPEC)
+    out = tmp_path / "run"
+    with serve(pets_app()) as url:
+        args = ["run", "--spec", str(spec), "--target", url, "--token", TOKEN, "--out", str(out), "--quiet"]
+        result = CliRunner().invoke(app, args + (["--passed-evidence"] if flag else []))
+    assert result.exit_code == 0, result.output
+    done = read_journal(out / JOURNAL_NAME).done
+    journal = Spooled(out / JOURNAL_NAME, [offset for target in done.values() for offset in target.values()])
+    for cases in (read_json(out / "results.json").results[0].cases, journal):
+        clean = [c for c in cases if c.verdict is Verdict.PASSED and all(k.outcome is Outcome.PASSED for k in c.checks)]
+        passed = [x for c in clean for x in c.exchanges]  # a case with any check not passed keeps everything
+        assert passed and all(x.response is not None for x in passed)
+        if flag:  # everything, as a failed case keeps it
+            assert all(x.request.headers and x.response and x.response.headers for x in passed)
+            assert any(x.response and x.response.body for x in passed)
+        else:
+            assert all(x.request.method and x.request.url and x.response and x.response.status for x in passed)
+            assert not any(x.request.headers or x.request.body or (x.response and x.response.headers) for x in passed)
+            assert not any(x.response and x.response.body for x in passed)
