@@ -9,6 +9,7 @@ headers, to prove every format redacts them.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from datetime import date
 
@@ -509,6 +510,19 @@ def build(waivers: bool = True) -> RunResults:
         product={"name": "Acme Registry <b>Suite</b>", "version": "2.3.1"},
     )
     return apply_waivers(results, WAIVERS, TODAY) if waivers else results
+
+
+def with_body(results: RunResults, body: str) -> RunResults:
+    """`results` with one more case in its first BB, whose answer body is `body`."""
+    bb = results.results[0]
+    extra = dataclasses.replace(
+        bb.cases[0],
+        case_id="consent::odd-body",
+        exchanges=(Exchange("request", RecordedRequest("GET", "http://x/odd", ()), RecordedResponse(200, (), body)),),
+    )
+    return dataclasses.replace(
+        results, results=(dataclasses.replace(bb, cases=(*bb.cases, extra)), *results.results[1:])
+    )
 
 
 def platform_counts(ndjson: str) -> dict[tuple[str, str], tuple[int, int]]:

@@ -13,6 +13,7 @@ from typing import Any
 import report_fixture as fx
 
 from govstack_conform.engine import results as model
+from govstack_conform.engine.caselog import Spooled
 from govstack_conform.engine.results import (
     CaseResult,
     Exchange,
@@ -34,19 +35,6 @@ def _stdlib(data: Any) -> bytes:
     return (json.dumps(_plain(data), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _with_body(results: RunResults, body: str) -> RunResults:
-    """The fixture with one more case whose answer body is `body`."""
-    bb = results.results[0]
-    extra = dataclasses.replace(
-        bb.cases[0],
-        case_id="consent::odd-body",
-        exchanges=(Exchange("request", RecordedRequest("GET", "http://x/odd", ()), RecordedResponse(200, (), body)),),
-    )
-    return dataclasses.replace(
-        results, results=(dataclasses.replace(bb, cases=(*bb.cases, extra)), *results.results[1:])
-    )
-
-
 def test_results_bytes_are_the_standard_librarys() -> None:
     results = fx.build()
     assert encode(results, indent=True) == _stdlib(results)
@@ -57,7 +45,7 @@ def test_results_bytes_are_the_standard_librarys() -> None:
 
 def test_a_lone_surrogate_is_written_ascii_escaped_and_read_back(tmp_path: Path) -> None:
     """orjson refuses a string that is not valid Unicode: results.json is still written (it used to crash)."""
-    results = _with_body(fx.build(), "half a pair: \udc80 end")
+    results = fx.with_body(fx.build(), "half a pair: \udc80 end")
     path = write_json(results, tmp_path / "results.json")
     raw = path.read_bytes()
     assert raw.isascii() and b"\\udc80" in raw
@@ -77,7 +65,7 @@ def test_what_orjson_cannot_hold_falls_back_to_the_same_json() -> None:
 
 def test_journal_lines_survive_a_surrogate_and_read_back_equal(tmp_path: Path) -> None:
     """A journal line is the case as results.json holds it, compact; one orjson cannot encode still goes in."""
-    results = _with_body(fx.build(), "bad \ud800 byte")
+    results = fx.with_body(fx.build(), "bad \ud800 byte")
     cases = results.results[0].cases
     journal = open_journal(tmp_path, [planned_target("consent", "main", "http://x", [], (), 0, False)], resume=False)
     for case in cases:
@@ -86,7 +74,8 @@ def test_journal_lines_survive_a_surrogate_and_read_back_equal(tmp_path: Path) -
     lines = (tmp_path / ".run-journal.ndjson").read_bytes().splitlines()
     as_before = json.dumps({"target": "k", "case": _plain(cases[0])}, ensure_ascii=False, separators=(",", ":"))
     assert lines[1] == as_before.encode()
-    assert list(read_journal(tmp_path / ".run-journal.ndjson").done["k"].values()) == list(cases)
+    path = tmp_path / ".run-journal.ndjson"
+    assert list(Spooled(path, list(read_journal(path).done["k"].values()))) == list(cases)
 
 
 def test_no_results_field_is_one_orjson_would_leave_out() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from govstack_conform.engine.caselog import Spooled
 from govstack_conform.engine.cases import Case, CaseKind, Expect, Level, RequestPlan, Step
 from govstack_conform.engine.results import CaseResult, CheckResult, Outcome, Verdict
 from govstack_conform.engine.run.journal import (
@@ -50,7 +51,9 @@ def test_records_are_read_back_as_the_same_results(tmp_path: Path) -> None:
     journal.close(complete=False)
     data = read_journal(tmp_path / JOURNAL_NAME)
     assert data.header["plan"]["targets"][0]["cases"] == 5 and not data.ended
-    assert list(data.done[KEY].values()) == written  # equal dataclasses: nothing lost in the round trip
+    back = Spooled(tmp_path / JOURNAL_NAME, list(data.done[KEY].values()))  # read from the offsets kept
+    assert list(back) == written  # equal dataclasses: nothing lost in the round trip
+    assert [back[2], back[0]] == [written[2], written[0]]  # and one at a time
 
 
 def test_every_line_is_flushed_as_it_is_written(tmp_path: Path) -> None:

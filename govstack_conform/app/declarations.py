@@ -20,6 +20,7 @@ from govstack_conform.assessment.waivers import apply_waivers
 from govstack_conform.config.file import Config, NotImplementedDecl
 from govstack_conform.config.schema import suggest
 from govstack_conform.contracts.model import Contract
+from govstack_conform.engine.caselog import rearranged
 from govstack_conform.engine.cases import Case
 from govstack_conform.engine.results import BBResult, CaseResult, RunResults, Verdict
 from govstack_conform.errors import ConfigError
@@ -99,7 +100,9 @@ def apply_declared(bb: BBResult, declared: Declared) -> BBResult:
     if not declared.operations and not declared.unselected:
         return bb
     reason = f"{PREFIX}: {declared.reason}"
-    results = {c.case_id: c for c in bb.cases}
+    # Each case sent by its place in bb.cases (read from the journal, they are not all held), each one set
+    # aside as its SKIPPED result.
+    results: dict[str, int | CaseResult] = {c.case_id: i for i, c in enumerate(bb.cases)}
     for c in declared.unselected:
         results[c.case_id] = CaseResult(
             c.case_id, c.operation, c.kind, c.name, c.description, Verdict.SKIPPED, reason=declared.selection
@@ -111,7 +114,7 @@ def apply_declared(bb: BBResult, declared: Declared) -> BBResult:
             c.case_id, c.operation, c.kind, c.name, c.description, Verdict.SKIPPED, reason=skipped_reason(c, declared)
         )
     rank = {cid: i for i, cid in enumerate(declared.order)}
-    cases = tuple(sorted(results.values(), key=lambda c: rank.get(c.case_id, len(rank))))
+    cases = rearranged(bb.cases, [r for _, r in sorted(results.items(), key=lambda kv: rank.get(kv[0], len(rank)))])
     ops = []
     for o in bb.operations:
         if o.key in declared.operations:

@@ -7,17 +7,17 @@ waivers applied. Waived failures count as met here (and only here); the results 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
 from govstack_conform.assessment.coverage import BBVerdict, Coverage, bb_verdict, coverage, level_text, verdict_text
 from govstack_conform.assessment.findings import Finding, findings
 from govstack_conform.assessment.waivers import expired
-from govstack_conform.engine.cases import Level
+from govstack_conform.engine.cases import CaseKind, Level
 from govstack_conform.engine.plan.select import NOT_SELECTED
-from govstack_conform.engine.results import BBResult, CaseResult, Outcome, RunResults, Verdict
+from govstack_conform.engine.results import BBResult, CaseResult, CheckResult, Outcome, RunResults, Verdict
 from govstack_conform.text import one_line
 
 LEVEL_RULE = (
@@ -71,13 +71,22 @@ STATUS_CODE = {Level.REQUIRED: 0, Level.RECOMMENDED: 1, Level.OPTIONAL: 2}
 
 @dataclass(frozen=True)
 class CaseView:
-    case: CaseResult
+    """A case as the assessment sees it: its verdict after waivers and its failures. The case itself is read
+    from the results' cases when a report shows it (`case`): a large run's views never hold every case."""
+
+    source: Sequence[CaseResult] = field(compare=False, repr=False)
+    index: int  # in source
+    case_id: str
+    operation: str
+    kind: CaseKind
     verdict: Verdict  # after waivers
     waived: bool  # passes only because every failure is waived
+    reason: str | None = None
+    failures: tuple[CheckResult, ...] = ()
 
     @property
-    def failures(self) -> tuple[Any, ...]:
-        return tuple(c for c in self.case.checks if c.outcome is Outcome.FAILED)
+    def case(self) -> CaseResult:
+        return self.source[self.index]
 
 
 @dataclass(frozen=True)
@@ -159,6 +168,8 @@ class BBCompliance:
     coverage: Coverage
     failures: tuple[Failure, ...] = ()  # waived ones included, marked
     findings: tuple[Finding, ...] = ()  # unwaived failures grouped by root cause
+    answered: bool = False  # a request of it got an answer
+    errored: bool = False  # a request of it ended in a transport error
 
     @property
     def conformant(self) -> bool:
@@ -259,11 +270,14 @@ class Compliance:
         }
 
 
-def case_view(case: CaseResult) -> CaseView:
-    failures = [c for c in case.checks if c.outcome is Outcome.FAILED]
+def case_view(case: CaseResult, source: Sequence[CaseResult] | None = None, index: int = 0) -> CaseView:
+    """The view of `case`, the `index`-th of `source` (by default a view of that one case alone)."""
+    failures = tuple(c for c in case.checks if c.outcome is Outcome.FAILED)
+    verdict, waived = case.verdict, False
     if case.verdict is Verdict.FAILED and failures and all(c.waived for c in failures):
-        return CaseView(case, Verdict.PASSED, True)
-    return CaseView(case, case.verdict, False)
+        verdict, waived = Verdict.PASSED, True
+    where = (case,) if source is None else source
+    return CaseView(where, index, case.case_id, case.operation, case.kind, verdict, waived, case.reason, failures)
 
 
 def _count(verdicts: Iterable[Verdict]) -> dict[str, int]:
@@ -273,7 +287,7 @@ def _count(verdicts: Iterable[Verdict]) -> dict[str, int]:
 
 def _op_verdict(engine: Verdict, views: list[CaseView]) -> tuple[Verdict, bool]:
     """The operation's verdict after waivers: a FAILED operation whose failures are all waived passes."""
-    if engine is not Verdict.FAILED or not any(v.case.verdict is Verdict.FAILED for v in views):
+    if engine is not Verdict.FAILED or not any(v.verdict is Verdict.FAILED or v.waived for v in views):
         return engine, False
     if any(v.verdict in PLATFORM_FAILED - {Verdict.ERROR} for v in views):
         return engine, False
@@ -300,7 +314,7 @@ def _op_requirement(op: OperationCompliance, title: str) -> Requirement:
         if first is not None:
             comment += f"; e.g. {first.check}: {one_line(first.message, 300)}"
         return Requirement(text, Level.REQUIRED, Fulfillment.NOT_MET, comment, op.key)
-    reason = one_line(op.reason or next((v.case.reason for v in op.cases if v.case.reason), "") or "", 300)
+    reason = one_line(op.reason or next((v.reason for v in op.cases if v.reason), "") or "", 300)
     blocks = op.verdict is not Verdict.UNTESTABLE
     skipped = op.verdict is Verdict.SKIPPED
     declared = skipped and (op.reason or "").startswith(DECLARED)
@@ -309,24 +323,20 @@ def _op_requirement(op: OperationCompliance, title: str) -> Requirement:
     return Requirement(text, Level.REQUIRED, Fulfillment.NA, comment, op.key, blocks, declared, left_out)
 
 
-def _practice_requirements(views: list[CaseView]) -> list[Requirement]:
-    """One RECOMMENDED / OPTIONAL requirement per named check of that level, over all operations."""
-    by_check: dict[tuple[str, Level], list[Any]] = {}
-    for v in views:
-        for c in v.case.checks:
-            if c.level is not Level.REQUIRED:
-                by_check.setdefault((c.check, c.level), []).append(c)
+def _practice_requirements(tally: Mapping[tuple[str, Level], list[Any]]) -> list[Requirement]:
+    """One RECOMMENDED / OPTIONAL requirement per named check of that level, over all operations, from
+    `tally`: (check, level) -> [failed unwaived, passed or waived, the first failure's message]."""
     out = []
-    for (name, level), checks in sorted(by_check.items(), key=lambda kv: (STATUS_CODE[kv[0][1]], kv[0][0])):
-        failed = [c for c in checks if c.outcome is Outcome.FAILED and not c.waived]
-        passed = [c for c in checks if c.outcome is Outcome.PASSED or (c.outcome is Outcome.FAILED and c.waived)]
+    for (name, level), (failed, passed, first) in sorted(
+        tally.items(), key=lambda kv: (STATUS_CODE[kv[0][1]], kv[0][0])
+    ):
         if failed:
             ful, comment = (
                 Fulfillment.NOT_MET,
-                f"{len(failed)} of {len(failed) + len(passed)} checks failed; e.g. {one_line(failed[0].message, 300)}",
+                f"{failed} of {failed + passed} checks failed; e.g. {one_line(first, 300)}",
             )
         elif passed:
-            ful, comment = Fulfillment.MET, f"{len(passed)} checks met"
+            ful, comment = Fulfillment.MET, f"{passed} checks met"
         else:
             ful, comment = Fulfillment.NA, "not checked (untestable or skipped)"
         out.append(Requirement(f"{level.value.capitalize()} practice: {name}", level, ful, comment))
@@ -355,10 +365,37 @@ def _level(reqs: list[Requirement]) -> tuple[ApiLevel, str]:
 
 
 def assess_bb(bb: BBResult, complete: bool = True) -> BBCompliance:
-    views = [case_view(c) for c in bb.cases]
+    """The BB's figures from one pass over its cases (read from the journal, they are never all held): per
+    case only its view, its failures and what the counts need."""
     by_op: dict[str, list[CaseView]] = {}
-    for v in views:
-        by_op.setdefault(v.case.operation, []).append(v)
+    views: list[CaseView] = []
+    counts: dict[str, dict[str, int]] = {lv.value: Counter() for lv in Level}
+    tally: dict[tuple[str, Level], list[Any]] = {}
+    failing: list[CaseResult] = []  # cases with an unwaived failure: what findings group
+    failures: dict[tuple[str, str], Failure] = {}
+    answered = errored = False
+    label = f"{bb.bb}@{bb.ref}"
+    for i, case in enumerate(bb.cases):
+        v = case_view(case, bb.cases, i)
+        views.append(v)
+        by_op.setdefault(v.operation, []).append(v)
+        for c in case.checks:
+            k = {Outcome.PASSED: "met", Outcome.UNTESTABLE: "untestable", Outcome.SKIPPED: "skipped"}.get(
+                c.outcome, "waived" if c.waived else "not_met"
+            )
+            counts[c.level.value][k] += 1
+            if c.level is not Level.REQUIRED:
+                t = tally.setdefault((c.check, c.level), [0, 0, ""])
+                if c.outcome is Outcome.FAILED and not c.waived:
+                    t[0], t[2] = t[0] + 1, t[2] if t[0] else c.message
+                elif c.outcome is Outcome.PASSED or c.outcome is Outcome.FAILED:
+                    t[1] += 1
+        _failures(label, case, v.failures, failures)
+        if any(not c.waived for c in v.failures):
+            failing.append(case)
+        for x in case.exchanges:
+            answered = answered or x.response is not None
+            errored = errored or x.error is not None
     ops: list[OperationCompliance] = []
     known = set()
     for o in bb.operations:
@@ -388,29 +425,22 @@ def assess_bb(bb: BBResult, complete: bool = True) -> BBCompliance:
                     key, method, path, None, worst, worst, None, False, tuple(mine), _count(v.verdict for v in mine)
                 )
             )
-    counts: dict[str, dict[str, int]] = {lv.value: Counter() for lv in Level}
-    for v in views:
-        for c in v.case.checks:
-            k = {Outcome.PASSED: "met", Outcome.UNTESTABLE: "untestable", Outcome.SKIPPED: "skipped"}.get(
-                c.outcome, "waived" if c.waived else "not_met"
-            )
-            counts[c.level.value][k] += 1
     checks = {lv: CheckCounts(**dict(n)) for lv, n in counts.items()}
     req = checks[Level.REQUIRED.value]
     denominator = req.met + req.waived + req.not_met
     pct = 100.0 * (req.met + req.waived) / denominator if denominator else None
-    reqs = [_op_requirement(o, bb.title) for o in ops] + _practice_requirements(views)
+    reqs = [_op_requirement(o, bb.title) for o in ops] + _practice_requirements(tally)
     level, reason = _level(reqs)
     case_counts = _count(v.verdict for v in views)
     sent = sum(case_counts[v.value] for v in VERDICT_ORDER if v not in NOT_RUN)
     pass_rate = 100.0 * case_counts["passed"] / sent if sent else None
     failed = req.not_met > 0 or any(o.verdict in (Verdict.FAILED, Verdict.NOT_IMPLEMENTED) for o in ops)
-    left_out = sum(v.verdict is Verdict.SKIPPED and (v.case.reason or "").startswith(NOT_SELECTED) for v in views)
+    left_out = sum(v.verdict is Verdict.SKIPPED and (v.reason or "").startswith(NOT_SELECTED) for v in views)
     cover = coverage([(o.key, o.verdict, o.reason) for o in ops], left_out)
     incomplete = not complete or case_counts["error"] > 0
     return BBCompliance(
-        failures=_failures(bb),
-        findings=findings(f"{bb.bb}@{bb.ref}", bb.cases),
+        failures=tuple(failures.values()),
+        findings=findings(label, failing),
         result=bb,
         operations=tuple(ops),
         operation_counts=_count(o.verdict for o in ops),
@@ -424,33 +454,22 @@ def assess_bb(bb: BBResult, complete: bool = True) -> BBCompliance:
         case_pass_rate=pass_rate,
         verdict=bb_verdict(failed, incomplete, cover),
         coverage=cover,
+        answered=answered,
+        errored=errored,
     )
 
 
-def _failures(bb: BBResult) -> tuple[Failure, ...]:
-    label = f"{bb.bb}@{bb.ref}"
-    out: dict[tuple[str, str], Failure] = {}
-    for case in bb.cases:
-        for c in case.checks:
-            if c.outcome is Outcome.FAILED:
-                key = (case.case_id, c.check)
-                known = out.get(key)
-                if known is None or (known.waived and not c.waived):
-                    out[key] = Failure(label, case.case_id, c.check, c.level, bool(c.waived))
-    return tuple(out.values())
-
-
-def _unanswered(results: RunResults) -> bool:
-    answered = errored = False
-    for bb in results.results:
-        for case in bb.cases:
-            for x in case.exchanges:
-                answered = answered or x.response is not None
-                errored = errored or x.error is not None
-    return errored and not answered
+def _failures(label: str, case: CaseResult, failed: Iterable[CheckResult], out: dict[tuple[str, str], Failure]) -> None:
+    """Each failed check of the case once (an unwaived failure of it wins over a waived one)."""
+    for c in failed:
+        key = (case.case_id, c.check)
+        known = out.get(key)
+        if known is None or (known.waived and not c.waived):
+            out[key] = Failure(label, case.case_id, c.check, c.level, bool(c.waived))
 
 
 def assess(results: RunResults) -> Compliance:
     """Every figure of every BB release in `results`: the one place they are computed."""
     bbs = tuple(assess_bb(b, results.complete) for b in results.results)
-    return Compliance(bbs, tuple(expired(results)), results.complete, _unanswered(results))
+    unanswered = any(b.errored for b in bbs) and not any(b.answered for b in bbs)
+    return Compliance(bbs, tuple(expired(results)), results.complete, unanswered)

@@ -8,11 +8,12 @@ and are listed as expired, so a forgotten waiver cannot hide a failure for ever.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from govstack_conform.engine.caselog import settled
 from govstack_conform.engine.results import CaseResult, CheckResult, Outcome, RunResults
 
 
@@ -41,6 +42,26 @@ def _covers(w: Waiver, check: CheckResult, case: CaseResult, op_ids: dict[str, s
     return w.operation == case.operation or (op_ids.get(case.operation) or None) == w.operation
 
 
+def _marker(
+    waivers: Sequence[Waiver], op_ids: dict[str, str | None], today: date
+) -> Callable[[CaseResult], CaseResult]:
+    """Marks a case's failed checks with the first active waiver covering them (and clears older marks)."""
+
+    def mark(case: CaseResult) -> CaseResult:
+        checks = []
+        for check in case.checks:
+            why = None
+            if check.outcome is Outcome.FAILED:
+                for w in waivers:
+                    if _covers(w, check, case, op_ids) and w.active(today):
+                        why = w.justification or "(no justification given)"
+                        break
+            checks.append(dataclasses.replace(check, waived=why))
+        return dataclasses.replace(case, checks=tuple(checks))
+
+    return mark
+
+
 def apply_waivers(results: RunResults, waivers: Sequence[Waiver], today: date) -> RunResults:
     """Mark failed checks covered by an active waiver; record every waiver's status in `options`.
 
@@ -52,20 +73,13 @@ def apply_waivers(results: RunResults, waivers: Sequence[Waiver], today: date) -
     bbs = []
     for bb in results.results:
         op_ids = {o.key: o.operation_id for o in bb.operations}
-        cases = []
-        for case in bb.cases:
-            checks = []
+        for case in bb.cases:  # counted in one pass, marked as the cases are read (settled)
             for check in case.checks:
-                mark = None
                 if check.outcome is Outcome.FAILED:
                     for i, w in enumerate(waivers):
                         if _covers(w, check, case, op_ids):
                             matched[i] += 1
-                            if mark is None and w.active(today):
-                                mark = w.justification or "(no justification given)"
-                checks.append(dataclasses.replace(check, waived=mark))
-            cases.append(dataclasses.replace(case, checks=tuple(checks)))
-        bbs.append(dataclasses.replace(bb, cases=tuple(cases)))
+        bbs.append(dataclasses.replace(bb, cases=settled(bb.cases, _marker(waivers, op_ids, today))))
     listed = [
         {**w.to_dict(), "status": "active" if w.active(today) else "expired", "matched": matched[i]}
         for i, w in enumerate(waivers)

@@ -164,6 +164,14 @@ def run(
             "generated ids); see docs/data-safety.md.",
         ),
     ] = False,
+    passed_evidence: Annotated[
+        bool,
+        typer.Option(
+            "--passed-evidence",
+            help="Record the headers and bodies of passed cases too (by default a passed case keeps its "
+            "request line and status: results.json and the journal stay small).",
+        ),
+    ] = False,
     query_style: Annotated[
         str | None,
         typer.Option(
@@ -340,6 +348,7 @@ def run(
         read_only=flag(read_only),
         query_style=query_style,
         allow_destructive=flag(allow_destructive),
+        passed_evidence=flag(passed_evidence),
         outputs=Outputs(out_dir=out_dir, formats=(report,) if report else (), evidence=evidence, sign_key=sign),
         gates=Gates(
             fail_under=fail_under, fail_on=fail_on, baseline=baseline, allow_incomplete=flag(allow_incomplete)

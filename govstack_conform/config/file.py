@@ -121,6 +121,7 @@ def _settings(s: Mapping[str, Any]) -> Settings:
         max_depth=s.get("max_depth"),
         read_only=s.get("read_only"),
         allow_destructive=s.get("allow_destructive"),
+        passed_evidence=s.get("passed_evidence"),
         outputs=Outputs(out_dir=path("out"), formats=tuple(s.get("report", ()))),
         gates=Gates(
             fail_under=s.get("fail_under"),

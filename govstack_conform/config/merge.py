@@ -129,6 +129,7 @@ def run_options(settings: Settings) -> RunOptions:
         proxy=Proxy.from_settings(resolve_secret(target.proxy, "--proxy")),
         read_only=bool(settings.read_only),
         allow_destructive=bool(settings.allow_destructive),
+        record_passed_bodies=bool(settings.passed_evidence),
         seed=given(settings.seed, 0),
         query_style=settings.query_style,
         max_depth=given(settings.max_depth, DEFAULT_MAX_DEPTH),

@@ -91,6 +91,7 @@ class Settings:
     read_only: bool | None = None
     query_style: str | None = None  # how nested query values are written; None: the BB profile's
     allow_destructive: bool | None = None  # changes/deletes on records the run did not create (data-safety.md)
+    passed_evidence: bool | None = None  # headers and bodies of passed cases recorded too (default: not)
     outputs: Outputs = field(default_factory=Outputs)
     gates: Gates = field(default_factory=Gates)
 

@@ -43,6 +43,9 @@ SHARED: dict[str, Field] = {
     ),
     "read_only": Field("bool", "Send only GET/HEAD/OPTIONS requests."),
     "allow_destructive": Field("bool", "Also send changes and deletes aimed at records the run did not create."),
+    "passed_evidence": Field(
+        "bool", "Record the headers and bodies of passed cases too (default: request line, status)."
+    ),
     "profile_headers": Field("bool", "Send the BB profile's default headers (default true)."),
     "insecure": Field("bool", "Do not verify TLS certificates."),
     "ca_bundle": Field("str", "CA bundle file (PEM) to verify the target with, relative to this file."),

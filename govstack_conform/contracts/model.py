@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 HTTP_METHODS = ("GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE")
@@ -238,11 +239,26 @@ class Contract:
 
     def operation(self, key: str) -> Operation | None:
         """The operation of this key or operationId (a "METHOD /path" defined twice names neither: see variants)."""
-        for op in self.operations:
-            if op.key == key or op.operation_id == key:
-                return op
-        return None
+        return self._by_name.get(key)
 
     def variants(self, route: str) -> tuple[Operation, ...]:
         """Every definition of "METHOD /path" (several when files define the same pair, told apart by `variant`)."""
-        return tuple(op for op in self.operations if op.route == route)
+        return self._by_route.get(route, ())
+
+    @cached_property
+    def _by_name(self) -> dict[str, Operation]:
+        """Key and operationId -> the first operation (in contract order) that has it as either: the planner
+        looks an operation up once per case, and a scan made planning grow with the square of the contract."""
+        found: dict[str, Operation] = {}
+        for op in self.operations:
+            found.setdefault(op.key, op)
+            if op.operation_id is not None:
+                found.setdefault(op.operation_id, op)
+        return found
+
+    @cached_property
+    def _by_route(self) -> dict[str, tuple[Operation, ...]]:
+        found: dict[str, list[Operation]] = {}
+        for op in self.operations:
+            found.setdefault(op.route, []).append(op)
+        return {route: tuple(ops) for route, ops in found.items()}

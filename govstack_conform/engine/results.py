@@ -8,11 +8,11 @@ Bump SCHEMA_VERSION's major part on any incompatible change.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
@@ -121,7 +121,7 @@ class BBResult:
     target: str
     spec_files: tuple[SpecFileRef, ...]
     operations: tuple[OperationResult, ...]
-    cases: tuple[CaseResult, ...]
+    cases: Sequence[CaseResult]  # a tuple, or read from the run journal as needed (engine/caselog.py)
     defects: tuple[dict[str, Any], ...] = ()  # SpecDefect.to_dict() of the contract
     started: str = ""
     finished: str = ""
@@ -149,15 +149,23 @@ def _plain(value: Any) -> Any:
         return {k: _plain(getattr(value, k)) for k in value.__dataclass_fields__}
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (tuple, list)):
+    if isinstance(value, (tuple, list)) or _is_log(value):
         return [_plain(v) for v in value]
     return value
 
 
+def _is_log(value: Any) -> bool:
+    """Cases read from the journal (caselog.CaseLog): a sequence that is no tuple or list."""
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes, tuple, list))
+
+
 def _mapping(value: Any) -> Any:
-    """orjson's hook for the one kind of value it does not know in results: a read-only Mapping (options)."""
+    """orjson's hook for the kinds of value it does not know in results: a read-only Mapping (options), cases
+    read from the journal."""
     if isinstance(value, Mapping):
         return dict(value)
+    if _is_log(value):
+        return list(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
@@ -183,6 +191,52 @@ def encode(value: Any, *, indent: bool = False) -> bytes:
             return (json.dumps(plain, ensure_ascii=False, **shape) + end).encode("utf-8")
         except UnicodeEncodeError:
             return (json.dumps(plain, ensure_ascii=True, **shape) + end).encode("ascii")
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """A JSON array written item by item as `items` yields them (`write_indented`): never built whole."""
+
+    items: Iterable[Any]
+
+
+@dataclass(frozen=True)
+class Fields:
+    """A JSON object written member by member (`write_indented`), so that a Streamed can sit inside it."""
+
+    pairs: Iterable[tuple[str, Any]]
+
+
+def write_indented(out: IO[bytes], value: Any) -> None:
+    """Write `value` as `encode(value, indent=True)` writes it, byte for byte, without holding the document:
+    Streamed and Fields are written piece by piece, anything else is one orjson piece re-indented to its
+    depth (orjson never writes a raw newline inside a string, so every newline of a piece is a line break).
+
+    TypeError where orjson refuses a piece: the caller writes the whole document with `encode` instead,
+    whose standard-library fallback may escape the whole document."""
+    _write(out, value, 0)
+    out.write(b"\n")
+
+
+def _write(out: IO[bytes], value: Any, depth: int) -> None:
+    inner = b"\n" + b"  " * (depth + 1)
+    if isinstance(value, Streamed):
+        opened = False
+        for item in value.items:
+            out.write(b"," + inner if opened else b"[" + inner)
+            opened = True
+            _write(out, item, depth + 1)
+        out.write(b"\n" + b"  " * depth + b"]" if opened else b"[]")
+    elif isinstance(value, Fields):
+        opened = False
+        for key, item in value.pairs:
+            out.write((b"," if opened else b"{") + inner + orjson.dumps(key) + b": ")
+            opened = True
+            _write(out, item, depth + 1)
+        out.write(b"\n" + b"  " * depth + b"}" if opened else b"{}")
+    else:
+        piece = orjson.dumps(value, default=_mapping, option=orjson.OPT_INDENT_2)
+        out.write(piece.replace(b"\n", b"\n" + b"  " * depth) if depth and b"\n" in piece else piece)
 
 
 def to_dict(results: RunResults) -> dict[str, Any]:

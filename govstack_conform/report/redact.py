@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
+from govstack_conform.engine.caselog import settled
 from govstack_conform.engine.results import (
     BBResult,
     CaseResult,
@@ -76,7 +77,7 @@ class ResultsRedactor:
             b,
             target=self.redactor.url(b.target),
             operations=tuple(ops),
-            cases=tuple(self.case(c) for c in b.cases),
+            cases=settled(b.cases, self.case),  # as they are read, when they come from the journal
             defects=tuple(self.redactor.value(dict(d)) for d in b.defects),
         )
 

@@ -27,12 +27,19 @@ def render(results: RunResults, formats: Sequence[str], out_dir: Path, secrets: 
     written = []
     for fmt in chosen:
         path = out_dir / fmt.filename
-        data = fmt.render(safe, compliance)
+        write = getattr(fmt, "write", None)  # a format that writes as it goes (results.json) never holds its bytes
+        data = fmt.render(safe, compliance) if write is None else b""
         tmp = path.with_name(path.name + ".tmp")
         try:
-            tmp.write_bytes(data)
+            with tmp.open("wb") as out:
+                if write is not None:
+                    write(safe, compliance, out)
+                else:
+                    out.write(data)
             tmp.replace(path)
         except OSError as exc:
             raise ReportError(f"cannot write {path}: {exc.strerror or exc}") from None
+        finally:
+            tmp.unlink(missing_ok=True)  # what an error left half-written, never a whole file (already moved)
         written.append(path)
     return written

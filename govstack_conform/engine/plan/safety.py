@@ -33,7 +33,7 @@ from dataclasses import replace
 
 from govstack_conform.contracts.model import Operation
 from govstack_conform.engine.cases import SETUP_STEP, Case, CaseKind, Expect, RequestPlan, Step
-from govstack_conform.engine.plan.context import Binding, Ctx, Untestable, WriteTarget, statuses
+from govstack_conform.engine.plan.context import Binding, Ctx, Untestable, WriteTarget, shared, statuses
 from govstack_conform.engine.plan.request import (
     BOUND_VAR,
     CREATED,
@@ -129,9 +129,7 @@ def binding_for(ctx: Ctx, path: str, param: str, target: Operation | None) -> Bi
     if at is None or len(segs) - at - 1 > 1:
         return None
     base = "/".join(segs[:at])
-    for create in sorted(ctx.contract.operations, key=lambda o: (o.path, o.method)):
-        if create.method != "POST" or changes_records(create) or collection_of(create) != base:
-            continue
+    for create in _creates(ctx).get(base, ()):
         pointer = id_pointer(ctx, create, param, target)
         if pointer is None:
             continue
@@ -140,9 +138,24 @@ def binding_for(ctx: Ctx, path: str, param: str, target: Operation | None) -> Bi
         except Untestable:
             continue
         sources = {name: source for loc, name, source, _ in made.param_sources if loc == "path"}
-        shared = tuple((k, v, sources.get(k, "")) for k, v in made.request.path_params)
-        return Binding(create, made.request, pointer, param, shared)
+        common = tuple((k, v, sources.get(k, "")) for k, v in made.request.path_params)
+        return Binding(create, made.request, pointer, param, common)
     return None
+
+
+def _creates(ctx: Ctx) -> dict[str, list[Operation]]:
+    """The POSTs that change no record, by the collection they add to, in (path, method) order: worked out
+    once per contract, not once per changing operation (which made planning grow with its square)."""
+    memo = shared(ctx, "creates")
+    if "by_collection" not in memo:
+        found: dict[str, list[Operation]] = {}
+        for op in sorted(ctx.contract.operations, key=lambda o: (o.path, o.method)):
+            base = collection_of(op) if op.method == "POST" and not changes_records(op) else None
+            if base is not None:
+                found.setdefault(base, []).append(op)
+        memo["by_collection"] = found
+    by_collection: dict[str, list[Operation]] = memo["by_collection"]
+    return by_collection
 
 
 def collection_of(create: Operation) -> str | None:

@@ -146,7 +146,10 @@ def _item_ops(ctx: Ctx, create: Operation) -> list[tuple[str, Operation, str]]:
         segs = segs[:-1]
     base = "/".join(segs)
     found: list[tuple[str, Operation, str]] = []
-    for op in sorted(ctx.contract.operations, key=lambda o: (o.path, o.method)):
+    memo = shared(ctx, "ordered")  # sorted once per contract, not once per create
+    if "ops" not in memo:
+        memo["ops"] = sorted(ctx.contract.operations, key=lambda o: (o.path, o.method))
+    for op in memo["ops"]:
         path = op.path.rstrip("/")
         if not path.startswith(base + "/"):
             continue

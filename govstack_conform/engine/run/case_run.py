@@ -11,11 +11,12 @@ import json
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from govstack_conform.contracts.model import Contract, Operation
+from govstack_conform.engine.caselog import settled
 from govstack_conform.engine.cases import Case, CaseKind, Expect, RequestPlan, Step
 from govstack_conform.engine.checks import registry as C
 from govstack_conform.engine.checks.base import _excused_refusal
@@ -37,8 +38,9 @@ from govstack_conform.engine.results import (
 from govstack_conform.engine.run.auth import Authenticator, OAuth2Token
 from govstack_conform.engine.run.judge import (
     attempts,
+    blames,
     case_verdict,
-    inconclusive_negatives,
+    negatives_settler,
     operation_verdict,
     success_steps,
 )
@@ -323,10 +325,11 @@ class BBRun:
         where its operation accepted a valid request (a positive case or any step of a sequence, whose
         operations `plan` tells), and an operation is judged by every valid request sent to it."""
         tried = attempts(cases, success_steps(plan))
-        cases = inconclusive_negatives(cases, tried, target.accepted)  # from messages already redacted
+        cases = settled(cases, negatives_settler(cases, tried, target.accepted))  # messages already redacted
         by_op: dict[str, list[CaseResult]] = {}
-        for case in cases:
-            by_op.setdefault(case.operation, []).append(case)
+        for case in cases:  # what operation_verdict reads of a case: a journal's cases are never all held
+            blamed = tuple(k for k in case.checks if blames(k))
+            by_op.setdefault(case.operation, []).append(replace(case, checks=blamed, exchanges=()))
         operations = []
         for op in self.contract.operations:
             verdict, reason = operation_verdict(op, by_op.get(op.key, ()), tried)
@@ -349,7 +352,7 @@ class BBRun:
             target=self.redactor.url(target.url),
             spec_files=tuple(SpecFileRef(d.key, d.sha256) for d in c.documents.values()),
             operations=tuple(operations),
-            cases=tuple(cases),
+            cases=cases,
             defects=tuple(d.to_dict() for d in c.defects),
             started=started,
             finished=utc_now(),

@@ -100,7 +100,8 @@ class JournalData:
     """What a journal file holds, read up to its last whole line."""
 
     header: dict[str, Any]
-    done: dict[str, dict[str, CaseResult]] = field(default_factory=dict)  # target key -> case id -> result
+    # target key -> case id -> the offset of its line (engine/caselog.py reads the case from there)
+    done: dict[str, dict[str, int]] = field(default_factory=dict)
     ended: bool = False  # an end line says the run completed
     whole_bytes: int = 0  # length of the file up to the end of its last whole line
     skipped_lines: int = 0
@@ -123,14 +124,16 @@ def read_journal(path: Path) -> JournalData:
     if not isinstance(header, dict) or header.get("journal") != FORMAT or "fingerprint" not in header:
         raise ConfigError(f"--resume: {path} is not a govstack-conform journal (or is damaged at its first line)")
     data = JournalData(header, whole_bytes=end)
+    at = len(lines[0]) + 1
     for line in lines[1:]:
+        offset, at = at, at + len(line) + 1
         try:
             record = json.loads(line)
             if "end" in record:
                 data.ended = bool(record.get("complete"))
                 continue
-            result = _case(record["case"])
-            data.done.setdefault(str(record["target"]), {})[result.case_id] = result
+            result = _case(record["case"])  # a line that does not read back as a case is not counted as done
+            data.done.setdefault(str(record["target"]), {})[result.case_id] = offset
         except (ValueError, KeyError, TypeError):
             data.skipped_lines += 1
     return data
@@ -139,10 +142,11 @@ def read_journal(path: Path) -> JournalData:
 class Journal:
     """An open journal: `record` each finished case, `close` at the end of the run."""
 
-    def __init__(self, path: Path, handle: IO[bytes], done: dict[str, dict[str, CaseResult]] | None = None) -> None:
+    def __init__(self, path: Path, handle: IO[bytes], done: dict[str, dict[str, int]] | None = None) -> None:
         self.path = path
         self._file = handle
         self._done = done or {}
+        self._at = handle.tell()  # where the next line starts
         self._unsynced = 0
         self._synced_at = time.monotonic()
 
@@ -177,19 +181,21 @@ class Journal:
         handle.seek(data.whole_bytes)
         return cls(path, handle, data.done)
 
-    def done(self, key: str) -> dict[str, CaseResult]:
-        """Results of the target's cases that finished in an earlier run (resume), by case id."""
+    def done(self, key: str) -> dict[str, int]:
+        """Where the lines of the target's cases that finished in an earlier run (resume) start, by case id."""
         return self._done.get(key, {})
 
     @property
     def resumed(self) -> int:
         return sum(len(d) for d in self._done.values())
 
-    def record(self, key: str, result: CaseResult) -> None:
-        self._write({"target": key, "case": result})
+    def record(self, key: str, result: CaseResult) -> int:
+        """Append a finished case; returns the offset of its line, from which caselog.Spooled reads it back."""
+        offset = self._write({"target": key, "case": result})
         self._unsynced += 1
         if self._unsynced >= FSYNC_EVERY or time.monotonic() - self._synced_at >= FSYNC_SECONDS:
             self.sync()
+        return offset
 
     def sync(self) -> None:
         self._file.flush()
@@ -204,10 +210,13 @@ class Journal:
         self.sync()
         self._file.close()
 
-    def _write(self, record: dict[str, Any]) -> None:
+    def _write(self, record: dict[str, Any]) -> int:
         line = encode(record) + b"\n"  # a CaseResult as results.json holds it, straight from the dataclass
+        offset = self._at
         self._file.write(line)
-        self._file.flush()  # in the OS's hands: a killed process loses nothing written
+        self._file.flush()  # in the OS's hands: a killed process loses nothing written (and it reads back)
+        self._at += len(line)
+        return offset
 
 
 def planned_target(bb: str, ref: str, url: str, spec_files: Iterable[tuple[str, str]], cases: Sequence[Case],

@@ -6,7 +6,7 @@ that failed; a spec defect or missing credentials make things untestable, networ
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from govstack_conform.contracts.model import Operation
@@ -132,9 +132,24 @@ def inconclusive_negatives(
     (2xx) or failing with a 5xx is conclusive either way. `known`: operations that accepted valid input
     in an earlier run of the same session.
     """
+    settle = negatives_settler(cases, tried, known)
+    return [settle(c) for c in cases]
+
+
+def negatives_settler(
+    cases: Iterable[CaseResult], tried: Sequence[Attempt], known: Iterable[str] = ()
+) -> Callable[[CaseResult], CaseResult]:
+    """`inconclusive_negatives` for one case at a time (cases read from the journal are never all held):
+    one pass over `cases` keeps the first positive case with a reason of each operation, all `unaccepted`
+    reads of them."""
     accepted = {a.operation for a in tried if a.accepted} | set(known)
-    out: list[CaseResult] = []
+    said: dict[str, CaseResult] = {}
     for c in cases:
+        if c.kind is CaseKind.POSITIVE and c.reason and c.operation not in said:
+            said[c.operation] = replace(c, checks=(), exchanges=())
+    positives = list(said.values())
+
+    def settle(c: CaseResult) -> CaseResult:
         status = next((x.response.status for x in reversed(c.exchanges) if x.response is not None), None)
         if (
             c.kind is not CaseKind.NEGATIVE
@@ -143,11 +158,10 @@ def inconclusive_negatives(
             or status is None
             or not 400 <= status < 500
         ):
-            out.append(c)
-            continue
+            return c
         why = (
             f"inconclusive: {c.operation} accepted no valid request in this run "
-            f"({unaccepted(c.operation, tried, cases)[:400]}), so this refusal ({status}) says nothing about the "
+            f"({unaccepted(c.operation, tried, positives)[:400]}), so this refusal ({status}) says nothing about the "
             "invalid input"
         )
         checks = tuple(
@@ -155,8 +169,9 @@ def inconclusive_negatives(
             for k in c.checks
         )
         verdict, reason = case_verdict(checks, c.exchanges)
-        out.append(replace(c, checks=checks, verdict=verdict, reason=reason))
-    return out
+        return replace(c, checks=checks, verdict=verdict, reason=reason)
+
+    return settle
 
 
 def operation_verdict(

@@ -2,8 +2,10 @@
 
 Cases run concurrently (one keep-alive connection per worker; case_run.BBRun sends and judges one case).
 Results keep the plan's order, so two runs against the same product give the same file but for timings.
-Each finished case goes to the journal as it finishes; Ctrl-C and SIGTERM end the run with what
-finished (complete=False), and a resumed run takes from the journal what it already holds.
+Each finished case goes to the journal as it finishes, and then only the offset of its line is kept: the
+results' cases are read back from the journal as needed (engine/caselog.py), so a run's memory does not
+grow with what it found. Ctrl-C and SIGTERM end the run with what finished (complete=False), and a
+resumed run takes from the journal what it already holds.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from govstack_conform import __version__
+from govstack_conform.engine.caselog import Spooled
 from govstack_conform.engine.cases import Auth, Case
 from govstack_conform.engine.options import RunOptions
 from govstack_conform.engine.results import (
@@ -110,7 +113,7 @@ async def run_async(
             t0, bb_started = time.perf_counter(), utc_now()
             key = target_key(target.contract.bb, target.contract.ref, redactor.url(target.url))
             prior = journal.done(key) if journal is not None else {}
-            slots: list[CaseResult | None] = [prior.get(c.case_id) for c in cases]
+            slots: list[CaseResult | int | None] = [prior.get(c.case_id) for c in cases]
             counter = [done + sum(s is not None for s in slots)]
             record = (lambda r, k=key: journal.record(k, r)) if journal is not None else None
             try:
@@ -121,7 +124,8 @@ async def run_async(
                 if task is not None:
                     task.uncancel()  # handled here: later timeouts (closing connections) must work normally
             done = counter[0]
-            finished = [s if s is not None else _interrupted(c) for s, c in zip(slots, cases, strict=True)]
+            layout = [s if s is not None else _interrupted(c) for s, c in zip(slots, cases, strict=True)]
+            finished = Spooled(journal.path, layout) if journal is not None else cast(list[CaseResult], layout)
             bbs.append(bb.bb_result(target, finished, bb_started, t0, cases))
             if not complete:
                 for rest, rest_cases in planned[len(bbs) :]:
@@ -207,14 +211,15 @@ def _on_sigterm(task: asyncio.Task[Any] | None) -> Callable[[], None]:
 async def _run_cases(
     bb: BBRun,
     cases: Sequence[Case],
-    slots: list[CaseResult | None],
+    slots: list[CaseResult | int | None],
     pools: Sequence[Any],
     counter: list[int],
     total: int,
     progress: Progress | None,
-    record: Callable[[CaseResult], None] | None = None,
+    record: Callable[[CaseResult], int] | None = None,
 ) -> None:
-    """Workers take the next case in plan order that has no result yet; results land in their plan slot."""
+    """Workers take the next case in plan order that has no result yet; results land in their plan slot,
+    or, with a journal (`record`), the offset of the journal line that holds them: the result is not kept."""
     order = iter([i for i, s in enumerate(slots) if s is None])
     label = bb.contract.label
     if progress is not None and counter[0]:
@@ -222,9 +227,8 @@ async def _run_cases(
 
     async def worker(pool: Any) -> None:
         for i in order:
-            result = slots[i] = await bb.run_case(pool, cases[i])
-            if record is not None:
-                record(result)
+            result = await bb.run_case(pool, cases[i])
+            slots[i] = result if record is None else record(result)
             counter[0] += 1
             if progress is not None:
                 progress(counter[0], total, label)

@@ -13,12 +13,13 @@ passing case is UNKNOWN. IDs and timestamps derive from the results only, so out
 
 from __future__ import annotations
 
+import io
 import json
 import platform
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Any
+from typing import IO, Any
 
 from govstack_conform.assessment.compliance import (
     NOT_RUN,
@@ -153,7 +154,7 @@ def bb_description(bbc: BBCompliance) -> list[str]:
 
 def _feature(
     bbc: BBCompliance, op: OperationCompliance, views: list[CaseView], ids: _Ids, description: list[str]
-) -> tuple[list[dict[str, Any]], list[tuple[CaseView, dict[str, Any], list[tuple[str, str, str, str | None]]]]]:
+) -> tuple[list[dict[str, Any]], list[tuple[CaseView, str, tuple[str, ...]]]]:
     bb = bbc.result
     uri = f"features/{_slug(bb.bb)}/{_slug(bb.ref)}/{_slug(op.key)}.feature"
     tags = [f"@method={op.method}", f"@endpoint={_tag(op.path)}"]
@@ -164,7 +165,7 @@ def _feature(
     ]
     children = []
     pickles: list[dict[str, Any]] = []
-    runs: list[tuple[CaseView, dict[str, Any], list[tuple[str, str, str, str | None]]]] = []
+    runs: list[tuple[CaseView, str, tuple[str, ...]]] = []  # per case its pickle's id and its steps' ids
     for v in views:
         steps = _steps(v)
         sc_line = len(lines) + 2
@@ -195,7 +196,7 @@ def _feature(
             "id": ids(),
         }
         children.append({"scenario": scenario})
-        pickle_steps = [
+        pickle_steps: list[dict[str, Any]] = [
             {
                 "astNodeIds": [g["id"]],
                 "id": ids(),
@@ -215,7 +216,7 @@ def _feature(
             "astNodeIds": [scenario["id"]],
         }
         pickles.append({"pickle": pickle})
-        runs.append((v, pickle, steps))
+        runs.append((v, pickle["id"], tuple(s["id"] for s in pickle_steps)))
     text = "\n".join(lines) + "\n"
     document = {
         "uri": uri,
@@ -266,33 +267,32 @@ def messages(results: RunResults, compliance: Compliance) -> Iterator[dict[str, 
             runs += [(bbc, r) for r in op_runs]
     run_id = ids()
     yield {"testRunStarted": {"timestamp": _ts(results.started), "id": run_id}}
-    cases = []
-    for _, (_v, pickle, _) in runs:
-        tc = {
+    cases = []  # per case (what runs keeps of it) its test case's id and its test steps' ids
+    for _, (_v, pickle_id, step_ids) in runs:
+        tc: dict[str, Any] = {
             "id": ids(),
-            "pickleId": pickle["id"],
+            "pickleId": pickle_id,
             "testRunStartedId": run_id,
             "testSteps": [
-                {"id": ids(), "pickleStepId": s["id"], "stepDefinitionIds": [], "stepMatchArgumentsLists": []}
-                for s in pickle["steps"]
+                {"id": ids(), "pickleStepId": s, "stepDefinitionIds": [], "stepMatchArgumentsLists": []}
+                for s in step_ids
             ],
         }
-        cases.append(tc)
+        cases.append((tc["id"], tuple(t["id"] for t in tc["testSteps"])))
         yield {"testCase": tc}
     clock = 0.0
     success = True
-    for (bbc, (v, _pickle, steps)), tc in zip(runs, cases, strict=True):
+    for (bbc, (v, _pickle, _)), (tc_id, test_steps) in zip(runs, cases, strict=True):
         start = bbc.result.started or results.started
         started_id = ids()
-        yield {
-            "testCaseStarted": {"attempt": 0, "testCaseId": tc["id"], "id": started_id, "timestamp": _ts(start, clock)}
-        }
+        yield {"testCaseStarted": {"attempt": 0, "testCaseId": tc_id, "id": started_id, "timestamp": _ts(start, clock)}}
+        steps = _steps(v)  # again, rather than kept for every case since its scenario was written
         share = v.case.duration_ms / max(1, len(steps))
-        for (_, _, status, msg), ts in zip(steps, tc["testSteps"], strict=True):
+        for (_, _, status, msg), ts in zip(steps, test_steps, strict=True):
             yield {
                 "testStepStarted": {
                     "testCaseStartedId": started_id,
-                    "testStepId": ts["id"],
+                    "testStepId": ts,
                     "timestamp": _ts(start, clock),
                 }
             }
@@ -304,7 +304,7 @@ def messages(results: RunResults, compliance: Compliance) -> Iterator[dict[str, 
             yield {
                 "testStepFinished": {
                     "testCaseStartedId": started_id,
-                    "testStepId": ts["id"],
+                    "testStepId": ts,
                     "testStepResult": result,
                     "timestamp": _ts(start, clock),
                 }
@@ -325,12 +325,17 @@ class CucumberFormat:
     extension = "ndjson"
 
     def render(self, results: RunResults, compliance: Compliance) -> bytes:
-        out = []
+        out = io.BytesIO()
+        self.write(results, compliance, out)
+        return out.getvalue()
+
+    def write(self, results: RunResults, compliance: Compliance, out: IO[bytes]) -> None:
+        """One message a line, written as it is made (a large run's messages held whole took ten times the
+        file's size)."""
         for m in messages(results, compliance):
             line = json.dumps(m, ensure_ascii=False, separators=(",", ":"))
             try:
-                line.encode("utf-8")
+                data = line.encode("utf-8")
             except UnicodeEncodeError:
-                line = json.dumps(m, ensure_ascii=True, separators=(",", ":"))
-            out.append(line)
-        return ("\n".join(out) + "\n").encode("utf-8")
+                data = json.dumps(m, ensure_ascii=True, separators=(",", ":")).encode("utf-8")
+            out.write(data + b"\n")

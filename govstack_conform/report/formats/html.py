@@ -193,7 +193,7 @@ def matrix(b: BBCompliance) -> str:
     for op in b.operations:
         cells = []
         for k in KINDS:
-            mine = [v for v in op.cases if v.case.kind.value == k]
+            mine = [v for v in op.cases if v.kind.value == k]
             counts: dict[str, int] = {}
             for v in mine:
                 counts[v.verdict.value] = counts.get(v.verdict.value, 0) + 1

@@ -7,12 +7,14 @@ results they travel with.
 
 from __future__ import annotations
 
+import io
 import json
 from importlib import resources
-from typing import Any
+from itertools import chain
+from typing import IO, Any
 
 from govstack_conform.assessment.compliance import Compliance
-from govstack_conform.engine.results import RunResults, encode, to_dict
+from govstack_conform.engine.results import CaseResult, Fields, RunResults, Streamed, encode, to_dict, write_indented
 from govstack_conform.report.evidence.curl import insecure_run, replayed, replays
 
 
@@ -32,6 +34,26 @@ def results_document(results: RunResults, compliance: Compliance) -> dict[str, A
     return {**data, "compliance": compliance.to_dict(), "findings": [f.to_dict() for f in compliance.findings]}
 
 
+def _fields(obj: Any, **instead: Any) -> Fields:
+    """A dataclass's fields in order (as orjson writes it), some of them given `instead`."""
+    return Fields((name, instead[name] if name in instead else getattr(obj, name)) for name in obj.__dataclass_fields__)
+
+
+def streamed_document(results: RunResults, compliance: Compliance) -> Fields:
+    """results_document's members in its order, its case lists Streamed: written case by case."""
+    insecure = insecure_run(results.options)
+
+    def case(c: CaseResult) -> Any:
+        if not replayed(c):
+            return c
+        curl = [{"step": step, **r.to_dict()} for step, r in replays(c, insecure=insecure)]
+        return Fields(chain(_fields(c).pairs, [("curl", curl)]))
+
+    bbs = Streamed(_fields(bb, cases=Streamed(case(c) for c in bb.cases)) for bb in results.results)
+    derived = [("compliance", compliance.to_dict()), ("findings", [f.to_dict() for f in compliance.findings])]
+    return Fields(chain(_fields(results, results=bbs).pairs, derived))
+
+
 def schema() -> dict[str, Any]:
     """The JSON Schema of results.json shipped in the package."""
     text = resources.files("govstack_conform").joinpath("data/results.schema.json").read_text(encoding="utf-8")
@@ -45,4 +67,17 @@ class JsonFormat:
     extension = "json"
 
     def render(self, results: RunResults, compliance: Compliance) -> bytes:
-        return dumps(results_document(results, compliance))
+        out = io.BytesIO()
+        self.write(results, compliance, out)
+        return out.getvalue()
+
+    def write(self, results: RunResults, compliance: Compliance, out: IO[bytes]) -> None:
+        """The same bytes as `dumps(results_document(...))`, written case by case (a large run's document
+        as data took ten times the file's size in memory); the whole document where orjson refuses a piece."""
+        start = out.tell()
+        try:
+            write_indented(out, streamed_document(results, compliance))
+        except TypeError:
+            out.seek(start)
+            out.truncate()
+            out.write(dumps(results_document(results, compliance)))
