@@ -8,8 +8,6 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, quote, urlencode
 
-import httpcore
-
 from govstack_conform.contracts.http_url import parse_http_url
 from govstack_conform.engine.options import PathMap
 
@@ -18,9 +16,9 @@ _PATH_SAFE = "/%:@!$&'()*+,;=~-._"
 
 
 class Dest:
-    """Where requests go: the origin as httpcore wants it, and the Host header."""
+    """Where requests go: scheme, host name and port, and the Host header."""
 
-    __slots__ = ("cut", "host", "hostname", "key", "origin", "port", "scheme", "tls")
+    __slots__ = ("cut", "host", "hostname", "key", "port", "scheme", "tls")
 
     def __init__(self, scheme: str, hostname: str, port: int, netloc: str) -> None:
         self.scheme = scheme.encode("ascii")
@@ -28,7 +26,6 @@ class Dest:
         self.port = port
         self.tls = scheme == "https"
         self.host = netloc
-        self.origin = httpcore.Origin(self.scheme, self.hostname, port)
         self.key = (self.scheme, self.hostname, port)
         self.cut = len(f"{scheme}://{netloc}")
 

@@ -1,0 +1,387 @@
+"""HTTP/1.1 on one asyncio connection, as the engine sends it: one request at a time, the answer's head
+read whole (bounded), its body handed out in pieces, nothing read beyond what the caller asks for.
+
+Why not httpcore: over anyio it spent most of a request's CPU in cancel scopes, locks, checkpoints and
+model objects (bench/engine.py --profile: about 60 % of the sending phase); here a request is one write
+and a few looks into a buffer. What an untrusted product may send is handled explicitly: a head of at
+most MAX_HEAD bytes, Content-Length, chunked and close-delimited bodies, no body for HEAD, 1xx, 204 and
+304, interim 1xx answers skipped, bytes beyond an answer noticed (`left_over`: the transport then drops
+the connection), and back-pressure while a body is read (the socket stops being read while the buffer
+holds more than _HIGH bytes, so a 200 MB body never sits in memory). Errors are raised as the classes
+below; the transport (runner.py) turns every one of them into a Reply with `error` set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import re
+import ssl
+from collections.abc import AsyncIterator
+
+MAX_HEAD = 100 * 1024  # status line and headers of one answer
+_HIGH = 256 * 1024  # stop reading the socket while this much is buffered
+_LINE = 4096  # a chunk-size or trailer line
+_HEAD_END = re.compile(rb"\n\r?\n")
+_STATUS = re.compile(rb"HTTP/(\d)\.(\d) (\d{3})(?: (.*))?")
+_TOKEN = re.compile(rb"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
+_VALUE = re.compile(rb"(?:[\x21-\x7e\x80-\xff]+(?:[ \t]+[\x21-\x7e\x80-\xff]+)*)?")
+_TARGET = re.compile(rb"[\x21-\x7e]+")
+_NO_BODY = frozenset({204, 304})
+
+
+class WireError(Exception):
+    """What went wrong on the wire; the class name is shown in the case's error."""
+
+
+class ConnectError(WireError):
+    """No connection (refused, unknown host, TLS handshake failed)."""
+
+
+class ProxyError(WireError):
+    """The proxy answered a CONNECT with something other than 2xx."""
+
+
+class LocalProtocolError(WireError):
+    """The request cannot be written as HTTP/1.1 (a control character in a header value, say)."""
+
+
+class RemoteProtocolError(WireError):
+    """The answer is not HTTP/1.1 as the RFCs write it, or the connection ended before it did."""
+
+
+class ReadError(WireError):
+    """The connection broke while reading (a reset)."""
+
+
+class WriteError(WireError):
+    """The connection was gone when the request was written."""
+
+
+class _Buffered(asyncio.Protocol):
+    """What the socket delivered, waiting to be read; the socket is paused while too much waits."""
+
+    def __init__(self) -> None:
+        self.buf = bytearray()
+        self.eof = False
+        self.error: BaseException | None = None
+        self.transport: asyncio.Transport | None = None
+        self._paused = False
+        self._waiter: asyncio.Future[None] | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.buf += data
+        if len(self.buf) > _HIGH and not self._paused and self.transport is not None:
+            self._paused = True
+            self.transport.pause_reading()
+        self._wake()
+
+    def eof_received(self) -> bool:
+        self.eof = True
+        self._wake()
+        return False
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        self.eof = True
+        self.error = exc
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def more(self) -> None:
+        """Until more bytes arrived or the connection ended (the caller checks which)."""
+        if self._paused and self.transport is not None:
+            self._paused = False
+            self.transport.resume_reading()
+        self._waiter = asyncio.get_running_loop().create_future()
+        await self._waiter
+
+    def take(self, n: int) -> bytes:
+        piece = bytes(self.buf[:n])
+        del self.buf[:n]
+        if self._paused and len(self.buf) <= _HIGH // 2 and self.transport is not None:
+            self._paused = False
+            self.transport.resume_reading()
+        return piece
+
+    def ended(self, what: str) -> WireError:
+        """The error for a connection that ended while `what` was still expected."""
+        if self.error is not None:
+            return ReadError(str(self.error) or type(self.error).__name__)
+        return RemoteProtocolError(f"peer closed connection without sending {what}")
+
+
+class Head:
+    """An answer's status line and headers (names as sent, values without surrounding whitespace)."""
+
+    __slots__ = ("headers", "http_version", "reason", "status")
+
+    def __init__(self, status: int, reason: bytes, headers: list[tuple[bytes, bytes]], http_version: str) -> None:
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.http_version = http_version
+
+
+def request_bytes(method: str, target: bytes, headers: list[tuple[bytes, bytes]], content: bytes | None) -> bytes:
+    """The request as written on the wire; LocalProtocolError for what HTTP/1.1 cannot carry."""
+    verb = method.encode("ascii")
+    if not _TOKEN.fullmatch(verb):
+        raise LocalProtocolError(f"illegal method {verb!r}")
+    if not _TARGET.fullmatch(target):
+        raise LocalProtocolError(f"illegal request target {target[:200]!r}")
+    lines = [b"%s %s HTTP/1.1\r\n" % (verb, target)]
+    for name, value in headers:
+        if not _TOKEN.fullmatch(name):
+            raise LocalProtocolError(f"illegal header name {name[:100]!r}")
+        if not _VALUE.fullmatch(value):
+            raise LocalProtocolError(f"illegal header value {value[:100]!r}")
+        lines.append(b"%s: %s\r\n" % (name, value))
+    lines.append(b"\r\n")
+    if content:
+        lines.append(content)
+    return b"".join(lines)
+
+
+def parse_head(raw: bytes) -> Head:
+    """Status line and headers; RemoteProtocolError for what is not HTTP/1.x."""
+    lines = raw.split(b"\n")
+    status_line = lines[0].rstrip(b"\r")
+    m = _STATUS.fullmatch(status_line)
+    if m is None:
+        raise RemoteProtocolError(f"illegal status line: {status_line[:200]!r}")
+    headers: list[tuple[bytes, bytes]] = []
+    for line in lines[1:]:
+        line = line.rstrip(b"\r")
+        if not line:
+            continue
+        if line[0] in b" \t":  # an obsolete folded continuation (RFC 9112 §5.2): joined with one space
+            if not headers:
+                raise RemoteProtocolError("the answer's first header line is a continuation")
+            name, value = headers[-1]
+            headers[-1] = (name, (value + b" " + line.strip(b" \t")).strip(b" \t"))
+            continue
+        name, sep, value = line.partition(b":")
+        if not sep or not _TOKEN.fullmatch(name):
+            raise RemoteProtocolError(f"illegal header line: {line[:200]!r}")
+        headers.append((name, value.strip(b" \t")))
+    version = f"HTTP/{m.group(1).decode()}.{m.group(2).decode()}"
+    return Head(int(m.group(3)), m.group(4) or b"", headers, version)
+
+
+def _values(head: Head, name: bytes) -> list[bytes]:
+    return [part.strip().lower() for k, v in head.headers if k.lower() == name for part in v.split(b",")]
+
+
+class Connection:
+    """One keep-alive connection: direct, to a forwarding proxy, or through a CONNECT tunnel."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        tls: ssl.SSLContext | None,
+        *,
+        proxy: tuple[str, int] | None = None,
+        proxy_auth: tuple[str, str] | None = None,
+        tunnel: bool = False,
+    ) -> None:
+        self.host, self.port, self.tls = host, port, tls
+        self.proxy, self.proxy_auth, self.tunnel = proxy, proxy_auth, tunnel
+        self.connected = False  # the connection is made (and TLS done): a timeout after it means no answer
+        self.reusable = True
+        self._p = _Buffered()
+        self._body: tuple[str, int] = ("none", 0)
+        self._keep = False  # whether the answer being read leaves the connection open for the next request
+
+    def is_available(self) -> bool:
+        """Whether another request may go on it: open, nothing unsolicited waiting, the last answer read whole."""
+        p = self._p
+        if not self.connected:
+            return self.reusable
+        return self.reusable and not p.eof and not p.buf and p.transport is not None and not p.transport.is_closing()
+
+    def left_over(self) -> bool:
+        """Whether bytes beyond the answer arrived (a too-short Content-Length): the connection is spoilt."""
+        return bool(self._p.buf)
+
+    async def _open(self) -> None:
+        loop = asyncio.get_running_loop()
+        host, port = self.proxy or (self.host, self.port)
+        direct_tls = self.tls if self.proxy is None else None
+        try:
+            await loop.create_connection(
+                lambda: self._p, host, port, ssl=direct_tls, server_hostname=host if direct_tls else None
+            )
+        except OSError as exc:  # ssl.SSLError is one
+            raise ConnectError(str(exc) or type(exc).__name__) from None
+        if self.tunnel:
+            await self._connect_tunnel(loop)
+        self.connected = True
+
+    async def _connect_tunnel(self, loop: asyncio.AbstractEventLoop) -> None:
+        authority = f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+        extra = self.proxy_headers
+        head = [(b"Host", authority.encode("ascii")), *extra]
+        self._write(request_bytes("CONNECT", authority.encode("ascii"), head, None))
+        answer = await self._head("CONNECT")
+        if not 200 <= answer.status < 300:
+            raise ProxyError(f"{answer.status} {answer.reason.decode('latin-1')[:100]}".strip())
+        if self._p.buf:
+            raise RemoteProtocolError("the proxy sent bytes after its answer to CONNECT")
+        assert self._p.transport is not None and self.tls is not None
+        try:
+            wrapped = await loop.start_tls(self._p.transport, self._p, self.tls, server_hostname=self.host)
+        except OSError as exc:
+            raise ConnectError(str(exc) or type(exc).__name__) from None
+        self._p.transport = wrapped
+
+    @property
+    def proxy_headers(self) -> list[tuple[bytes, bytes]]:
+        if self.proxy_auth is None:
+            return []
+        pair = base64.b64encode(f"{self.proxy_auth[0]}:{self.proxy_auth[1]}".encode()).decode("ascii")
+        return [(b"Proxy-Authorization", b"Basic " + pair.encode("ascii"))]
+
+    def _write(self, data: bytes) -> None:
+        transport = self._p.transport
+        if transport is None or transport.is_closing():
+            raise WriteError("the connection was closed before the request was written")
+        transport.write(data)
+
+    async def send(self, method: str, data: bytes) -> Head:
+        """Write one request (already as bytes) and read its answer's head; the body is read by `body()`."""
+        if not self.connected:
+            await self._open()
+        self.reusable = False  # until its answer has been read whole
+        self._write(data)
+        while True:
+            head = await self._head(method)
+            if head.status >= 200 or head.status == 101:
+                break  # interim answers (100 Continue, 103 Early Hints) are not the answer
+        self._body = self._framing(method, head)
+        return head
+
+    async def _head(self, method: str) -> Head:
+        p = self._p
+        start = 0
+        while True:
+            m = _HEAD_END.search(p.buf, start)
+            if m is not None:
+                raw = p.take(m.end())
+                return parse_head(raw[: m.start()])
+            if len(p.buf) > MAX_HEAD:
+                raise RemoteProtocolError(f"the answer's head is longer than {MAX_HEAD // 1024} KiB")
+            if p.eof:
+                if p.error is not None or p.buf:
+                    raise p.ended("a complete answer head")
+                raise RemoteProtocolError("Server disconnected without sending a response.")
+            start = max(0, len(p.buf) - 3)
+            await p.more()
+
+    def _framing(self, method: str, head: Head) -> tuple[str, int]:
+        """How the body ends: ("none", 0), ("length", n), ("chunked", 0) or ("close", 0)."""
+        keep = head.http_version == "HTTP/1.1" and b"close" not in _values(head, b"connection")
+        if method == "HEAD" or head.status < 200 or head.status in _NO_BODY or method == "CONNECT":
+            self._keep = keep
+            return ("none", 0)
+        codings = _values(head, b"transfer-encoding")
+        if codings:
+            self._keep = keep and codings[-1] == b"chunked"
+            return ("chunked", 0) if codings[-1] == b"chunked" else ("close", 0)
+        lengths = set(_values(head, b"content-length"))
+        if lengths:
+            if len(lengths) > 1 or not all(v.isdigit() for v in lengths):
+                raise RemoteProtocolError(f"bad Content-Length: {b', '.join(sorted(lengths))[:100]!r}")
+            self._keep = keep
+            return ("length", int(lengths.pop()))
+        self._keep = False
+        return ("close", 0)
+
+    async def body(self) -> AsyncIterator[bytes]:
+        """The answer's body as it arrives (still content-coded); marks the connection reusable at its end."""
+        kind, n = self._body
+        p = self._p
+        if kind == "length":
+            left = n
+            while left:
+                if p.buf:
+                    piece = p.take(min(left, len(p.buf)))
+                    left -= len(piece)
+                    yield piece
+                elif p.eof:
+                    raise p.ended(f"complete message body: received {n - left} bytes, expected {n}")
+                else:
+                    await p.more()
+        elif kind == "chunked":
+            async for piece in self._chunks():
+                yield piece
+        elif kind == "close":
+            while True:
+                if p.buf:
+                    yield p.take(len(p.buf))
+                elif p.eof:
+                    if p.error is not None:
+                        raise p.ended("the rest of the body")
+                    break
+                else:
+                    await p.more()
+        self.reusable = self._keep
+
+    async def _line(self) -> bytes:
+        p = self._p
+        while True:
+            i = p.buf.find(b"\n")
+            if i >= 0:
+                return p.take(i + 1).rstrip(b"\r\n")
+            if len(p.buf) > _LINE:
+                raise RemoteProtocolError("a chunk-size line is too long")
+            if p.eof:
+                raise p.ended("complete message body: incomplete chunked read")
+            await p.more()
+
+    async def _chunks(self) -> AsyncIterator[bytes]:
+        p = self._p
+        while True:
+            line = await self._line()
+            size_text = line.split(b";", 1)[0].strip()
+            try:
+                size = int(size_text, 16)
+            except ValueError:
+                raise RemoteProtocolError(f"illegal chunk size: {line[:40]!r}") from None
+            if size < 0 or not size_text.isalnum():
+                raise RemoteProtocolError(f"illegal chunk size: {line[:40]!r}")
+            if size == 0:
+                while await self._line():  # trailers, up to the empty line
+                    pass
+                return
+            left = size
+            while left:
+                if p.buf:
+                    piece = p.take(min(left, len(p.buf)))
+                    left -= len(piece)
+                    yield piece
+                elif p.eof:
+                    raise p.ended("complete message body: incomplete chunked read")
+                else:
+                    await p.more()
+            if await self._line():
+                raise RemoteProtocolError("a chunk does not end with CRLF")
+
+    def close(self) -> None:
+        transport = self._p.transport
+        self.reusable = False
+        if transport is None:
+            return
+        if self.tls is not None:
+            transport.abort()  # at once, with the socket under it: a graceful TLS close could outlive the run's loop
+        else:
+            transport.close()
