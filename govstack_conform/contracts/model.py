@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 HTTP_METHODS = ("GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE")
@@ -242,6 +243,19 @@ class Contract:
             if op.key == key or op.operation_id == key:
                 return op
         return None
+
+    def twins(self, op: Operation) -> tuple[Operation, ...]:
+        """The other definitions with the same method, path and fixed query as `op` (a request cannot tell them
+        apart), in the contract's order; grouped once per contract, as every answer asks."""
+        group = self._by_request_line.get((op.route, op.fixed_query), ())
+        return tuple(o for o in group if o is not op) if len(group) > 1 else ()
+
+    @cached_property
+    def _by_request_line(self) -> dict[tuple[str, tuple[tuple[str, str], ...]], list[Operation]]:
+        groups: dict[tuple[str, tuple[tuple[str, str], ...]], list[Operation]] = {}
+        for op in self.operations:
+            groups.setdefault((op.route, op.fixed_query), []).append(op)
+        return groups
 
     def variants(self, route: str) -> tuple[Operation, ...]:
         """Every definition of "METHOD /path" (several when files define the same pair, told apart by `variant`)."""

@@ -233,7 +233,7 @@ class BBRun:
             ctx = C.StepContext(
                 self.contract, op, case, step, reply,
                 has_credentials=self.has_credentials, latency_ms=self.latency,
-                unknowns=unknowns(case, step), filled=values,
+                filled=values,
             )  # fmt: skip
             try:
                 results.extend(C.run_checks(ctx) if not step.setup else ())
