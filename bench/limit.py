@@ -5,7 +5,8 @@ Run by hand: GOVSTACK_CONFORM_SPECS=../shared/govspecs python bench/limit.py [BB
 The mock of the release runs in its own process (its own core and GIL). The suite is planned once; its
 requests are captured as the engine sends them. Then, in alternating rounds on the same mock:
 
-- tool: the engine runs the planned suite (sending, checking, recording: `run_async`, no planning);
+- tool: the engine runs the planned suite (sending, checking, recording: `run`, as the CLI calls it, with
+  no planning; asyncio.run(run_async(...)) would add a repr of the whole results on leaving, see run);
 - minimal: the same requests, in the same order, on as many raw keep-alive asyncio connections as the
   engine has workers, each request written and its answer read (status line, headers, Content-Length
   body), nothing else.
@@ -30,7 +31,7 @@ from govstack_conform.engine.options import RunOptions
 from govstack_conform.engine.plan.planner import plan_contract
 from govstack_conform.engine.run import runner
 from govstack_conform.engine.run.bodies import ACCEPT_ENCODING
-from govstack_conform.engine.run.session import Target, run_async
+from govstack_conform.engine.run.session import Target, run
 
 TOKEN = "mock-token-7d1e"
 API_KEY = "mock-key-93ab"
@@ -77,7 +78,7 @@ def capture(targets: list[Target], options: RunOptions) -> list[Any]:
 
     runner.Transport.send = recording  # type: ignore[method-assign]
     try:
-        asyncio.run(run_async(targets, options, check_target=False))
+        run(targets, options, check_target=False)
     finally:
         runner.Transport.send = original  # type: ignore[method-assign]
     return list(sent.values())
@@ -112,7 +113,7 @@ def main() -> None:
             tool, least, cpu = [], [], []
             for _ in range(args.rounds):
                 c0, w0 = time.process_time(), time.perf_counter()
-                results = asyncio.run(run_async(targets, options, check_target=False))
+                results = run(targets, options, check_target=False)
                 wall = time.perf_counter() - w0
                 sent = sum(len(c.exchanges) for c in results.results[0].cases)
                 tool.append(sent / wall)
