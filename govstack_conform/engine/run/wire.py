@@ -28,6 +28,7 @@ _TOKEN = re.compile(rb"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
 _VALUE = re.compile(rb"(?:[\x21-\x7e\x80-\xff]+(?:[ \t]+[\x21-\x7e\x80-\xff]+)*)?")
 _TARGET = re.compile(rb"[\x21-\x7e]+")
 _NO_BODY = frozenset({204, 304})
+_GOOD_NAMES: set[bytes] = set()  # header names already found to be tokens (the same few, on every request)
 
 
 class WireError(Exception):
@@ -140,8 +141,11 @@ def request_bytes(method: str, target: bytes, headers: list[tuple[bytes, bytes]]
         raise LocalProtocolError(f"illegal request target {target[:200]!r}")
     lines = [b"%s %s HTTP/1.1\r\n" % (verb, target)]
     for name, value in headers:
-        if not _TOKEN.fullmatch(name):
-            raise LocalProtocolError(f"illegal header name {name[:100]!r}")
+        if name not in _GOOD_NAMES:
+            if not _TOKEN.fullmatch(name):
+                raise LocalProtocolError(f"illegal header name {name[:100]!r}")
+            if len(_GOOD_NAMES) < 1024:
+                _GOOD_NAMES.add(name)
         if not _VALUE.fullmatch(value):
             raise LocalProtocolError(f"illegal header value {value[:100]!r}")
         lines.append(b"%s: %s\r\n" % (name, value))
@@ -177,8 +181,17 @@ def parse_head(raw: bytes) -> Head:
     return Head(int(m.group(3)), m.group(4) or b"", headers, version)
 
 
-def _values(head: Head, name: bytes) -> list[bytes]:
-    return [part.strip().lower() for k, v in head.headers if k.lower() == name for part in v.split(b",")]
+_FRAMING = frozenset({b"connection", b"transfer-encoding", b"content-length"})
+
+
+def _framing_values(head: Head) -> dict[bytes, list[bytes]]:
+    """The comma-separated values of the headers that frame the body, lower-cased, by header name."""
+    found: dict[bytes, list[bytes]] = {}
+    for k, v in head.headers:
+        name = k.lower()
+        if name in _FRAMING:
+            found.setdefault(name, []).extend(part.strip().lower() for part in v.split(b","))
+    return found
 
 
 class Connection:
@@ -275,10 +288,10 @@ class Connection:
         start = 0
         while True:
             m = _HEAD_END.search(p.buf, start)
-            if m is not None:
+            if m is not None and m.end() <= MAX_HEAD:
                 raw = p.take(m.end())
                 return parse_head(raw[: m.start()])
-            if len(p.buf) > MAX_HEAD:
+            if m is not None or len(p.buf) > MAX_HEAD:
                 raise RemoteProtocolError(f"the answer's head is longer than {MAX_HEAD // 1024} KiB")
             if p.eof:
                 if p.error is not None or p.buf:
@@ -289,15 +302,16 @@ class Connection:
 
     def _framing(self, method: str, head: Head) -> tuple[str, int]:
         """How the body ends: ("none", 0), ("length", n), ("chunked", 0) or ("close", 0)."""
-        keep = head.http_version == "HTTP/1.1" and b"close" not in _values(head, b"connection")
+        values = _framing_values(head)
+        keep = head.http_version == "HTTP/1.1" and b"close" not in values.get(b"connection", ())
         if method == "HEAD" or head.status < 200 or head.status in _NO_BODY or method == "CONNECT":
             self._keep = keep
             return ("none", 0)
-        codings = _values(head, b"transfer-encoding")
+        codings = values.get(b"transfer-encoding")
         if codings:
             self._keep = keep and codings[-1] == b"chunked"
             return ("chunked", 0) if codings[-1] == b"chunked" else ("close", 0)
-        lengths = set(_values(head, b"content-length"))
+        lengths = set(values.get(b"content-length", ()))
         if lengths:
             if len(lengths) > 1 or not all(v.isdigit() for v in lengths):
                 raise RemoteProtocolError(f"bad Content-Length: {b', '.join(sorted(lengths))[:100]!r}")
