@@ -231,11 +231,24 @@ class Contract:
     security_schemes: Mapping[str, SecurityScheme]
     documents: Mapping[str, SpecDocument]
     defects: tuple[SpecDefect, ...]
-    registry: Any = None  # referencing.Registry holding every document, built by the loader
+    # A referencing.Registry holding every document, or None: then `schema_registry()` builds it when first
+    # asked (what only lists or plans a contract never needs it, and importing referencing costs 30 ms).
+    registry: Any = None
 
     @property
     def label(self) -> str:
         return f"{self.bb}@{self.ref}"
+
+    def schema_registry(self) -> Any:
+        """The referencing.Registry of every document ($ref resolution for the jsonschema validators)."""
+        if self.registry is not None:
+            return self.registry
+        found = self.__dict__.get("_registry")
+        if found is None:
+            from govstack_conform.contracts.loader.contract import make_registry
+
+            found = self.__dict__["_registry"] = make_registry(list(self.documents.values()))
+        return found
 
     def operation(self, key: str) -> Operation | None:
         """The operation of this key or operationId (a "METHOD /path" defined twice names neither: see variants)."""
