@@ -19,6 +19,7 @@ from govstack_conform.engine.exchange import Reply
 from govstack_conform.engine.options import PathMap, RunOptions
 from govstack_conform.engine.run.runner import Transport, UrlBuilder
 
+SPLIT = {"/chunked-slow": (52, 58)}  # where the server pauses its writing
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
 ANSWERS: dict[str, bytes] = {
     "/ok": OK,
@@ -26,6 +27,10 @@ ANSWERS: dict[str, bytes] = {
         b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
         b'4;name=value\r\n{"a"\r\n4\r\n: 1}\r\n0\r\nX-Trailer: t\r\n\r\n'
     ),
+    "/chunked-slow": (  # written in three parts (see SPLIT): read chunk by chunk as it arrives
+        b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{"a"\r\n4\r\n: 1}\r\n0\r\n\r\n'
+    ),
+    "/hex-prefix": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0x2\r\n{}\r\n0\r\n\r\n",
     "/interim": (
         b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </style.css>\r\n\r\n"
         b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}"
@@ -62,8 +67,13 @@ def server() -> Iterator[tuple[str, Seen]]:
                 method, target = head.split(b" ", 2)[:2]
                 path = target.decode()
                 seen.requests.append((me, method.decode(), path))
-                writer.write(ANSWERS.get(path, OK))
-                await writer.drain()
+                answer = ANSWERS.get(path, OK)
+                last = 0
+                for cut in (*SPLIT.get(path, ()), len(answer)):
+                    writer.write(answer[last:cut])
+                    await writer.drain()
+                    await asyncio.sleep(0.02 if cut < len(answer) else 0)
+                    last = cut
                 if path == "/close":
                     break
         except (asyncio.IncompleteReadError, ConnectionError):
@@ -98,6 +108,7 @@ def connections_of(seen: Seen, since: int) -> list[int]:
     ("method", "path", "status", "body"),
     [
         ("GET", "/chunked", 200, b'{"a": 1}'),
+        ("GET", "/chunked-slow", 200, b'{"a": 1}'),
         ("GET", "/interim", 201, b"{}"),
         ("HEAD", "/head", 200, b""),
         ("GET", "/no-content", 204, b""),
@@ -139,6 +150,7 @@ def test_connection_close_is_honoured(server: tuple[str, Seen]) -> None:
         ("/conflict", "bad Content-Length"),
         ("/big-head", "head is longer than 100 KiB"),
         ("/not-http", "illegal status line"),
+        ("/hex-prefix", "illegal chunk size"),
     ],
 )
 def test_broken_http_errs_that_request_alone(server: tuple[str, Seen], path: str, words: str) -> None:

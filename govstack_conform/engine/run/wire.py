@@ -27,6 +27,7 @@ _STATUS = re.compile(rb"HTTP/(\d)\.(\d) (\d{3})(?: (.*))?")
 _TOKEN = re.compile(rb"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
 _VALUE = re.compile(rb"(?:[\x21-\x7e\x80-\xff]+(?:[ \t]+[\x21-\x7e\x80-\xff]+)*)?")
 _TARGET = re.compile(rb"[\x21-\x7e]+")
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 _NO_BODY = frozenset({204, 304})
 _GOOD_NAMES: set[bytes] = set()  # header names already found to be tokens (the same few, on every request)
 
@@ -107,11 +108,14 @@ class _Buffered(asyncio.Protocol):
 
     def take(self, n: int) -> bytes:
         piece = bytes(self.buf[:n])
+        self.drop(n)
+        return piece
+
+    def drop(self, n: int) -> None:
         del self.buf[:n]
         if self._paused and len(self.buf) <= _HIGH // 2 and self.transport is not None:
             self._paused = False
             self.transport.resume_reading()
-        return piece
 
     def ended(self, what: str) -> WireError:
         """The error for a connection that ended while `what` was still expected."""
@@ -192,6 +196,50 @@ def _framing_values(head: Head) -> dict[bytes, list[bytes]]:
         if name in _FRAMING:
             found.setdefault(name, []).extend(part.strip().lower() for part in v.split(b","))
     return found
+
+
+def _chunk_size(line: bytes) -> int:
+    """The size a chunk-size line gives (its extensions ignored); RemoteProtocolError for anything else."""
+    size_text = line.split(b";", 1)[0].strip(b" \t")
+    if not _CHUNK_SIZE.fullmatch(size_text):
+        raise RemoteProtocolError(f"illegal chunk size: {line[:40]!r}")
+    return int(size_text, 16)
+
+
+def _whole_chunked(buf: bytearray) -> tuple[list[bytes], int] | None:
+    """The chunks' data and where the chunked body ends, when all of it (trailers included) is in `buf` and
+    well formed; None otherwise, and the chunk-by-chunk reading takes over (and words any error)."""
+    pieces: list[bytes] = []
+    pos = 0
+    while True:
+        nl = buf.find(b"\n", pos)
+        if nl < 0 or nl - pos > _LINE:
+            return None
+        try:
+            size = _chunk_size(bytes(buf[pos:nl]).rstrip(b"\r"))
+        except RemoteProtocolError:
+            return None
+        pos = nl + 1
+        if size == 0:
+            break
+        if pos + size + 1 > len(buf):
+            return None
+        pieces.append(bytes(buf[pos : pos + size]))
+        pos += size
+        if buf[pos : pos + 2] == b"\r\n":
+            pos += 2
+        elif buf[pos : pos + 1] == b"\n":
+            pos += 1
+        else:
+            return None
+    while True:  # trailers, up to the empty line
+        nl = buf.find(b"\n", pos)
+        if nl < 0 or nl - pos > _LINE:
+            return None
+        line = buf[pos:nl]
+        pos = nl + 1
+        if not line.rstrip(b"\r"):
+            return pieces, pos
 
 
 class Connection:
@@ -364,15 +412,15 @@ class Connection:
 
     async def _chunks(self) -> AsyncIterator[bytes]:
         p = self._p
+        whole = _whole_chunked(p.buf)
+        if whole is not None:  # the usual small answer: all of it arrived, read in one pass
+            pieces, end = whole
+            p.drop(end)
+            if pieces:
+                yield b"".join(pieces)
+            return
         while True:
-            line = await self._line()
-            size_text = line.split(b";", 1)[0].strip()
-            try:
-                size = int(size_text, 16)
-            except ValueError:
-                raise RemoteProtocolError(f"illegal chunk size: {line[:40]!r}") from None
-            if size < 0 or not size_text.isalnum():
-                raise RemoteProtocolError(f"illegal chunk size: {line[:40]!r}")
+            size = _chunk_size(await self._line())
             if size == 0:
                 while await self._line():  # trailers, up to the empty line
                     pass
