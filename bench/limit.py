@@ -11,8 +11,10 @@ requests are captured as the engine sends them. Then, in alternating rounds on t
   engine has workers, each request written and its answer read (status line, headers, Content-Length
   body), nothing else.
 
-Prints requests per second of both per round, their medians and the ratio tool/minimal, plus the
-engine's CPU per request. The ratio is the figure: how much of what the mock can serve the tool uses.
+Prints requests per second of both per round, their medians and the ratio tool/minimal, plus CPU per
+request of the engine, of the minimal client and of the mock (over both phases). The ratio is the figure:
+how much of what the mock can serve the tool uses. Where the cores are shared (the mock, the tool and
+whatever else runs), the ratio tends to (mock + minimal CPU) / (mock + tool CPU) per request.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
 import statistics
 import time
+from pathlib import Path
 from typing import Any
 
 from govstack_conform.contracts.catalog import load_catalog
@@ -90,8 +94,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=RunOptions().concurrency)
     args = parser.parse_args()
-    print(f"{args.concurrency} workers / connections, {args.rounds} rounds, medians")
-    print(f"{'release':28} {'requests':>8} {'tool req/s':>10} {'minimal':>8} {'ratio':>6} {'tool CPU ms/req':>15}")
+    print(f"{args.concurrency} workers / connections, {args.rounds} rounds, medians; CPU in ms per request")
+    print(
+        f"{'release':28} {'requests':>8} {'tool req/s':>10} {'minimal':>8} {'ratio':>6}"
+        f" {'tool CPU':>8} {'minimal CPU':>11} {'mock CPU':>8}"
+    )
     ctx = multiprocessing.get_context("spawn")
     for release in args.releases:
         port, stop = ctx.Value("i", 0), ctx.Event()
@@ -110,20 +117,35 @@ def main() -> None:
             host = f"127.0.0.1:{port.value}"
             wires = [[_wire_of(r, host) for r in mine] for mine in per_worker]
             total = sum(len(w) for w in wires)
-            tool, least, cpu = [], [], []
+            tool, least, cpu, least_cpu, mock_cpu = [], [], [], [], []
             for _ in range(args.rounds):
-                c0, w0 = time.process_time(), time.perf_counter()
+                c0, w0, m0 = time.process_time(), time.perf_counter(), _cpu_of(child.pid)
                 results = run(targets, options, check_target=False)
                 wall = time.perf_counter() - w0
                 sent = sum(len(c.exchanges) for c in results.results[0].cases)
                 tool.append(sent / wall)
                 cpu.append((time.process_time() - c0) * 1000 / sent)
+                c1 = time.process_time()
                 least.append(total / asyncio.run(minimal("127.0.0.1", port.value, wires)))
+                least_cpu.append((time.process_time() - c1) * 1000 / total)
+                mock_cpu.append((_cpu_of(child.pid) - m0) * 1000 / (sent + total))
             t, m = statistics.median(tool), statistics.median(least)
-            print(f"{release:28} {total:8d} {t:10.0f} {m:8.0f} {t / m:6.0%} {statistics.median(cpu):15.3f}")
+            print(
+                f"{release:28} {total:8d} {t:10.0f} {m:8.0f} {t / m:6.0%} {statistics.median(cpu):8.3f}"
+                f" {statistics.median(least_cpu):11.3f} {statistics.median(mock_cpu):8.3f}"
+            )
         finally:
             stop.set()
             child.join(10)
+
+
+def _cpu_of(pid: int | None) -> float:
+    """CPU seconds used so far by the mock's process (Linux /proc; 0 where unknown)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def _wire_of(request: Any, host: str) -> bytes:
