@@ -36,6 +36,7 @@ from govstack_conform.engine.results import (
 )
 from govstack_conform.engine.run.auth import Authenticator, OAuth2Token
 from govstack_conform.engine.run.judge import (
+    Attempt,
     attempts,
     case_verdict,
     inconclusive_negatives,
@@ -327,9 +328,12 @@ class BBRun:
         by_op: dict[str, list[CaseResult]] = {}
         for case in cases:
             by_op.setdefault(case.operation, []).append(case)
+        tried_by_op: dict[str, list[Attempt]] = {}  # each operation looks only at its own (was ops x attempts)
+        for a in tried:
+            tried_by_op.setdefault(a.operation, []).append(a)
         operations = []
         for op in self.contract.operations:
-            verdict, reason = operation_verdict(op, by_op.get(op.key, ()), tried)
+            verdict, reason = operation_verdict(op, by_op.get(op.key, ()), tried_by_op.get(op.key, ()))
             if (
                 verdict is Verdict.SKIPPED
                 and not by_op.get(op.key)

@@ -23,6 +23,7 @@ import base64
 import contextlib
 import ssl
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -236,7 +237,12 @@ class Transport:
             try:
                 async with asyncio.timeout(self.options.timeout_s):
                     response = await conn.send(method, data)
-                    body, truncated = await read_capped_stream(response.headers, conn.body(), self.options.body_cap)
+                    whole = conn.body_now()
+                    if whole is None or len(whole) > self.options.body_cap or _coded(response.headers):
+                        stream = conn.body() if whole is None else _once(whole)
+                        body, truncated = await read_capped_stream(response.headers, stream, self.options.body_cap)
+                    else:
+                        body, truncated = whole, False
             except _CONNECT_ERRORS as exc:
                 await self._drop(worker, dest, conn)
                 if attempt < self.options.retries:
@@ -285,6 +291,15 @@ class Transport:
                 elapsed_ms=_ms(start),
                 http_version=response.http_version,
             )
+
+
+def _coded(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether the answer names a content coding (then bodies.py decodes it, or refuses it)."""
+    return any(k.lower() == b"content-encoding" for k, _ in headers)
+
+
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data
 
 
 async def _close(conn: wire.Connection) -> None:

@@ -368,6 +368,23 @@ class Connection:
         self._keep = False
         return ("close", 0)
 
+    def body_now(self) -> bytes | None:
+        """The whole body when it has already arrived (still content-coded), marking the connection reusable
+        as `body()` would at its end; None when it has not, and `body()` reads it."""
+        kind, n = self._body
+        p = self._p
+        if kind == "length" and len(p.buf) >= n:
+            piece = p.take(n)
+        elif kind == "none":
+            piece = b""
+        elif kind == "chunked" and (whole := _whole_chunked(p.buf)) is not None:
+            p.drop(whole[1])
+            piece = b"".join(whole[0])
+        else:
+            return None
+        self.reusable = self._keep
+        return piece
+
     async def body(self) -> AsyncIterator[bytes]:
         """The answer's body as it arrives (still content-coded); marks the connection reusable at its end."""
         kind, n = self._body
