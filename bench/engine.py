@@ -1,8 +1,10 @@
 """Benchmark the conformance engine: requests per second end to end, and the tool's CPU per case.
 
 Run by hand: GOVSTACK_CONFORM_SPECS=../shared/govspecs python bench/engine.py [BB@REF ...|all] [--cases N]
-[--profile [--top N]]. `all` measures every BB's default release and ends with a table: planning, cold
-sending+checking and their sum per case, against the 0.30 ms goal of issue 14.
+[--profile [--top N]] [--baseline DIR]. `all` measures every BB's default release and ends with a table:
+planning, cold sending+checking and their sum per case, against the 0.30 ms goal of issue 14.
+`--baseline DIR` measures another checkout of the tool (the code before a change) beside this tree,
+release by release, each in fresh processes, and prints both totals and their ratio.
 
 The product is a replay server: the mock answers the suite once (setup, not measured), and a minimal
 ASGI app under uvicorn in a separate process replays those exact answers, so the server costs almost
@@ -17,8 +19,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import multiprocessing
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -171,16 +175,49 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--profile", action="store_true", help="profile the cold run (CPU time) with cProfile")
     parser.add_argument("--top", type=int, default=40, help="with --profile: how many functions to show")
+    parser.add_argument(
+        "--baseline",
+        metavar="DIR",
+        help="also measure the tool's code in DIR (a checkout: `git archive REV | tar -x -C DIR`), each release "
+        "in its own processes, alternating with this tree's, and print both per case and their ratio",
+    )
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # one line per release, for --baseline
     args = parser.parse_args()
     releases = args.releases
     if releases == ["all"]:
         releases = [f"{bb.key}@{bb.default_ref}" for bb in load_catalog().bbs]
+    if args.baseline:
+        compare(releases, args)
+        return
     rows = [(release, *measure(release, args)) for release in releases]
+    if args.json:
+        for release, n, plan_ms, cold in rows:
+            print(json.dumps({"release": release, "cases": n, "planning": plan_ms, "cold": cold}))
+        return
     if len(rows) > 1:
         print(f"\n{'release':28} {'cases':>6} {'planning':>9} {'cold run':>9} {'total':>7}  ms CPU per case")
         for release, n, plan_ms, cold in rows:
             over = "" if plan_ms + cold <= GOAL_MS else f"  over {GOAL_MS:.2f}"
             print(f"{release:28} {n:6d} {plan_ms:9.3f} {cold:9.3f} {plan_ms + cold:7.3f}{over}")
+
+
+def compare(releases: list[str], args: argparse.Namespace) -> None:
+    """Each release measured by the baseline's code, then by this tree's, each in fresh processes."""
+    here = str(Path(__file__).resolve().parent.parent)
+    print("planning + cold sending and checking, ms CPU per case")
+    print(f"{'release':28} {'baseline':>9} {'this tree':>9} {'ratio':>6}")
+    for release in releases:
+        got = {}
+        for label, root in (("baseline", args.baseline), ("this", here)):
+            env = {**os.environ, "PYTHONPATH": str(Path(root).resolve())}
+            cmd = [sys.executable, __file__, release, "--cases", str(args.cases), "--json"]
+            cmd += ["--concurrency", str(args.concurrency)]
+            done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+            got[label] = json.loads(done.stdout.strip().splitlines()[-1])
+        before = got["baseline"]["planning"] + got["baseline"]["cold"]
+        after = got["this"]["planning"] + got["this"]["cold"]
+        over = "" if after <= GOAL_MS else f"  over {GOAL_MS:.2f}"
+        print(f"{release:28} {before:9.3f} {after:9.3f} {after / before:6.2f}{over}", flush=True)
 
 
 if __name__ == "__main__":
