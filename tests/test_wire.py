@@ -1,8 +1,8 @@
-"""The transport's own HTTP/1.1 (engine/run/wire.py) against a byte-level server on 127.0.0.1: the framings a
-product may use (chunked with extensions and trailers, interim 1xx answers, HEAD, 204, folded headers, bare
-LF lines, Connection: close) are read right and keep the connection when they may; what breaks HTTP
-(conflicting lengths, an endless head, a request that cannot be written) is an error for that request
-alone, and the next request on the same worker is answered on a fresh connection.
+"""The transport's HTTP/1.1 (engine/run/wire.py: h11 over our asyncio I/O) against a byte-level server on
+127.0.0.1: the framings a product may use (chunked with extensions and trailers, interim 1xx answers, HEAD,
+204, folded headers, bare LF lines, Connection: close) are read right and keep the connection when they
+may; what breaks HTTP (conflicting lengths, an endless head, a request that cannot be written) is an error
+for that request alone, and the next request on the same worker is answered on a fresh connection.
 
 tests/test_hostile_engine.py drives the same transport through whole runs; these look at one exchange.
 """
@@ -147,10 +147,10 @@ def test_connection_close_is_honoured(server: tuple[str, Seen]) -> None:
 @pytest.mark.parametrize(
     ("path", "words"),
     [
-        ("/conflict", "bad Content-Length"),
+        ("/conflict", "conflicting Content-Length headers"),
         ("/big-head", "head is longer than 100 KiB"),
         ("/not-http", "illegal status line"),
-        ("/hex-prefix", "illegal chunk size"),
+        ("/hex-prefix", "illegal chunk header"),
     ],
 )
 def test_broken_http_errs_that_request_alone(server: tuple[str, Seen], path: str, words: str) -> None:
@@ -170,5 +170,5 @@ def test_a_request_http_cannot_carry_is_never_sent(server: tuple[str, Seen], hea
     url, seen = server
     before = len(seen.requests)
     (reply,) = exchange(url, [("GET", "/ok", [header])])
-    assert reply.error is not None and reply.error.startswith("request could not be built: illegal header")
+    assert reply.error is not None and reply.error.startswith("request could not be built: Illegal header")
     assert seen.requests[before:] == []

@@ -191,7 +191,9 @@ class Transport:
         await _close(conn)
 
     @staticmethod
-    def _wire(dest: Dest, route: ProxyRoute | None, method: str, url: str, hdrs: Headers, body: bytes | None) -> bytes:
+    def _wire(
+        dest: Dest, route: ProxyRoute | None, method: str, url: str, hdrs: Headers, body: bytes | None
+    ) -> wire.Request:
         target = _encode(url[dest.cut :] or "/")
         headers = [(n.encode("ascii"), _encode(v)) for n, v in hdrs]
         if route is not None and not dest.tls:  # a forwarding proxy gets the absolute form, and its credentials
@@ -199,7 +201,7 @@ class Transport:
             if route.auth is not None:
                 pair = base64.b64encode(f"{route.auth[0]}:{route.auth[1]}".encode()).decode("ascii")
                 headers.append((b"Proxy-Authorization", b"Basic " + pair.encode("ascii")))
-        return wire.request_bytes(method, target, headers, body)
+        return wire.request(method, target, headers, body)
 
     async def send(
         self,
@@ -236,7 +238,7 @@ class Transport:
             response: wire.Head | None = None
             try:
                 async with asyncio.timeout(self.options.timeout_s):
-                    response = await conn.send(method, data)
+                    response = await conn.send(data)
                     whole = conn.body_now()
                     if whole is None or len(whole) > self.options.body_cap or _coded(response.headers):
                         stream = conn.body() if whole is None else _once(whole)

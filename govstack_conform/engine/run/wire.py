@@ -1,35 +1,36 @@
 """HTTP/1.1 on one asyncio connection, as the engine sends it: one request at a time, the answer's head
-read whole (bounded), its body handed out in pieces, nothing read beyond what the caller asks for.
+bounded, its body handed out in pieces, nothing read beyond what the caller asks for.
 
-Why not httpcore: over anyio it spent most of a request's CPU in cancel scopes, locks, checkpoints and
-model objects (bench/engine.py --profile: about 60 % of the sending phase); here a request is one write
-and a few looks into a buffer. What an untrusted product may send is handled explicitly: a head of at
-most MAX_HEAD bytes, Content-Length, chunked and close-delimited bodies, no body for HEAD, 1xx, 204 and
-304, interim 1xx answers skipped, bytes beyond an answer noticed (`left_over`: the transport then drops
-the connection), and back-pressure while a body is read (the socket stops being read while the buffer
-holds more than _HIGH bytes, so a 200 MB body never sits in memory). Errors are raised as the classes
-below; the transport (runner.py) turns every one of them into a Reply with `error` set.
+The I/O is ours and the HTTP is h11's. Why not httpcore: over anyio it spent most of a request's CPU in
+cancel scopes, locks, checkpoints and model objects (bench/engine.py --profile: about 60 % of the sending
+phase); here a request is one write, the socket is an asyncio Protocol filling a buffer, and back-pressure
+stops reading while the buffer holds more than _HIGH bytes (a 200 MB body never sits in memory). Why h11:
+the syntax and framing of HTTP/1.1 (request serialization and validation, status line and headers, folded
+and bare-LF lines, Content-Length, chunked and close-delimited bodies, no body for HEAD, 1xx, 204 and 304,
+interim 1xx answers, keep-alive) is what an untrusted product gets wrong in the most ways, and h11 (the
+sans-I/O parser under httpcore) has been read against the RFCs and real servers for years; writing it
+again would be writing its bugs again. One h11.Connection per keep-alive connection, reused cycle after
+cycle. What is ours: an answer's head may take at most MAX_HEAD bytes (h11 is fed no more while it
+reads one), bytes beyond an answer are noticed (`left_over`: the transport then drops the connection),
+and every error is raised as the classes below; the transport (runner.py) turns each into a Reply
+with `error` set.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import re
 import ssl
 from collections.abc import AsyncIterator
+from typing import cast
+
+import h11
 
 MAX_HEAD = 100 * 1024  # status line and headers of one answer
 _HIGH = 256 * 1024  # stop reading the socket while this much is buffered
-_LINE = 4096  # a chunk-size or trailer line
-_HEAD_END = re.compile(rb"\n\r?\n")
-_STATUS = re.compile(rb"HTTP/(\d)\.(\d) (\d{3})(?: (.*))?")
-_TOKEN = re.compile(rb"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
-_VALUE = re.compile(rb"(?:[\x21-\x7e\x80-\xff]+(?:[ \t]+[\x21-\x7e\x80-\xff]+)*)?")
-_TARGET = re.compile(rb"[\x21-\x7e]+")
-_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
-_NO_BODY = frozenset({204, 304})
-_GOOD_NAMES: set[bytes] = set()  # header names already found to be tokens (the same few, on every request)
+_ALL = 1 << 62
+_VERSIONS = {b"1.1": "HTTP/1.1", b"1.0": "HTTP/1.0"}
+_END = h11.EndOfMessage()
 
 
 class WireError(Exception):
@@ -106,16 +107,21 @@ class _Buffered(asyncio.Protocol):
         self._waiter = asyncio.get_running_loop().create_future()
         await self._waiter
 
-    def take(self, n: int) -> bytes:
-        piece = bytes(self.buf[:n])
-        self.drop(n)
-        return piece
-
-    def drop(self, n: int) -> None:
-        del self.buf[:n]
-        if self._paused and len(self.buf) <= _HIGH // 2 and self.transport is not None:
+    def feed(self, h: h11.Connection, limit: int) -> int:
+        """Hand at most `limit` buffered bytes to `h`; how many."""
+        buf = self.buf
+        n = len(buf)
+        if n <= limit:
+            h.receive_data(cast(bytes, buf))  # any bytes-like object (h11's docs): it appends a copy
+            buf.clear()
+        else:
+            n = limit
+            h.receive_data(bytes(buf[:n]))
+            del buf[:n]
+        if self._paused and len(buf) <= _HIGH // 2 and self.transport is not None:
             self._paused = False
             self.transport.resume_reading()
+        return n
 
     def ended(self, what: str) -> WireError:
         """The error for a connection that ended while `what` was still expected."""
@@ -136,110 +142,31 @@ class Head:
         self.http_version = http_version
 
 
-def request_bytes(method: str, target: bytes, headers: list[tuple[bytes, bytes]], content: bytes | None) -> bytes:
-    """The request as written on the wire; LocalProtocolError for what HTTP/1.1 cannot carry."""
-    verb = method.encode("ascii")
-    if not _TOKEN.fullmatch(verb):
-        raise LocalProtocolError(f"illegal method {verb!r}")
-    if not _TARGET.fullmatch(target):
-        raise LocalProtocolError(f"illegal request target {target[:200]!r}")
-    lines = [b"%s %s HTTP/1.1\r\n" % (verb, target)]
-    for name, value in headers:
-        if name not in _GOOD_NAMES:
-            if not _TOKEN.fullmatch(name):
-                raise LocalProtocolError(f"illegal header name {name[:100]!r}")
-            if len(_GOOD_NAMES) < 1024:
-                _GOOD_NAMES.add(name)
-        if not _VALUE.fullmatch(value):
-            raise LocalProtocolError(f"illegal header value {value[:100]!r}")
-        lines.append(b"%s: %s\r\n" % (name, value))
-    lines.append(b"\r\n")
-    if content:
-        lines.append(content)
-    return b"".join(lines)
+class Request:
+    """A request h11 has validated, ready to be written on any connection (a retry writes it again)."""
+
+    __slots__ = ("body", "head")
+
+    def __init__(self, head: h11.Request, body: bytes | None) -> None:
+        self.head = head
+        self.body = h11.Data(data=body) if body else None
 
 
-def parse_head(raw: bytes) -> Head:
-    """Status line and headers; RemoteProtocolError for what is not HTTP/1.x."""
-    lines = raw.split(b"\n")
-    status_line = lines[0].rstrip(b"\r")
-    m = _STATUS.fullmatch(status_line)
-    if m is None:
-        raise RemoteProtocolError(f"illegal status line: {status_line[:200]!r}")
-    headers: list[tuple[bytes, bytes]] = []
-    for line in lines[1:]:
-        line = line.rstrip(b"\r")
-        if not line:
-            continue
-        if line[0] in b" \t":  # an obsolete folded continuation (RFC 9112 §5.2): joined with one space
-            if not headers:
-                raise RemoteProtocolError("the answer's first header line is a continuation")
-            name, value = headers[-1]
-            headers[-1] = (name, (value + b" " + line.strip(b" \t")).strip(b" \t"))
-            continue
-        name, sep, value = line.partition(b":")
-        if not sep or not _TOKEN.fullmatch(name):
-            raise RemoteProtocolError(f"illegal header line: {line[:200]!r}")
-        headers.append((name, value.strip(b" \t")))
-    version = f"HTTP/{m.group(1).decode()}.{m.group(2).decode()}"
-    return Head(int(m.group(3)), m.group(4) or b"", headers, version)
+def request(method: str, target: bytes, headers: list[tuple[bytes, bytes]], content: bytes | None) -> Request:
+    """The request to send; LocalProtocolError for what HTTP/1.1 cannot carry (h11's words)."""
+    try:
+        return Request(h11.Request(method=method, target=target, headers=headers), content)
+    except h11.LocalProtocolError as exc:
+        raise LocalProtocolError(str(exc)) from None
 
 
-_FRAMING = frozenset({b"connection", b"transfer-encoding", b"content-length"})
+def _head(event: h11.Response | h11.InformationalResponse) -> Head:
+    version = _VERSIONS.get(event.http_version) or f"HTTP/{event.http_version.decode('ascii')}"
+    return Head(event.status_code, event.reason, event.headers.raw_items(), version)
 
 
-def _framing_values(head: Head) -> dict[bytes, list[bytes]]:
-    """The comma-separated values of the headers that frame the body, lower-cased, by header name."""
-    found: dict[bytes, list[bytes]] = {}
-    for k, v in head.headers:
-        name = k.lower()
-        if name in _FRAMING:
-            found.setdefault(name, []).extend(part.strip().lower() for part in v.split(b","))
-    return found
-
-
-def _chunk_size(line: bytes) -> int:
-    """The size a chunk-size line gives (its extensions ignored); RemoteProtocolError for anything else."""
-    size_text = line.split(b";", 1)[0].strip(b" \t")
-    if not _CHUNK_SIZE.fullmatch(size_text):
-        raise RemoteProtocolError(f"illegal chunk size: {line[:40]!r}")
-    return int(size_text, 16)
-
-
-def _whole_chunked(buf: bytearray) -> tuple[list[bytes], int] | None:
-    """The chunks' data and where the chunked body ends, when all of it (trailers included) is in `buf` and
-    well formed; None otherwise, and the chunk-by-chunk reading takes over (and words any error)."""
-    pieces: list[bytes] = []
-    pos = 0
-    while True:
-        nl = buf.find(b"\n", pos)
-        if nl < 0 or nl - pos > _LINE:
-            return None
-        try:
-            size = _chunk_size(bytes(buf[pos:nl]).rstrip(b"\r"))
-        except RemoteProtocolError:
-            return None
-        pos = nl + 1
-        if size == 0:
-            break
-        if pos + size + 1 > len(buf):
-            return None
-        pieces.append(bytes(buf[pos : pos + size]))
-        pos += size
-        if buf[pos : pos + 2] == b"\r\n":
-            pos += 2
-        elif buf[pos : pos + 1] == b"\n":
-            pos += 1
-        else:
-            return None
-    while True:  # trailers, up to the empty line
-        nl = buf.find(b"\n", pos)
-        if nl < 0 or nl - pos > _LINE:
-            return None
-        line = buf[pos:nl]
-        pos = nl + 1
-        if not line.rstrip(b"\r"):
-            return pieces, pos
+def _remote(exc: h11.ProtocolError) -> RemoteProtocolError:
+    return RemoteProtocolError(str(exc) or type(exc).__name__)
 
 
 class Connection:
@@ -260,8 +187,9 @@ class Connection:
         self.connected = False  # the connection is made (and TLS done): a timeout after it means no answer
         self.reusable = True
         self._p = _Buffered()
-        self._body: tuple[str, int] = ("none", 0)
-        self._keep = False  # whether the answer being read leaves the connection open for the next request
+        self._h = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD)
+        self._room = MAX_HEAD  # how many more bytes h11 may be given before the head it reads is complete
+        self._early: list[bytes] = []  # body pieces body_now() took from h11 without finding the end
 
     def is_available(self) -> bool:
         """Whether another request may go on it: open, nothing unsolicited waiting, the last answer read whole."""
@@ -272,7 +200,7 @@ class Connection:
 
     def left_over(self) -> bool:
         """Whether bytes beyond the answer arrived (a too-short Content-Length): the connection is spoilt."""
-        return bool(self._p.buf)
+        return bool(self._p.buf) or bool(self._h.trailing_data[0])
 
     async def _open(self) -> None:
         loop = asyncio.get_running_loop()
@@ -289,14 +217,11 @@ class Connection:
         self.connected = True
 
     async def _connect_tunnel(self, loop: asyncio.AbstractEventLoop) -> None:
-        authority = f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
-        extra = self.proxy_headers
-        head = [(b"Host", authority.encode("ascii")), *extra]
-        self._write(request_bytes("CONNECT", authority.encode("ascii"), head, None))
-        answer = await self._head("CONNECT")
+        authority = (f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}").encode("ascii")
+        answer = await self._exchange(request("CONNECT", authority, [(b"Host", authority), *self.proxy_headers], None))
         if not 200 <= answer.status < 300:
             raise ProxyError(f"{answer.status} {answer.reason.decode('latin-1')[:100]}".strip())
-        if self._p.buf:
+        if self.left_over():
             raise RemoteProtocolError("the proxy sent bytes after its answer to CONNECT")
         assert self._p.transport is not None and self.tls is not None
         try:
@@ -304,6 +229,7 @@ class Connection:
         except OSError as exc:
             raise ConnectError(str(exc) or type(exc).__name__) from None
         self._p.transport = wrapped
+        self._h = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD)  # HTTP anew, inside the tunnel
 
     @property
     def proxy_headers(self) -> list[tuple[bytes, bytes]]:
@@ -312,148 +238,106 @@ class Connection:
         pair = base64.b64encode(f"{self.proxy_auth[0]}:{self.proxy_auth[1]}".encode()).decode("ascii")
         return [(b"Proxy-Authorization", b"Basic " + pair.encode("ascii"))]
 
-    def _write(self, data: bytes) -> None:
+    async def send(self, req: Request) -> Head:
+        """Write one request and read its answer's head; the body is read by `body_now()` or `body()`."""
+        if not self.connected:
+            await self._open()
+        self.reusable = False  # until its answer has been read whole
+        return await self._exchange(req)
+
+    async def _exchange(self, req: Request) -> Head:
+        h = self._h
+        try:
+            data = h.send(req.head)
+            if req.body is not None:
+                data += h.send(req.body)
+            data += h.send(_END)
+        except h11.LocalProtocolError as exc:  # a request whose body does not match its Content-Length
+            raise LocalProtocolError(str(exc)) from None
         transport = self._p.transport
         if transport is None or transport.is_closing():
             raise WriteError("the connection was closed before the request was written")
         transport.write(data)
-
-    async def send(self, method: str, data: bytes) -> Head:
-        """Write one request (already as bytes) and read its answer's head; the body is read by `body()`."""
-        if not self.connected:
-            await self._open()
-        self.reusable = False  # until its answer has been read whole
-        self._write(data)
+        self._room = MAX_HEAD
+        self._early = []
         while True:
-            head = await self._head(method)
-            if head.status >= 200 or head.status == 101:
-                break  # interim answers (100 Continue, 103 Early Hints) are not the answer
-        self._body = self._framing(method, head)
-        return head
+            event = await self._event(head=True)
+            if type(event) is h11.Response:
+                return _head(event)
+            if type(event) is not h11.InformationalResponse:  # pragma: no cover - h11 gives nothing else here
+                raise RemoteProtocolError(f"unexpected {type(event).__name__} before the answer")
+            # an interim answer (100 Continue, 103 Early Hints) is not the answer; what h11 holds is the next head
+            self._room = MAX_HEAD - len(h.trailing_data[0])
 
-    async def _head(self, method: str) -> Head:
-        p = self._p
-        start = 0
+    async def _event(self, *, head: bool = False) -> object:
+        """The next event h11 reads, feeding it what arrives; a head is never given more than MAX_HEAD bytes."""
+        h, p = self._h, self._p
         while True:
-            m = _HEAD_END.search(p.buf, start)
-            if m is not None and m.end() <= MAX_HEAD:
-                raw = p.take(m.end())
-                return parse_head(raw[: m.start()])
-            if m is not None or len(p.buf) > MAX_HEAD:
+            try:
+                event = h.next_event()
+            except h11.RemoteProtocolError as exc:
+                raise _remote(exc) from None
+            if event is not h11.NEED_DATA:
+                return event
+            if head and self._room <= 0:
                 raise RemoteProtocolError(f"the answer's head is longer than {MAX_HEAD // 1024} KiB")
-            if p.eof:
-                if p.error is not None or p.buf:
-                    raise p.ended("a complete answer head")
-                raise RemoteProtocolError("Server disconnected without sending a response.")
-            start = max(0, len(p.buf) - 3)
-            await p.more()
+            if p.buf:
+                fed = p.feed(h, self._room if head else _ALL)
+                if head:
+                    self._room -= fed
+            elif p.eof:
+                if p.error is not None:
+                    raise p.ended("the rest of the answer")
+                if head:
+                    if h.trailing_data[0]:
+                        raise p.ended("a complete answer head")
+                    raise RemoteProtocolError("Server disconnected without sending a response.")
+                h.receive_data(b"")  # the end of a close-delimited body, or h11 words what is missing
+            else:
+                await p.more()
 
-    def _framing(self, method: str, head: Head) -> tuple[str, int]:
-        """How the body ends: ("none", 0), ("length", n), ("chunked", 0) or ("close", 0)."""
-        values = _framing_values(head)
-        keep = head.http_version == "HTTP/1.1" and b"close" not in values.get(b"connection", ())
-        if method == "HEAD" or head.status < 200 or head.status in _NO_BODY or method == "CONNECT":
-            self._keep = keep
-            return ("none", 0)
-        codings = values.get(b"transfer-encoding")
-        if codings:
-            self._keep = keep and codings[-1] == b"chunked"
-            return ("chunked", 0) if codings[-1] == b"chunked" else ("close", 0)
-        lengths = set(values.get(b"content-length", ()))
-        if lengths:
-            if len(lengths) > 1 or not all(v.isdigit() for v in lengths):
-                raise RemoteProtocolError(f"bad Content-Length: {b', '.join(sorted(lengths))[:100]!r}")
-            self._keep = keep
-            return ("length", int(lengths.pop()))
-        self._keep = False
-        return ("close", 0)
+    def _ended(self) -> None:
+        """The answer was read whole: the connection serves again when both sides may go on."""
+        h = self._h
+        if h.our_state is h11.DONE and h.their_state is h11.DONE:
+            h.start_next_cycle()
+            self.reusable = True
 
     def body_now(self) -> bytes | None:
         """The whole body when it has already arrived (still content-coded), marking the connection reusable
         as `body()` would at its end; None when it has not, and `body()` reads it."""
-        kind, n = self._body
-        p = self._p
-        if kind == "length" and len(p.buf) >= n:
-            piece = p.take(n)
-        elif kind == "none":
-            piece = b""
-        elif kind == "chunked" and (whole := _whole_chunked(p.buf)) is not None:
-            p.drop(whole[1])
-            piece = b"".join(whole[0])
-        else:
-            return None
-        self.reusable = self._keep
-        return piece
+        h, p = self._h, self._p
+        pieces = self._early
+        while True:
+            try:
+                event = h.next_event()
+            except h11.RemoteProtocolError as exc:
+                raise _remote(exc) from None
+            if type(event) is h11.Data:
+                pieces.append(bytes(event.data))
+            elif type(event) is h11.EndOfMessage:
+                self._early = []
+                self._ended()
+                return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+            elif event is h11.NEED_DATA and p.buf:
+                p.feed(h, _ALL)
+            else:
+                return None
 
     async def body(self) -> AsyncIterator[bytes]:
         """The answer's body as it arrives (still content-coded); marks the connection reusable at its end."""
-        kind, n = self._body
-        p = self._p
-        if kind == "length":
-            left = n
-            while left:
-                if p.buf:
-                    piece = p.take(min(left, len(p.buf)))
-                    left -= len(piece)
-                    yield piece
-                elif p.eof:
-                    raise p.ended(f"complete message body: received {n - left} bytes, expected {n}")
-                else:
-                    await p.more()
-        elif kind == "chunked":
-            async for piece in self._chunks():
-                yield piece
-        elif kind == "close":
-            while True:
-                if p.buf:
-                    yield p.take(len(p.buf))
-                elif p.eof:
-                    if p.error is not None:
-                        raise p.ended("the rest of the body")
-                    break
-                else:
-                    await p.more()
-        self.reusable = self._keep
-
-    async def _line(self) -> bytes:
-        p = self._p
+        early, self._early = self._early, []
+        for piece in early:
+            yield piece
         while True:
-            i = p.buf.find(b"\n")
-            if i >= 0:
-                return p.take(i + 1).rstrip(b"\r\n")
-            if len(p.buf) > _LINE:
-                raise RemoteProtocolError("a chunk-size line is too long")
-            if p.eof:
-                raise p.ended("complete message body: incomplete chunked read")
-            await p.more()
-
-    async def _chunks(self) -> AsyncIterator[bytes]:
-        p = self._p
-        whole = _whole_chunked(p.buf)
-        if whole is not None:  # the usual small answer: all of it arrived, read in one pass
-            pieces, end = whole
-            p.drop(end)
-            if pieces:
-                yield b"".join(pieces)
-            return
-        while True:
-            size = _chunk_size(await self._line())
-            if size == 0:
-                while await self._line():  # trailers, up to the empty line
-                    pass
+            event = await self._event()
+            if type(event) is h11.Data:
+                yield bytes(event.data)
+            elif type(event) is h11.EndOfMessage:
+                self._ended()
                 return
-            left = size
-            while left:
-                if p.buf:
-                    piece = p.take(min(left, len(p.buf)))
-                    left -= len(piece)
-                    yield piece
-                elif p.eof:
-                    raise p.ended("complete message body: incomplete chunked read")
-                else:
-                    await p.more()
-            if await self._line():
-                raise RemoteProtocolError("a chunk does not end with CRLF")
+            else:
+                raise RemoteProtocolError(f"unexpected {type(event).__name__} in the answer's body")
 
     def close(self) -> None:
         transport = self._p.transport
