@@ -260,6 +260,9 @@ class Connection:
         transport.write(data)
         self._room = MAX_HEAD
         self._early = []
+        p = self._p
+        while not p.buf and not p.eof:  # h11 holds nothing yet: asking it before bytes arrive would be wasted
+            await p.more()
         while True:
             event = await self._event(head=True)
             if type(event) is h11.Response:
@@ -273,6 +276,11 @@ class Connection:
         """The next event h11 reads, feeding it what arrives; a head is never given more than MAX_HEAD bytes."""
         h, p = self._h, self._p
         while True:
+            if p.buf and (not head or self._room > 0):
+                if head:
+                    self._room -= p.feed(h, self._room)
+                else:
+                    p.feed(h, _ALL)
             try:
                 event = h.next_event()
             except h11.RemoteProtocolError as exc:
@@ -282,10 +290,8 @@ class Connection:
             if head and self._room <= 0:
                 raise RemoteProtocolError(f"the answer's head is longer than {MAX_HEAD // 1024} KiB")
             if p.buf:
-                fed = p.feed(h, self._room if head else _ALL)
-                if head:
-                    self._room -= fed
-            elif p.eof:
+                continue
+            if p.eof:
                 if p.error is not None:
                     raise p.ended("the rest of the answer")
                 if head:
