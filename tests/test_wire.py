@@ -42,6 +42,11 @@ ANSWERS: dict[str, bytes] = {
     "/close": b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}",
     "/conflict": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}x",
     "/big-head": b"HTTP/1.1 200 OK\r\nX-Big: " + b"x" * (200 * 1024) + b"\r\nContent-Length: 2\r\n\r\n{}",
+    "/interim-big-head": (  # the bound is per head: what the interim answer left unread counts towards the next
+        b"HTTP/1.1 103 Early Hints\r\n\r\nHTTP/1.1 200 OK\r\nX-Big: "
+        + b"x" * (150 * 1024)
+        + b"\r\nContent-Length: 2\r\n\r\n{}"
+    ),
     "/not-http": b"SSH-2.0-OpenSSH_9.6\r\n\r\n",
 }
 
@@ -149,6 +154,7 @@ def test_connection_close_is_honoured(server: tuple[str, Seen]) -> None:
     [
         ("/conflict", "conflicting Content-Length headers"),
         ("/big-head", "head is longer than 100 KiB"),
+        ("/interim-big-head", "head is longer than 100 KiB"),
         ("/not-http", "illegal status line"),
         ("/hex-prefix", "illegal chunk header"),
     ],
