@@ -390,16 +390,8 @@ class Connection:
         kind, n = self._body
         p = self._p
         if kind == "length":
-            left = n
-            while left:
-                if p.buf:
-                    piece = p.take(min(left, len(p.buf)))
-                    left -= len(piece)
-                    yield piece
-                elif p.eof:
-                    raise p.ended(f"complete message body: received {n - left} bytes, expected {n}")
-                else:
-                    await p.more()
+            async for piece in self._exactly(n, chunked=False):
+                yield piece
         elif kind == "chunked":
             async for piece in self._chunks():
                 yield piece
@@ -414,6 +406,21 @@ class Connection:
                 else:
                     await p.more()
         self.reusable = self._keep
+
+    async def _exactly(self, n: int, *, chunked: bool) -> AsyncIterator[bytes]:
+        """`n` bytes as they arrive; the connection ending first is the error of a body cut short."""
+        p = self._p
+        left = n
+        while left:
+            if p.buf:
+                piece = p.take(min(left, len(p.buf)))
+                left -= len(piece)
+                yield piece
+            elif p.eof:
+                what = "incomplete chunked read" if chunked else f"received {n - left} bytes, expected {n}"
+                raise p.ended(f"complete message body: {what}")
+            else:
+                await p.more()
 
     async def _line(self) -> bytes:
         p = self._p
@@ -442,16 +449,8 @@ class Connection:
                 while await self._line():  # trailers, up to the empty line
                     pass
                 return
-            left = size
-            while left:
-                if p.buf:
-                    piece = p.take(min(left, len(p.buf)))
-                    left -= len(piece)
-                    yield piece
-                elif p.eof:
-                    raise p.ended("complete message body: incomplete chunked read")
-                else:
-                    await p.more()
+            async for piece in self._exactly(size, chunked=True):
+                yield piece
             if await self._line():
                 raise RemoteProtocolError("a chunk does not end with CRLF")
 
