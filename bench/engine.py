@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from common import cpu_of
+
 from govstack_conform.contracts.catalog import load_catalog
 from govstack_conform.contracts.load import load_contract
 from govstack_conform.contracts.model import Contract
@@ -109,15 +111,6 @@ async def _repeat(targets: list[Target], options: RunOptions, times: int, cold: 
     return cases, requests, cpu, wall
 
 
-def _cpu_of(pid: int | None) -> float:
-    """CPU seconds used so far by another process (Linux /proc), 0 where unknown."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return 0.0
-
-
 def measure(release: str, args: argparse.Namespace) -> tuple[int, float, float]:
     """(cases per suite, planning ms CPU per case, cold sending+checking ms CPU per case) of one release."""
     contract = load_contract(release)
@@ -149,9 +142,9 @@ def measure(release: str, args: argparse.Namespace) -> tuple[int, float, float]:
 
                 profiler = cProfile.Profile(time.process_time)
                 profiler.enable()
-            served = _cpu_of(server.pid)
+            served = cpu_of(server.pid)
             n, reqs, cpu, wall = asyncio.run(_repeat(targets, options, seeds, cold))
-            served = _cpu_of(server.pid) - served
+            served = cpu_of(server.pid) - served
             if args.profile and cold:
                 profiler.disable()
                 stats = pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative")

@@ -22,11 +22,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
-import os
 import statistics
 import time
-from pathlib import Path
 from typing import Any
+
+from common import cpu_of
 
 from govstack_conform.contracts.catalog import load_catalog
 from govstack_conform.contracts.load import load_contract
@@ -119,7 +119,7 @@ def main() -> None:
             total = sum(len(w) for w in wires)
             tool, least, cpu, least_cpu, mock_cpu = [], [], [], [], []
             for _ in range(args.rounds):
-                c0, w0, m0 = time.process_time(), time.perf_counter(), _cpu_of(child.pid)
+                c0, w0, m0 = time.process_time(), time.perf_counter(), cpu_of(child.pid)
                 results = run(targets, options, check_target=False)
                 wall = time.perf_counter() - w0
                 sent = sum(len(c.exchanges) for c in results.results[0].cases)
@@ -128,7 +128,7 @@ def main() -> None:
                 c1 = time.process_time()
                 least.append(total / asyncio.run(minimal("127.0.0.1", port.value, wires)))
                 least_cpu.append((time.process_time() - c1) * 1000 / total)
-                mock_cpu.append((_cpu_of(child.pid) - m0) * 1000 / (sent + total))
+                mock_cpu.append((cpu_of(child.pid) - m0) * 1000 / (sent + total))
             t, m = statistics.median(tool), statistics.median(least)
             print(
                 f"{release:28} {total:8d} {t:10.0f} {m:8.0f} {t / m:6.0%} {statistics.median(cpu):8.3f}"
@@ -137,15 +137,6 @@ def main() -> None:
         finally:
             stop.set()
             child.join(10)
-
-
-def _cpu_of(pid: int | None) -> float:
-    """CPU seconds used so far by the mock's process (Linux /proc; 0 where unknown)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return 0.0
 
 
 def _wire_of(request: Any, host: str) -> bytes:

@@ -252,10 +252,18 @@ class Contract:
 
     def operation(self, key: str) -> Operation | None:
         """The operation of this key or operationId (a "METHOD /path" defined twice names neither: see variants)."""
+        return self._by_key.get(key)
+
+    @cached_property
+    def _by_key(self) -> dict[str, Operation]:
+        """The first operation, in order, whose key or operationId is each name (planning asks for every case;
+        a scan made planning superlinear in the number of operations)."""
+        found: dict[str, Operation] = {}
         for op in self.operations:
-            if op.key == key or op.operation_id == key:
-                return op
-        return None
+            found.setdefault(op.key, op)
+            if op.operation_id is not None:
+                found.setdefault(op.operation_id, op)
+        return found
 
     def twins(self, op: Operation) -> tuple[Operation, ...]:
         """The other definitions with the same method, path and fixed query as `op` (a request cannot tell them
