@@ -5,13 +5,16 @@ Run by hand: GOVSTACK_CONFORM_SPECS=../shared/govspecs python bench/limit.py [BB
 The mock of the release runs in its own process (its own core and GIL). The suite is planned once; its
 requests are captured as the engine sends them. Then, in alternating rounds on the same mock:
 
-- tool: the engine runs the planned suite (sending, checking, recording: `run_async`, no planning);
+- tool: the engine runs the planned suite (sending, checking, recording: `run`, as the CLI calls it, with
+  no planning; asyncio.run(run_async(...)) would add a repr of the whole results on leaving, see run);
 - minimal: the same requests, in the same order, on as many raw keep-alive asyncio connections as the
   engine has workers, each request written and its answer read (status line, headers, Content-Length
   body), nothing else.
 
-Prints requests per second of both per round, their medians and the ratio tool/minimal, plus the
-engine's CPU per request. The ratio is the figure: how much of what the mock can serve the tool uses.
+Prints requests per second of both per round, their medians and the ratio tool/minimal, plus CPU per
+request of the engine, of the minimal client and of the mock (over both phases). The ratio is the figure:
+how much of what the mock can serve the tool uses. Where the cores are shared (the mock, the tool and
+whatever else runs), the ratio tends to (mock + minimal CPU) / (mock + tool CPU) per request.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import statistics
 import time
 from typing import Any
 
+from common import cpu_of
+
 from govstack_conform.contracts.catalog import load_catalog
 from govstack_conform.contracts.load import load_contract
 from govstack_conform.engine.credentials import Credentials
@@ -30,7 +35,7 @@ from govstack_conform.engine.options import RunOptions
 from govstack_conform.engine.plan.planner import plan_contract
 from govstack_conform.engine.run import runner
 from govstack_conform.engine.run.bodies import ACCEPT_ENCODING
-from govstack_conform.engine.run.session import Target, run_async
+from govstack_conform.engine.run.session import Target, run
 
 TOKEN = "mock-token-7d1e"
 API_KEY = "mock-key-93ab"
@@ -77,7 +82,7 @@ def capture(targets: list[Target], options: RunOptions) -> list[Any]:
 
     runner.Transport.send = recording  # type: ignore[method-assign]
     try:
-        asyncio.run(run_async(targets, options, check_target=False))
+        run(targets, options, check_target=False)
     finally:
         runner.Transport.send = original  # type: ignore[method-assign]
     return list(sent.values())
@@ -89,8 +94,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=RunOptions().concurrency)
     args = parser.parse_args()
-    print(f"{args.concurrency} workers / connections, {args.rounds} rounds, medians")
-    print(f"{'release':28} {'requests':>8} {'tool req/s':>10} {'minimal':>8} {'ratio':>6} {'tool CPU ms/req':>15}")
+    print(f"{args.concurrency} workers / connections, {args.rounds} rounds, medians; CPU in ms per request")
+    print(
+        f"{'release':28} {'requests':>8} {'tool req/s':>10} {'minimal':>8} {'ratio':>6}"
+        f" {'tool CPU':>8} {'minimal CPU':>11} {'mock CPU':>8}"
+    )
     ctx = multiprocessing.get_context("spawn")
     for release in args.releases:
         port, stop = ctx.Value("i", 0), ctx.Event()
@@ -109,17 +117,23 @@ def main() -> None:
             host = f"127.0.0.1:{port.value}"
             wires = [[_wire_of(r, host) for r in mine] for mine in per_worker]
             total = sum(len(w) for w in wires)
-            tool, least, cpu = [], [], []
+            tool, least, cpu, least_cpu, mock_cpu = [], [], [], [], []
             for _ in range(args.rounds):
-                c0, w0 = time.process_time(), time.perf_counter()
-                results = asyncio.run(run_async(targets, options, check_target=False))
+                c0, w0, m0 = time.process_time(), time.perf_counter(), cpu_of(child.pid)
+                results = run(targets, options, check_target=False)
                 wall = time.perf_counter() - w0
                 sent = sum(len(c.exchanges) for c in results.results[0].cases)
                 tool.append(sent / wall)
                 cpu.append((time.process_time() - c0) * 1000 / sent)
+                c1 = time.process_time()
                 least.append(total / asyncio.run(minimal("127.0.0.1", port.value, wires)))
+                least_cpu.append((time.process_time() - c1) * 1000 / total)
+                mock_cpu.append((cpu_of(child.pid) - m0) * 1000 / (sent + total))
             t, m = statistics.median(tool), statistics.median(least)
-            print(f"{release:28} {total:8d} {t:10.0f} {m:8.0f} {t / m:6.0%} {statistics.median(cpu):15.3f}")
+            print(
+                f"{release:28} {total:8d} {t:10.0f} {m:8.0f} {t / m:6.0%} {statistics.median(cpu):8.3f}"
+                f" {statistics.median(least_cpu):11.3f} {statistics.median(mock_cpu):8.3f}"
+            )
         finally:
             stop.set()
             child.join(10)

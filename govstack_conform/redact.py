@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import html
 import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlencode, urlsplit, urlunsplit
 
 REDACTED = "[REDACTED]"
 
@@ -58,8 +59,10 @@ def _stem_in(word: str) -> str | None:
     return next((s for s in _STEMS if s in word), None)
 
 
+@functools.lru_cache(maxsize=4096)
 def is_secret_name(name: str) -> bool:
-    """Whether the value of a header, query parameter or config key of this name is a secret (see above)."""
+    """Whether the value of a header, query parameter or config key of this name is a secret (see above).
+    Remembered per name: a run asks it for every header and query parameter of every exchange."""
     low = name.strip().lower()
     if low in _SECRET_HEADERS:
         return True
@@ -72,6 +75,11 @@ def is_secret_name(name: str) -> bool:
     if not stems and not low.startswith("x-api-"):
         return False
     return "session" in stems or words[-1] not in _DESCRIPTIVE_LAST
+
+
+def _query_names(query: str) -> list[str]:
+    """The parameter names of a query string, decoded as parse_qsl decodes them (values left alone)."""
+    return [unquote(piece.partition("=")[0].replace("+", " ")) for piece in query.split("&") if piece]
 
 
 # Query parameters and config keys follow the same rule as headers (one rule, one place).
@@ -193,10 +201,9 @@ class Redactor:
         netloc, query = parts.netloc, parts.query
         if "@" in netloc:
             netloc = REDACTED + "@" + netloc.rsplit("@", 1)[1]
-        if query:
+        if query and any(is_secret_name(k) for k in _query_names(query)):
             pairs = parse_qsl(query, keep_blank_values=True)
-            if any(is_secret_name(k) for k, _ in pairs):
-                query = urlencode([(k, REDACTED if is_secret_name(k) else v) for k, v in pairs], safe="[]")
+            query = urlencode([(k, REDACTED if is_secret_name(k) else v) for k, v in pairs], safe="[]")
         if (netloc, query) != (parts.netloc, parts.query):
             url = urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
         return self.text(url)

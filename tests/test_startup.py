@@ -70,6 +70,7 @@ def test_specs_list_imports_no_validator(tmp_path: Path, corpus_dir: Path) -> No
     assert "govstack_conform.contracts.loader" in modules  # it did load the contracts
     assert _loaded(modules, VALIDATORS) == []
     assert _loaded(modules, ("govstack_conform.datagen", "govstack_conform.engine", "httpx")) == []
+    assert _loaded(modules, ("referencing",)) == []  # the $ref registry is built when a schema is validated
 
 
 def test_help_names_are_the_cores_own() -> None:

@@ -163,7 +163,10 @@ def _plain(value: Any, depth: int, ascii: bool = False) -> bool:
     if depth <= 0:
         return False
     if t is dict:
-        return all(type(k) is str and _plain(k, 0, ascii) for k in value) and _all_plain(value.values(), depth, ascii)
+        for k in value:  # keys inline, as values are: most are ASCII
+            if type(k) is not str or not (k.isascii() or _plain(k, 0, ascii)):
+                return False
+        return _all_plain(value.values(), depth, ascii)
     if t is list:
         return _all_plain(value, depth, ascii)
     return False

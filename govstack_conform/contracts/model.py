@@ -231,15 +231,41 @@ class Contract:
     security_schemes: Mapping[str, SecurityScheme]
     documents: Mapping[str, SpecDocument]
     defects: tuple[SpecDefect, ...]
-    registry: Any = None  # referencing.Registry holding every document, built by the loader
+    # A referencing.Registry holding every document, or None: then `schema_registry()` builds it when first
+    # asked (what only lists or plans a contract never needs it, and importing referencing costs 30 ms).
+    registry: Any = None
 
     @property
     def label(self) -> str:
         return f"{self.bb}@{self.ref}"
 
+    def schema_registry(self) -> Any:
+        """The referencing.Registry of every document ($ref resolution for the jsonschema validators)."""
+        if self.registry is not None:
+            return self.registry
+        found = self.__dict__.get("_registry")
+        if found is None:
+            from govstack_conform.contracts.loader.contract import make_registry
+
+            found = self.__dict__["_registry"] = make_registry(list(self.documents.values()))
+        return found
+
     def operation(self, key: str) -> Operation | None:
         """The operation of this key or operationId (a "METHOD /path" defined twice names neither: see variants)."""
         return self._by_name.get(key)
+
+    def twins(self, op: Operation) -> tuple[Operation, ...]:
+        """The other definitions with the same method, path and fixed query as `op` (a request cannot tell them
+        apart), in the contract's order; grouped once per contract, as every answer asks."""
+        group = self._by_request_line.get((op.route, op.fixed_query), ())
+        return tuple(o for o in group if o is not op) if len(group) > 1 else ()
+
+    @cached_property
+    def _by_request_line(self) -> dict[tuple[str, tuple[tuple[str, str], ...]], list[Operation]]:
+        groups: dict[tuple[str, tuple[tuple[str, str], ...]], list[Operation]] = {}
+        for op in self.operations:
+            groups.setdefault((op.route, op.fixed_query), []).append(op)
+        return groups
 
     def variants(self, route: str) -> tuple[Operation, ...]:
         """Every definition of "METHOD /path" (several when files define the same pair, told apart by `variant`)."""

@@ -136,11 +136,11 @@ def validators_for(contract: Contract, schema: Schema, direction: str) -> tuple[
         if is_30(contract, schema):
             applied, ignored = _OAS30["response" if direction == "response" else "request"]
             found = (
-                applied(ref, registry=contract.registry, format_checker=FORMATS_30),
-                ignored(ref, registry=contract.registry, format_checker=FORMATS_30),
+                applied(ref, registry=contract.schema_registry(), format_checker=FORMATS_30),
+                ignored(ref, registry=contract.schema_registry(), format_checker=FORMATS_30),
             )
         else:
-            found = (osv.OAS31Validator(ref, registry=contract.registry, format_checker=FORMATS_31), None)
+            found = (osv.OAS31Validator(ref, registry=contract.schema_registry(), format_checker=FORMATS_31), None)
         cache[key] = found
     return found
 
@@ -280,7 +280,7 @@ def _resolve(contract: Contract, schema: Schema, limit: int) -> Schema:
             return current
         target = urljoin(doc_uri(current.doc), node["$ref"])
         try:
-            resolved = contract.registry.resolver().lookup(target)
+            resolved = contract.schema_registry().resolver().lookup(target)
         except Unresolvable as exc:
             raise SchemaUnusable(f"unresolvable $ref {node['$ref']!r} in {current.doc}#{current.pointer}") from exc
         current = Schema(node=resolved.contents, doc=doc_key(target), pointer=unquote(urlsplit(target).fragment))

@@ -53,8 +53,25 @@ def string(f: Facts, rng: random.Random) -> str:
     n = max(lo, rng.randint(4, 10))
     if hi is not None:
         n = min(n, hi)
-    first = rng.choice(_WORD[:26]) if n else ""
-    return first + "".join(rng.choice(_WORD) for _ in range(n - 1))
+    return _word(rng, n)
+
+
+def _word(rng: random.Random, n: int) -> str:
+    """n characters of _WORD, a letter first: the draws rng.choice makes (getrandbits of the index's bit
+    length, drawn again while out of range), made here directly, as this is most of generating a body."""
+    if not n:
+        return ""
+    bits = rng.getrandbits
+    r = bits(5)
+    while r >= 26:
+        r = bits(5)
+    out = [_WORD[r]]
+    for _ in range(n - 1):
+        r = bits(6)
+        while r >= 36:
+            r = bits(6)
+        out.append(_WORD[r])
+    return "".join(out)
 
 
 def number(f: Facts, rng: random.Random, integer: bool) -> int | float:

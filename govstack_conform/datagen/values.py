@@ -90,16 +90,23 @@ class Generator:
     def _enter(self, f: Facts, origin: Schema | None) -> Any:
         if self.depth >= self.max_depth:
             raise TooDeep(self.max_depth)
-        if any(self.open.get(r, 0) >= REF_REPEATS for r in f.refs):
+        refs = f.refs
+        if not refs:  # most values: no $ref to count
+            self.depth += 1
+            try:
+                return self._value(f, origin)
+            finally:
+                self.depth -= 1
+        if any(self.open.get(r, 0) >= REF_REPEATS for r in refs):
             raise TooDeep()
-        for r in f.refs:
+        for r in refs:
             self.open[r] = self.open.get(r, 0) + 1
         self.depth += 1
         try:
             return self._value(f, origin)
         finally:
             self.depth -= 1
-            for r in f.refs:
+            for r in refs:
                 self.open[r] -= 1
 
     def _value(self, f: Facts, origin: Schema | None) -> Any:

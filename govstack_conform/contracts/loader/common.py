@@ -9,11 +9,16 @@ from govstack_conform.contracts.model import Severity, SpecDefect
 
 def esc(token: object) -> str:
     """One JSON-pointer reference token (RFC 6901 escaping)."""
-    return str(token).replace("~", "~0").replace("/", "~1")
+    text = token if type(token) is str else str(token)
+    if "~" not in text and "/" not in text:  # most tokens: nothing to escape
+        return text
+    return text.replace("~", "~0").replace("/", "~1")
 
 
 def join(base: str, *tokens: object) -> str:
-    """`base` extended by `tokens`, each escaped."""
+    """`base` extended by `tokens`, each escaped (the loader builds a pointer for every schema node)."""
+    if len(tokens) == 1:
+        return base + "/" + esc(tokens[0])
     return base + "".join("/" + esc(t) for t in tokens)
 
 

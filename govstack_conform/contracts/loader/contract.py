@@ -10,9 +10,6 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from referencing import Registry
-from referencing.jsonschema import DRAFT4, DRAFT202012
-
 from govstack_conform.contracts.loader.document import LoadedDocument, load_document
 from govstack_conform.contracts.loader.parse import MAX_BYTES
 from govstack_conform.contracts.loader.variants import variants
@@ -23,8 +20,12 @@ FETCH_TIMEOUT = 15.0
 _CACHE_LIMIT = 64
 
 
-def make_registry(documents: Sequence[SpecDocument]) -> Registry[Any]:
-    """Every document under its URI (DRAFT4 for OpenAPI 3.0, 2020-12 for 3.1); nothing is ever retrieved."""
+def make_registry(documents: Sequence[SpecDocument]) -> Any:
+    """Every document under its URI (DRAFT4 for OpenAPI 3.0, 2020-12 for 3.1); nothing is ever retrieved.
+    A referencing.Registry; referencing is imported here, when a contract's schemas are first validated."""
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT4, DRAFT202012
+
     resources = []
     for doc in documents:
         spec = DRAFT202012 if doc.openapi.startswith("3.1") else DRAFT4
@@ -93,7 +94,6 @@ def merge(bb: str, ref: str, title: str, loaded: Sequence[LoadedDocument]) -> Co
         security_schemes=schemes,
         documents=documents,
         defects=tuple(found_defects) + tuple(defects) + tuple(repeated),
-        registry=make_registry(list(documents.values())),
     )
 
 

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 import yaml
 
+from govstack_conform.contracts.loader import diskcache
 from govstack_conform.contracts.loader.common import join
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -224,7 +225,11 @@ def parse_bytes(raw: bytes, name: str) -> Parsed:
             except json.JSONDecodeError as e:
                 if name.lower().endswith(".json"):
                     raise Unreadable(f"not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
+        cached = diskcache.get(sha)
+        if cached is not None:
+            return Parsed(cached[0], sha, "yaml", tuple(cached[1]))
         data, dups = parse_yaml(text)
+        diskcache.put(sha, data, dups)
         return Parsed(data, sha, "yaml", tuple(dups))
     except RecursionError:
         raise Unreadable("nested too deeply to load") from None

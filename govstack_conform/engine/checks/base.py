@@ -17,7 +17,7 @@ from govstack_conform.contracts import schemas
 from govstack_conform.contracts.model import Contract, MediaType, Operation, Response
 from govstack_conform.datagen.values import json_at
 from govstack_conform.engine.cases import Case, Level, Step
-from govstack_conform.engine.checks.refusal import ID_NAME, KNOWN, Unknowns
+from govstack_conform.engine.checks.refusal import ID_NAME, Unknowns, unknowns
 from govstack_conform.engine.exchange import Reply
 from govstack_conform.engine.results import CheckResult, Outcome
 
@@ -60,6 +60,7 @@ class StepContext:
 
     __slots__ = (
         "_json",
+        "_unknowns",
         "case",
         "contract",
         "filled",
@@ -69,7 +70,6 @@ class StepContext:
         "op",
         "reply",
         "step",
-        "unknowns",
     )
 
     def __init__(
@@ -82,7 +82,7 @@ class StepContext:
         *,
         has_credentials: bool,
         latency_ms: float,
-        unknowns: Unknowns = KNOWN,
+        unknowns: Unknowns | None = None,
         filled: Mapping[str, str] | None = None,
     ) -> None:
         self.contract = contract
@@ -92,7 +92,7 @@ class StepContext:
         self.reply = reply
         self.has_credentials = has_credentials
         self.latency_ms = latency_ms
-        self.unknowns = unknowns  # what in the request the product may not know (generated values)
+        self._unknowns = unknowns
         self.filled = filled or {}  # values captured by earlier steps of the sequence, by variable
         self._json: Any = _UNSET
         self.json_problem: str | None = None  # why json() is _INVALID, in words
@@ -101,7 +101,7 @@ class StepContext:
         """The same answered step, judged against another definition (see twins.py)."""
         return StepContext(
             self.contract, op, self.case, self.step, self.reply,
-            has_credentials=self.has_credentials, latency_ms=self.latency_ms, unknowns=self.unknowns,
+            has_credentials=self.has_credentials, latency_ms=self.latency_ms, unknowns=self._unknowns,
             filled=self.filled,
         )  # fmt: skip
 
@@ -118,6 +118,14 @@ class StepContext:
             return value
 
         return fill(self.step.request.body)
+
+    @property
+    def unknowns(self) -> Unknowns:
+        """What in the request the product may not know (generated values); worked out when first asked,
+        as most answers never need it."""
+        if self._unknowns is None:
+            self._unknowns = unknowns(self.case, self.step)
+        return self._unknowns
 
     @property
     def known_valid(self) -> bool:

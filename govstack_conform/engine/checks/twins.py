@@ -27,11 +27,7 @@ FATE = frozenset({"valid_input_accepted", "invalid_input_rejected"})
 
 def twins_of(contract: Contract, op: Operation | None) -> tuple[Operation, ...]:
     """The other definitions with the same method, path and fixed query as `op`."""
-    if op is None:
-        return ()
-    return tuple(
-        o for o in contract.operations if o is not op and o.route == op.route and o.fixed_query == op.fixed_query
-    )
+    return () if op is None else contract.twins(op)
 
 
 def settle(ctx: StepContext, results: list[CheckResult], checks: Sequence[Check]) -> list[CheckResult]:

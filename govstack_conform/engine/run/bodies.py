@@ -10,8 +10,6 @@ import zlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpcore
-
 # We decode these codings; asking for them keeps a server from choosing one we cannot read (br, zstd).
 ACCEPT_ENCODING = "gzip, deflate"
 
@@ -92,11 +90,6 @@ def _decoder(headers: list[tuple[bytes, bytes]]) -> _Inflater | None:
                     f"the answer uses Content-Encoding {shown}, which was not asked for ({ACCEPT_ENCODING})"
                 )
     return None
-
-
-async def read_capped(response: httpcore.Response, cap: int) -> tuple[bytes, bool]:
-    """The body up to `cap` bytes (decoded) and whether it was cut; beyond the cap nothing more is read."""
-    return await read_capped_stream(response.headers, response.aiter_stream(), cap)
 
 
 async def read_capped_stream(

@@ -37,6 +37,7 @@ from govstack_conform.engine.results import (
 )
 from govstack_conform.engine.run.auth import Authenticator, OAuth2Token
 from govstack_conform.engine.run.judge import (
+    Attempt,
     attempts,
     blames,
     case_verdict,
@@ -235,7 +236,7 @@ class BBRun:
             ctx = C.StepContext(
                 self.contract, op, case, step, reply,
                 has_credentials=self.has_credentials, latency_ms=self.latency,
-                unknowns=unknowns(case, step), filled=values,
+                filled=values,
             )  # fmt: skip
             try:
                 results.extend(C.run_checks(ctx) if not step.setup else ())
@@ -330,9 +331,12 @@ class BBRun:
         for case in cases:  # what operation_verdict reads of a case: a journal's cases are never all held
             blamed = tuple(k for k in case.checks if blames(k))
             by_op.setdefault(case.operation, []).append(replace(case, checks=blamed, exchanges=()))
+        tried_by_op: dict[str, list[Attempt]] = {}  # each operation looks only at its own (was ops x attempts)
+        for a in tried:
+            tried_by_op.setdefault(a.operation, []).append(a)
         operations = []
         for op in self.contract.operations:
-            verdict, reason = operation_verdict(op, by_op.get(op.key, ()), tried)
+            verdict, reason = operation_verdict(op, by_op.get(op.key, ()), tried_by_op.get(op.key, ()))
             if (
                 verdict is Verdict.SKIPPED
                 and not by_op.get(op.key)

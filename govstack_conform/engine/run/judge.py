@@ -189,7 +189,8 @@ def operation_verdict(
         return Verdict.SKIPPED, reason or NOT_PLANNED
     if tried is None:
         tried = attempts(cases, {})
-    mine = [a for a in tried if a.operation == op.key]
+    key = op.key
+    mine = [a for a in tried if a.operation == key]
     # Only valid requests tell whether the operation is there: a 405 to another method proves the path
     # is routed, not that this operation is implemented.
     answered = [a for a in mine if a.status is not None]

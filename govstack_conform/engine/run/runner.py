@@ -1,6 +1,6 @@
-"""Sending requests: httpx transports under asyncio, bodies streamed and capped, errors as data.
+"""Sending requests: HTTP/1.1 under asyncio (wire.py), bodies streamed and capped, errors as data.
 
-Each worker owns one keep-alive connection (an httpx transport with a pool of one): pools shared by
+Each worker owns one keep-alive connection per origin: pools shared by
 many workers spend their time scanning connections, and a case's sequence steps stay on one worker
 anyway. Redirects are not followed and cookies are not kept: what the product answers is recorded.
 A transport failure never raises out of `send`; it comes back as a Reply with `error` set.
@@ -19,19 +19,21 @@ the run's network, never an answer of the product.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import ssl
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpcore
 import httpx
 
 from govstack_conform.engine.exchange import Reply, Sent
 from govstack_conform.engine.options import RunOptions
 from govstack_conform.engine.proxy import ProxyRoute
-from govstack_conform.engine.run.bodies import ACCEPT_ENCODING, BodyError, read_capped
+from govstack_conform.engine.run import wire
+from govstack_conform.engine.run.bodies import ACCEPT_ENCODING, BodyError, read_capped_stream
 from govstack_conform.engine.run.urls import Dest, UrlBuilder
 from govstack_conform.errors import ConfigError, TargetError
 
@@ -86,12 +88,13 @@ class Worker:
         self.conns: dict[tuple[bytes, bytes, int], list[Any]] = {}
 
 
+Headers = list[tuple[str, str]]
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-_IDLE_CHECK_S = 1.0
-_CONNECT_ERRORS = (httpcore.ConnectError, httpcore.ConnectTimeout)
-_OTHER_ERRORS = (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol, ssl.SSLError, OSError)
+_KEEPALIVE_S = 30.0
+_CONNECT_ERRORS = (wire.ConnectError,)
+_OTHER_ERRORS = (wire.WireError, ssl.SSLError, OSError)
 # What a kept-alive connection the server closed (or polluted) looks like before any answer arrives.
-_STALE_ERRORS = (httpcore.RemoteProtocolError, httpcore.ReadError, httpcore.WriteError, ConnectionError)
+_STALE_ERRORS = (wire.RemoteProtocolError, wire.ReadError, wire.WriteError, ConnectionError)
 
 
 def _encode(value: str) -> bytes:
@@ -104,21 +107,18 @@ def _encode(value: str) -> bytes:
 class Transport:
     """Sends requests with the run's timeout, rate limit, retries and body cap.
 
-    Each worker holds its own httpcore connection (httpx's transport layer): a pool shared by many
-    workers spends more CPU assigning connections than sending, and a sequence stays on one connection.
+    Each worker holds its own connection (engine/run/wire.py): a pool shared by many workers spends
+    more CPU assigning connections than sending, and a sequence stays on one connection.
     """
 
     def __init__(self, options: RunOptions, ctx: ssl.SSLContext | None = None) -> None:
         self.options = options
         self._ssl = ctx
-        t = options.timeout_s
-        self._ext = {"timeout": {"connect": t, "read": t, "write": t, "pool": t}}
         self._interval = 1.0 / options.rate_limit if options.rate_limit else 0.0
         self._next_slot = 0.0
         self._workers: list[Worker] = []
         self._ua = options.user_agent
         self._routes: dict[tuple[bytes, bytes, int], ProxyRoute | None] = {}
-        self._proxies: dict[tuple[ProxyRoute, bool], httpcore.AsyncHTTPProxy] = {}
 
     @property
     def ssl(self) -> ssl.SSLContext:
@@ -144,17 +144,14 @@ class Transport:
             self._routes[dest.key] = self.options.proxy.route(f"{dest.scheme.decode()}://{dest.host}")
         return self._routes[dest.key]
 
-    def _new_connection(self, dest: Dest) -> Any:
+    def _new_connection(self, dest: Dest) -> wire.Connection:
         ctx = self.ssl if dest.tls else None
         route = self.route(dest)
+        host = dest.hostname.decode("ascii")
         if route is None:
-            return httpcore.AsyncHTTPConnection(dest.origin, ssl_context=ctx, keepalive_expiry=30.0)
-        proxy = self._proxies.get((route, dest.tls))
-        if proxy is None:  # only its connection factory is used: each worker keeps its own connection
-            proxy = self._proxies[(route, dest.tls)] = httpcore.AsyncHTTPProxy(
-                route.url, proxy_auth=route.auth, ssl_context=ctx, keepalive_expiry=30.0
-            )
-        return proxy.create_connection(dest.origin)
+            return wire.Connection(host, dest.port, ctx)
+        return wire.Connection(host, dest.port, ctx, proxy=(route.host, route.port), proxy_auth=route.auth,
+                               tunnel=dest.tls)  # fmt: skip
 
     async def aclose(self) -> None:
         for w in self._workers:
@@ -171,26 +168,40 @@ class Transport:
         if slot > now:
             await asyncio.sleep(slot - now)
 
-    def _connection(self, worker: Worker, dest: Dest) -> tuple[Any, bool]:
+    def _connection(self, worker: Worker, dest: Dest) -> tuple[wire.Connection, bool]:
         """The worker's connection to `dest` (a new one when the old is gone) and whether it served before."""
         key = dest.key
         held = worker.conns.get(key)
         now = time.monotonic()
         if held is not None:
             conn, last, uses = held
-            if conn.is_available() and (now - last < _IDLE_CHECK_S or not conn.has_expired()):
+            if conn.is_available() and now - last < _KEEPALIVE_S:
                 held[1], held[2] = now, uses + 1
-                return conn, True
+                return conn, uses > 0 and conn.connected
             worker.conns.pop(key, None)
+            conn.close()
         conn = self._new_connection(dest)
         worker.conns[key] = [conn, now, 1]
         return conn, False
 
-    async def _drop(self, worker: Worker, dest: Dest, conn: Any) -> None:
+    async def _drop(self, worker: Worker, dest: Dest, conn: wire.Connection) -> None:
         held = worker.conns.get(dest.key)
         if held is not None and held[0] is conn:
             worker.conns.pop(dest.key, None)
         await _close(conn)
+
+    @staticmethod
+    def _wire(
+        dest: Dest, route: ProxyRoute | None, method: str, url: str, hdrs: Headers, body: bytes | None
+    ) -> wire.Request:
+        target = _encode(url[dest.cut :] or "/")
+        headers = [(n.encode("ascii"), _encode(v)) for n, v in hdrs]
+        if route is not None and not dest.tls:  # a forwarding proxy gets the absolute form, and its credentials
+            target = b"http://" + dest.host.encode("idna") + target
+            if route.auth is not None:
+                pair = base64.b64encode(f"{route.auth[0]}:{route.auth[1]}".encode()).decode("ascii")
+                headers.append((b"Proxy-Authorization", b"Basic " + pair.encode("ascii")))
+        return wire.request(method, target, headers, body)
 
     async def send(
         self,
@@ -213,18 +224,9 @@ class Transport:
             hdrs.append(("Content-Length", "0"))
         sent = Sent(method, url, hdrs, content)
         route = self.route(dest)
-        host = dest.hostname
-        if route is not None and not dest.tls and b":" in host:
-            host = b"[" + host + b"]"  # the absolute form a forwarding proxy gets names an IPv6 host in brackets
         try:
-            request = httpcore.Request(
-                method.encode("ascii"),
-                httpcore.URL(scheme=dest.scheme, host=host, port=dest.port, target=_encode(url[dest.cut :])),
-                headers=[(n.encode("ascii"), _encode(v)) for n, v in hdrs],
-                content=content,
-                extensions=self._ext,
-            )
-        except (UnicodeEncodeError, TypeError, ValueError) as exc:
+            data = self._wire(dest, route, method, url, hdrs, content)
+        except (UnicodeEncodeError, TypeError, ValueError, wire.LocalProtocolError) as exc:
             return sent, Reply(error=f"request could not be built: {exc}")
         attempt = 0
         stale_retried = False
@@ -233,14 +235,16 @@ class Transport:
                 await self._throttle()
             start = time.perf_counter()
             conn, reused = self._connection(worker, dest)
-            response: Any = None
+            response: wire.Head | None = None
             try:
                 async with asyncio.timeout(self.options.timeout_s):
-                    response = await conn.handle_async_request(request)
-                    try:
-                        body, truncated = await read_capped(response, self.options.body_cap)
-                    finally:
-                        await response.aclose()
+                    response = await conn.send(data)
+                    whole = conn.body_now()
+                    if whole is None or len(whole) > self.options.body_cap or _coded(response.headers):
+                        stream = conn.body() if whole is None else _once(whole)
+                        body, truncated = await read_capped_stream(response.headers, stream, self.options.body_cap)
+                    else:
+                        body, truncated = whole, False
             except _CONNECT_ERRORS as exc:
                 await self._drop(worker, dest, conn)
                 if attempt < self.options.retries:
@@ -249,12 +253,12 @@ class Transport:
                     continue
                 via = f" (through the proxy {route.url})" if route is not None else ""
                 return sent, Reply(error=f"connection failed{via}: {_why(exc)}", elapsed_ms=_ms(start))
-            except httpcore.ProxyError as exc:
+            except wire.ProxyError as exc:
                 await self._drop(worker, dest, conn)
                 why = f"the proxy {route.url if route else ''} did not open a tunnel to {dest.host}: {_why(exc)}"
                 return sent, Reply(error=why, elapsed_ms=_ms(start))
-            except (TimeoutError, httpcore.TimeoutException):
-                connected = _connected(conn)
+            except TimeoutError:
+                connected = conn.connected
                 await self._drop(worker, dest, conn)
                 t = self.options.timeout_s
                 if response is not None:
@@ -276,54 +280,33 @@ class Transport:
             except Exception as exc:  # whatever else a hostile answer provokes: this case errs, the run goes on
                 await self._drop(worker, dest, conn)
                 return sent, Reply(error=f"unreadable answer: {_failure(exc, response)}", elapsed_ms=_ms(start))
-            if truncated or _left_over(conn):
+            if truncated or not conn.reusable or conn.left_over():
                 await self._drop(worker, dest, conn)  # never reuse a connection with an unread or surplus body
             if route is not None and response.status == 407:  # the proxy's own answer, not the product's
                 why = f"the proxy {route.url} wants credentials (407): give them as http://USER:PASSWORD@HOST:PORT"
                 return sent, Reply(error=why, elapsed_ms=_ms(start))
-            version = response.extensions.get("http_version", b"HTTP/1.1")
             return sent, Reply(
                 response.status,
                 [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers],
                 body,
                 truncated=truncated,
                 elapsed_ms=_ms(start),
-                http_version=version.decode("ascii", "replace") if isinstance(version, bytes) else str(version),
+                http_version=response.http_version,
             )
 
 
-def _http11(conn: Any) -> Any:
-    """httpcore's HTTP/1.1 connection inside ours (direct, or through a proxy's forwarding or tunnel one)."""
-    for _ in range(3):
-        conn = getattr(conn, "_connection", None)
-        if conn is None or hasattr(conn, "_h11_state"):
-            return conn
-    return None
+def _coded(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether the answer names a content coding (then bodies.py decodes it, or refuses it)."""
+    return any(k.lower() == b"content-encoding" for k, _ in headers)
 
 
-def _connected(conn: Any) -> bool:
-    """Whether the connection was made (and TLS done), so that a timeout means the answer did not come."""
-    if hasattr(conn, "_connected"):  # a CONNECT tunnel: made once the proxy opened it and TLS is done
-        return bool(conn._connected)
-    return _http11(conn) is not None
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data
 
 
-def _left_over(conn: Any) -> bool:
-    """Whether the server sent bytes beyond the answer (a short Content-Length): then the connection is spoilt."""
-    h11_conn = getattr(_http11(conn), "_h11_state", None)
-    if h11_conn is None:
-        return False
-    try:
-        data, _closed = h11_conn.trailing_data
-    except Exception:  # pragma: no cover - another httpcore layout
-        return False
-    return bool(data)
-
-
-async def _close(conn: Any) -> None:
+async def _close(conn: wire.Connection) -> None:
     with contextlib.suppress(Exception):
-        async with asyncio.timeout(2.0):
-            await conn.aclose()
+        conn.close()
 
 
 def _failure(exc: BaseException, response: Any) -> str:

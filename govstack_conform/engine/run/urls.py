@@ -5,10 +5,9 @@ is written."""
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import parse_qsl, quote, urlencode
-
-import httpcore
 
 from govstack_conform.contracts.http_url import parse_http_url
 from govstack_conform.engine.options import PathMap
@@ -18,9 +17,9 @@ _PATH_SAFE = "/%:@!$&'()*+,;=~-._"
 
 
 class Dest:
-    """Where requests go: the origin as httpcore wants it, and the Host header."""
+    """Where requests go: scheme, host name and port, and the Host header."""
 
-    __slots__ = ("cut", "host", "hostname", "key", "origin", "port", "scheme", "tls")
+    __slots__ = ("cut", "host", "hostname", "key", "port", "scheme", "tls")
 
     def __init__(self, scheme: str, hostname: str, port: int, netloc: str) -> None:
         self.scheme = scheme.encode("ascii")
@@ -28,7 +27,6 @@ class Dest:
         self.port = port
         self.tls = scheme == "https"
         self.host = netloc
-        self.origin = httpcore.Origin(self.scheme, self.hostname, port)
         self.key = (self.scheme, self.hostname, port)
         self.cut = len(f"{scheme}://{netloc}")
 
@@ -82,8 +80,21 @@ class UrlBuilder:
         if literal:
             query = (*(kv for kv in literal if kv[0] not in declared_query), *query)
         if query:
-            url += "?" + urlencode(query, quote_via=quote)
+            url += "?" + _encode_query(query)
         return url
+
+
+def _encode_query(query: tuple[tuple[str, str], ...]) -> str:
+    """What urlencode(query, quote_via=quote) gives, without its per-pair type checks (the names repeat on
+    every case, the values are strings)."""
+    if not all(type(k) is str and type(v) is str for k, v in query):
+        return urlencode(query, quote_via=quote)
+    return "&".join(f"{_quoted(k)}={quote(v, safe='')}" for k, v in query)
+
+
+@functools.lru_cache(maxsize=4096)
+def _quoted(name: str) -> str:
+    return quote(name, safe="")
 
 
 def check_target(target: str, path_map: PathMap) -> None:
