@@ -31,6 +31,9 @@ ANSWERS: dict[str, bytes] = {
         b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{"a"\r\n4\r\n: 1}\r\n0\r\n\r\n'
     ),
     "/hex-prefix": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0x2\r\n{}\r\n0\r\n\r\n",
+    "/gzip-transfer": (
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n4\r\n\x1f\x8b\x08\x00\r\n0\r\n\r\n"
+    ),
     "/interim": (
         b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </style.css>\r\n\r\n"
         b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}"
@@ -151,6 +154,7 @@ def test_connection_close_is_honoured(server: tuple[str, Seen]) -> None:
         ("/big-head", "head is longer than 100 KiB"),
         ("/not-http", "illegal status line"),
         ("/hex-prefix", "illegal chunk size"),
+        ("/gzip-transfer", "Transfer-Encoding b'gzip, chunked' is not supported"),
     ],
 )
 def test_broken_http_errs_that_request_alone(server: tuple[str, Seen], path: str, words: str) -> None:

@@ -353,12 +353,17 @@ class Connection:
         values = _framing_values(head)
         keep = head.http_version == "HTTP/1.1" and b"close" not in values.get(b"connection", ())
         if method == "HEAD" or head.status < 200 or head.status in _NO_BODY or method == "CONNECT":
-            self._keep = keep
+            self._keep = keep and head.status != 101  # after 101 the connection speaks another protocol
             return ("none", 0)
         codings = values.get(b"transfer-encoding")
         if codings:
-            self._keep = keep and codings[-1] == b"chunked"
-            return ("chunked", 0) if codings[-1] == b"chunked" else ("close", 0)
+            # We ask for no transfer coding (no TE header): chunked is the only one a server may send (RFC 9112
+            # §6.1); another would be read as the body itself and then judged, so it is an error, as h11 had it.
+            if codings != [b"chunked"]:
+                shown = b", ".join(codings)[:100]
+                raise RemoteProtocolError(f"Transfer-Encoding {shown!r} is not supported: only chunked")
+            self._keep = keep
+            return ("chunked", 0)
         lengths = set(values.get(b"content-length", ()))
         if lengths:
             if len(lengths) > 1 or not all(v.isdigit() for v in lengths):
