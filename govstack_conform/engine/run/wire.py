@@ -7,8 +7,9 @@ and a few looks into a buffer. What an untrusted product may send is handled exp
 most MAX_HEAD bytes, Content-Length, chunked and close-delimited bodies, no body for HEAD, 1xx, 204 and
 304, interim 1xx answers skipped, bytes beyond an answer noticed (`left_over`: the transport then drops
 the connection), and back-pressure while a body is read (the socket stops being read while the buffer
-holds more than _HIGH bytes, so a 200 MB body never sits in memory). Errors are raised as the classes
-below; the transport (runner.py) turns every one of them into a Reply with `error` set.
+holds more than _HIGH bytes, so a 200 MB body never sits in memory). The bytes of a request and of an
+answer's head are http11.py's, as are the errors raised; the transport (runner.py) turns each into a
+Reply with `error` set.
 """
 
 from __future__ import annotations
@@ -19,45 +20,27 @@ import re
 import ssl
 from collections.abc import AsyncIterator
 
+from govstack_conform.engine.run.http11 import (
+    LINE,
+    ConnectError,
+    Head,
+    LocalProtocolError,
+    ProxyError,
+    ReadError,
+    RemoteProtocolError,
+    WireError,
+    WriteError,
+    chunk_size,
+    framing_values,
+    parse_head,
+    request_bytes,
+    whole_chunked,
+)
+
 MAX_HEAD = 100 * 1024  # status line and headers of one answer
 _HIGH = 256 * 1024  # stop reading the socket while this much is buffered
-_LINE = 4096  # a chunk-size or trailer line
 _HEAD_END = re.compile(rb"\n\r?\n")
-_STATUS = re.compile(rb"HTTP/(\d)\.(\d) (\d{3})(?: (.*))?")
-_TOKEN = re.compile(rb"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
-_VALUE = re.compile(rb"(?:[\x21-\x7e\x80-\xff]+(?:[ \t]+[\x21-\x7e\x80-\xff]+)*)?")
-_TARGET = re.compile(rb"[\x21-\x7e]+")
-_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 _NO_BODY = frozenset({204, 304})
-_GOOD_NAMES: set[bytes] = set()  # header names already found to be tokens (the same few, on every request)
-
-
-class WireError(Exception):
-    """What went wrong on the wire; the class name is shown in the case's error."""
-
-
-class ConnectError(WireError):
-    """No connection (refused, unknown host, TLS handshake failed)."""
-
-
-class ProxyError(WireError):
-    """The proxy answered a CONNECT with something other than 2xx."""
-
-
-class LocalProtocolError(WireError):
-    """The request cannot be written as HTTP/1.1 (a control character in a header value, say)."""
-
-
-class RemoteProtocolError(WireError):
-    """The answer is not HTTP/1.1 as the RFCs write it, or the connection ended before it did."""
-
-
-class ReadError(WireError):
-    """The connection broke while reading (a reset)."""
-
-
-class WriteError(WireError):
-    """The connection was gone when the request was written."""
 
 
 class _Buffered(asyncio.Protocol):
@@ -122,124 +105,6 @@ class _Buffered(asyncio.Protocol):
         if self.error is not None:
             return ReadError(str(self.error) or type(self.error).__name__)
         return RemoteProtocolError(f"peer closed connection without sending {what}")
-
-
-class Head:
-    """An answer's status line and headers (names as sent, values without surrounding whitespace)."""
-
-    __slots__ = ("headers", "http_version", "reason", "status")
-
-    def __init__(self, status: int, reason: bytes, headers: list[tuple[bytes, bytes]], http_version: str) -> None:
-        self.status = status
-        self.reason = reason
-        self.headers = headers
-        self.http_version = http_version
-
-
-def request_bytes(method: str, target: bytes, headers: list[tuple[bytes, bytes]], content: bytes | None) -> bytes:
-    """The request as written on the wire; LocalProtocolError for what HTTP/1.1 cannot carry."""
-    verb = method.encode("ascii")
-    if not _TOKEN.fullmatch(verb):
-        raise LocalProtocolError(f"illegal method {verb!r}")
-    if not _TARGET.fullmatch(target):
-        raise LocalProtocolError(f"illegal request target {target[:200]!r}")
-    lines = [b"%s %s HTTP/1.1\r\n" % (verb, target)]
-    for name, value in headers:
-        if name not in _GOOD_NAMES:
-            if not _TOKEN.fullmatch(name):
-                raise LocalProtocolError(f"illegal header name {name[:100]!r}")
-            if len(_GOOD_NAMES) < 1024:
-                _GOOD_NAMES.add(name)
-        if not _VALUE.fullmatch(value):
-            raise LocalProtocolError(f"illegal header value {value[:100]!r}")
-        lines.append(b"%s: %s\r\n" % (name, value))
-    lines.append(b"\r\n")
-    if content:
-        lines.append(content)
-    return b"".join(lines)
-
-
-def parse_head(raw: bytes) -> Head:
-    """Status line and headers; RemoteProtocolError for what is not HTTP/1.x."""
-    lines = raw.split(b"\n")
-    status_line = lines[0].rstrip(b"\r")
-    m = _STATUS.fullmatch(status_line)
-    if m is None:
-        raise RemoteProtocolError(f"illegal status line: {status_line[:200]!r}")
-    headers: list[tuple[bytes, bytes]] = []
-    for line in lines[1:]:
-        line = line.rstrip(b"\r")
-        if not line:
-            continue
-        if line[0] in b" \t":  # an obsolete folded continuation (RFC 9112 §5.2): joined with one space
-            if not headers:
-                raise RemoteProtocolError("the answer's first header line is a continuation")
-            name, value = headers[-1]
-            headers[-1] = (name, (value + b" " + line.strip(b" \t")).strip(b" \t"))
-            continue
-        name, sep, value = line.partition(b":")
-        if not sep or not _TOKEN.fullmatch(name):
-            raise RemoteProtocolError(f"illegal header line: {line[:200]!r}")
-        headers.append((name, value.strip(b" \t")))
-    version = f"HTTP/{m.group(1).decode()}.{m.group(2).decode()}"
-    return Head(int(m.group(3)), m.group(4) or b"", headers, version)
-
-
-_FRAMING = frozenset({b"connection", b"transfer-encoding", b"content-length"})
-
-
-def _framing_values(head: Head) -> dict[bytes, list[bytes]]:
-    """The comma-separated values of the headers that frame the body, lower-cased, by header name."""
-    found: dict[bytes, list[bytes]] = {}
-    for k, v in head.headers:
-        name = k.lower()
-        if name in _FRAMING:
-            found.setdefault(name, []).extend(part.strip().lower() for part in v.split(b","))
-    return found
-
-
-def _chunk_size(line: bytes) -> int:
-    """The size a chunk-size line gives (its extensions ignored); RemoteProtocolError for anything else."""
-    size_text = line.split(b";", 1)[0].strip(b" \t")
-    if not _CHUNK_SIZE.fullmatch(size_text):
-        raise RemoteProtocolError(f"illegal chunk size: {line[:40]!r}")
-    return int(size_text, 16)
-
-
-def _whole_chunked(buf: bytearray) -> tuple[list[bytes], int] | None:
-    """The chunks' data and where the chunked body ends, when all of it (trailers included) is in `buf` and
-    well formed; None otherwise, and the chunk-by-chunk reading takes over (and words any error)."""
-    pieces: list[bytes] = []
-    pos = 0
-    while True:
-        nl = buf.find(b"\n", pos)
-        if nl < 0 or nl - pos > _LINE:
-            return None
-        try:
-            size = _chunk_size(bytes(buf[pos:nl]).rstrip(b"\r"))
-        except RemoteProtocolError:
-            return None
-        pos = nl + 1
-        if size == 0:
-            break
-        if pos + size + 1 > len(buf):
-            return None
-        pieces.append(bytes(buf[pos : pos + size]))
-        pos += size
-        if buf[pos : pos + 2] == b"\r\n":
-            pos += 2
-        elif buf[pos : pos + 1] == b"\n":
-            pos += 1
-        else:
-            return None
-    while True:  # trailers, up to the empty line
-        nl = buf.find(b"\n", pos)
-        if nl < 0 or nl - pos > _LINE:
-            return None
-        line = buf[pos:nl]
-        pos = nl + 1
-        if not line.rstrip(b"\r"):
-            return pieces, pos
 
 
 class Connection:
@@ -350,7 +215,7 @@ class Connection:
 
     def _framing(self, method: str, head: Head) -> tuple[str, int]:
         """How the body ends: ("none", 0), ("length", n), ("chunked", 0) or ("close", 0)."""
-        values = _framing_values(head)
+        values = framing_values(head)
         keep = head.http_version == "HTTP/1.1" and b"close" not in values.get(b"connection", ())
         if method == "HEAD" or head.status < 200 or head.status in _NO_BODY or method == "CONNECT":
             self._keep = keep and head.status != 101  # after 101 the connection speaks another protocol
@@ -382,7 +247,7 @@ class Connection:
             piece = p.take(n)
         elif kind == "none":
             piece = b""
-        elif kind == "chunked" and (whole := _whole_chunked(p.buf)) is not None:
+        elif kind == "chunked" and (whole := whole_chunked(p.buf)) is not None:
             p.drop(whole[1])
             piece = b"".join(whole[0])
         else:
@@ -433,7 +298,7 @@ class Connection:
             i = p.buf.find(b"\n")
             if i >= 0:
                 return p.take(i + 1).rstrip(b"\r\n")
-            if len(p.buf) > _LINE:
+            if len(p.buf) > LINE:
                 raise RemoteProtocolError("a chunk-size line is too long")
             if p.eof:
                 raise p.ended("complete message body: incomplete chunked read")
@@ -441,7 +306,7 @@ class Connection:
 
     async def _chunks(self) -> AsyncIterator[bytes]:
         p = self._p
-        whole = _whole_chunked(p.buf)
+        whole = whole_chunked(p.buf)
         if whole is not None:  # the usual small answer: all of it arrived, read in one pass
             pieces, end = whole
             p.drop(end)
@@ -449,7 +314,7 @@ class Connection:
                 yield b"".join(pieces)
             return
         while True:
-            size = _chunk_size(await self._line())
+            size = chunk_size(await self._line())
             if size == 0:
                 while await self._line():  # trailers, up to the empty line
                     pass
@@ -468,3 +333,18 @@ class Connection:
             transport.abort()  # at once, with the socket under it: a graceful TLS close could outlive the run's loop
         else:
             transport.close()
+
+
+__all__ = [
+    "MAX_HEAD",
+    "ConnectError",
+    "Connection",
+    "Head",
+    "LocalProtocolError",
+    "ProxyError",
+    "ReadError",
+    "RemoteProtocolError",
+    "WireError",
+    "WriteError",
+    "request_bytes",
+]
