@@ -194,6 +194,8 @@ class Redactor:
 
     def url(self, url: str) -> str:
         """Secret query values by name, user:password@ and every known secret value."""
+        if "?" not in url and "@" not in url:  # no query and no user info: only known values to look for
+            return self.text(url)
         try:
             parts = urlsplit(url)
         except ValueError:
