@@ -65,12 +65,16 @@ def test_help_imports_no_core_and_no_heavy_dependency(tmp_path: Path, args: list
 
 def test_specs_list_imports_no_validator(tmp_path: Path, corpus_dir: Path) -> None:
     """It loads every default release (the loader names documents by contracts/uris.py, no validator)."""
-    code, modules = _imported(tmp_path, "specs", "list", env={"GOVSTACK_CONFORM_SPECS": str(corpus_dir)})
+    env = {"GOVSTACK_CONFORM_SPECS": str(corpus_dir), "GOVSTACK_CONFORM_CACHE": str(tmp_path / "cache")}
+    code, modules = _imported(tmp_path, "specs", "list", env=env)
     assert code == 0
     assert "govstack_conform.contracts.loader" in modules  # it did load the contracts
     assert _loaded(modules, VALIDATORS) == []
     assert _loaded(modules, ("govstack_conform.datagen", "govstack_conform.engine", "httpx")) == []
     assert _loaded(modules, ("referencing",)) == []  # the $ref registry is built when a schema is validated
+    # the second time the counts come from the cache (contracts/summary.py): no contract is loaded at all
+    code, modules = _imported(tmp_path, "specs", "list", env=env)
+    assert code == 0 and "govstack_conform.contracts.loader" not in modules
 
 
 def test_help_names_are_the_cores_own() -> None:

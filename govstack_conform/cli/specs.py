@@ -49,11 +49,9 @@ def _sorted_ops(contract: Contract) -> list[Operation]:
 
 
 def _all_defects(contract: Contract) -> list[SpecDefect]:
-    """Contract and operation defects, each once, in a stable order."""
-    seen: dict[tuple[Any, ...], SpecDefect] = {}
-    for d in list(contract.defects) + [d for op in contract.operations for d in op.defects]:
-        seen.setdefault(tuple(sorted(d.to_dict().items())), d)
-    return sorted(seen.values(), key=lambda d: (d.file, d.pointer, d.code, d.message))
+    from govstack_conform.contracts.summary import all_defects
+
+    return all_defects(contract)
 
 
 def _security(op: Operation) -> list[list[dict[str, Any]]]:
@@ -82,8 +80,8 @@ def list_cmd(
     """List every building block: title, releases (default marked *), and its default release's files,
     operations and spec defects. Releases missing from the spec store show '-' (run `specs pull`)."""
     from govstack_conform.contracts.catalog import load_catalog
-    from govstack_conform.contracts.load import load_release
     from govstack_conform.contracts.store import resolve_store
+    from govstack_conform.contracts.summary import ReleaseSummary, summarize
 
     catalog = load_catalog()
     store = resolve_store(specs)
@@ -91,9 +89,9 @@ def list_cmd(
     for bb in catalog.bbs:
         release = bb.default_release
         try:
-            contract: Contract | None = load_release(bb, release, store=store)
+            counted: ReleaseSummary | None = summarize(bb, release, store=store)
         except StoreError:
-            contract = None
+            counted = None
         rows.append(
             {
                 "bb": bb.key,
@@ -102,9 +100,9 @@ def list_cmd(
                 "default": release.ref,
                 "releases": [r.ref for r in bb.releases],
                 "files": len(release.files),
-                "available": contract is not None,
-                "operations": len(contract.operations) if contract else None,
-                "defects": len(_all_defects(contract)) if contract else None,
+                "available": counted is not None,
+                "operations": counted.operations if counted else None,
+                "defects": counted.defects if counted else None,
             }
         )
     if as_json:
