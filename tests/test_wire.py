@@ -48,7 +48,26 @@ ANSWERS: dict[str, bytes] = {
         + b"\r\nContent-Length: 2\r\n\r\n{}"
     ),
     "/not-http": b"SSH-2.0-OpenSSH_9.6\r\n\r\n",
+    # what llhttp reads differently from h11 before it, each decided (engine/run/wire.py's docstring)
+    "/close-delimited": b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{"a": 1}',
+    "/head-no-length": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n",
+    "/no-content-length": b"HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n",
+    "/leading-crlf": b"\r\n" + OK,
+    "/http10": b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\n{}",
+    "/surplus": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}xyz",
+    "/two-answers": OK + OK,
+    "/short-body": b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{}",
+    "/chunk-size-lf": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\n{}\r\n0\r\n\r\n",
+    "/chunk-data-lf": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\n0\r\n\r\n",
+    "/te-gzip": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n{}",
+    "/te-gzip-chunked": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+    "/te-and-length": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 7\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+    "/same-length-twice": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}",
+    "/switching": b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n",
+    "/status-99": b"HTTP/1.1 099 Odd\r\nContent-Length: 2\r\n\r\n{}",
+    "/control-char": b"HTTP/1.1 200 OK\r\nX-Bad: a\x01b\r\nContent-Length: 2\r\n\r\n{}",
 }
+CLOSING = {"/close", "/close-delimited", "/short-body", "/te-gzip"}  # the server closes after these
 
 
 class Seen:
@@ -79,7 +98,7 @@ def server() -> Iterator[tuple[str, Seen]]:
                     await writer.drain()
                     await asyncio.sleep(0.02 if cut < len(answer) else 0)
                     last = cut
-                if path == "/close":
+                if path in CLOSING:
                     break
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
@@ -118,6 +137,9 @@ def connections_of(seen: Seen, since: int) -> list[int]:
         ("HEAD", "/head", 200, b""),
         ("GET", "/no-content", 204, b""),
         ("GET", "/bare-lf", 200, b"{}"),
+        ("HEAD", "/head-no-length", 200, b""),
+        ("GET", "/no-content-length", 204, b""),
+        ("GET", "/leading-crlf", 200, b"{}"),
     ],
 )
 def test_each_framing_is_read_whole_and_the_connection_kept(
@@ -152,11 +174,21 @@ def test_connection_close_is_honoured(server: tuple[str, Seen]) -> None:
 @pytest.mark.parametrize(
     ("path", "words"),
     [
-        ("/conflict", "conflicting Content-Length headers"),
+        ("/conflict", "Duplicate Content-Length"),
         ("/big-head", "head is longer than 100 KiB"),
         ("/interim-big-head", "head is longer than 100 KiB"),
-        ("/not-http", "illegal status line"),
-        ("/hex-prefix", "illegal chunk header"),
+        ("/not-http", "Expected HTTP/"),
+        ("/hex-prefix", "Invalid character in chunk size"),
+        ("/short-body", "peer closed connection without sending the rest of the answer"),
+        ("/chunk-size-lf", "Missing expected CR after chunk size"),  # a chunk line ends with CRLF (smuggling)
+        ("/chunk-data-lf", "Missing expected CR after chunk data"),
+        ("/te-gzip", "Transfer-Encoding 'gzip' (only chunked is read)"),  # never a coded body read as plain
+        ("/te-gzip-chunked", "Transfer-Encoding 'gzip, chunked' (only chunked is read)"),
+        ("/te-and-length", "Content-Length can't be present with Transfer-Encoding"),  # h11 took the chunks
+        ("/same-length-twice", "Duplicate Content-Length"),  # h11 took equal lengths as one
+        ("/switching", "101 Switching Protocols, which was not asked for"),
+        ("/status-99", "status 99"),
+        ("/control-char", "Invalid header value char"),  # h11 let a control character through
     ],
 )
 def test_broken_http_errs_that_request_alone(server: tuple[str, Seen], path: str, words: str) -> None:
@@ -167,6 +199,31 @@ def test_broken_http_errs_that_request_alone(server: tuple[str, Seen], path: str
     assert then.error is None and then.status == 200
     one, two = connections_of(seen, before)
     assert one != two  # never reused after an answer it could not read
+
+
+def test_a_body_delimited_by_the_close_is_read_to_the_end_and_the_connection_not_reused(
+    server: tuple[str, Seen],
+) -> None:
+    url, seen = server
+    before = len(seen.requests)
+    closed, then = exchange(url, [("GET", "/close-delimited", []), ("GET", "/ok", [])])
+    assert closed.error is None and (closed.status, closed.body) == (200, b'{"a": 1}')
+    assert then.error is None and then.status == 200
+    one, two = connections_of(seen, before)
+    assert one != two
+
+
+@pytest.mark.parametrize("path", ["/surplus", "/two-answers", "/http10"])
+def test_an_answer_is_read_but_its_connection_not_reused_after_surplus_bytes_or_http10(
+    server: tuple[str, Seen], path: str
+) -> None:
+    url, seen = server
+    before = len(seen.requests)
+    first, then = exchange(url, [("GET", path, []), ("GET", "/ok", [])])
+    assert first.error is None and (first.status, first.body) == (200, b"{}")
+    assert then.error is None and (then.status, then.body) == (200, b"{}")
+    one, two = connections_of(seen, before)
+    assert one != two
 
 
 @pytest.mark.parametrize(
