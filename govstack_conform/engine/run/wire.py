@@ -40,6 +40,8 @@ _TOKEN = re.compile(rb"[-!#$%&'*+.^_`|~0-9A-Za-z]+").fullmatch
 _VALUE = re.compile(rb"(?:[^\x00\s]+(?:[ \t]+[^\x00\s]+)*)?").fullmatch
 _TARGET = re.compile(rb"[\x21-\x7e]+").fullmatch
 _FOLD = re.compile(rb"\r\n[ \t]+")
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]").search  # in a head: llhttp's leniency needed
+_FRAMING = (b"content-length", b"transfer-encoding", b"connection")
 
 
 class WireError(Exception):
@@ -190,11 +192,13 @@ class _Beyond(Exception):
 class _Answer:
     """What llhttp reports of one answer (its callbacks); one parser and one _Answer per answer."""
 
-    __slots__ = ("begun", "done", "extra", "headed", "headers", "pieces", "reason")
+    __slots__ = ("bad", "begun", "done", "extra", "got", "headed", "headers", "lenient", "pieces", "reason")
 
     def __init__(self) -> None:
-        self.begun = self.headed = self.done = self.extra = False
+        self.begun = self.headed = self.done = self.extra = self.lenient = False
         self.reason = b""
+        self.bad = ""  # what the lenient reading found that HTTP still forbids
+        self.got = 0  # body bytes read
         self.headers: list[tuple[bytes, bytes]] = []
         self.pieces: list[bytes] = []
 
@@ -207,13 +211,17 @@ class _Answer:
         self.reason = reason
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        if not self.headed:  # after the head: a chunked body's trailer, which is not a header
-            self.headers.append((name, value.rstrip(b" \t")))  # llhttp leaves trailing whitespace in
+        if self.headed:  # after the head: a chunked body's trailer, which is not a header
+            return
+        if self.lenient and (b"\x00" in value or (name.lower() in _FRAMING and _CONTROL(value))):
+            self.bad = f"a forbidden control character in the {name.decode('latin-1')} header"
+        self.headers.append((name, value.rstrip(b" \t")))  # llhttp leaves trailing whitespace in
 
     def on_headers_complete(self) -> None:
         self.headed = True
 
     def on_body(self, piece: bytes) -> None:
+        self.got += len(piece)
         self.pieces.append(piece)
 
     def on_message_complete(self) -> None:
@@ -341,12 +349,18 @@ class Connection:
         while True:
             a = self._a = _Answer()
             parser = self._parser = httptools.HttpResponseParser(a)
+            head = _normal(await self._head_bytes())
+            if _CONTROL(head):  # as h11 did, control characters other than NUL are kept in header values
+                a.lenient = True
+                parser.set_dangerous_leniencies(lenient_headers=True)
             try:
-                parser.feed_data(_normal(await self._head_bytes()))
+                parser.feed_data(head)
             except httptools.HttpParserUpgrade:
                 raise RemoteProtocolError("unreadable answer: 101 Switching Protocols, which was not asked for") from None
             except httptools.HttpParserError as exc:
                 raise RemoteProtocolError(f"unreadable answer head: {exc}") from None
+            if a.bad:
+                raise RemoteProtocolError(f"unreadable answer head: {a.bad}")
             status = parser.get_status_code()
             if not a.headed or status < 100:  # llhttp reads "099" as a status
                 raise RemoteProtocolError(f"unreadable answer head: status {status}")
@@ -403,6 +417,14 @@ class Connection:
         """The answer was read whole: the connection serves again when both sides may go on."""
         self.reusable = self._keep
 
+    def _missing(self) -> str:
+        """What of an unfinished body did not arrive, in words."""
+        a = self._a
+        length = next((v for n, v in a.headers if n.lower() == b"content-length"), None)
+        if length is None:
+            return f"an incomplete chunked body ({a.got} bytes read)"
+        return f"received {a.got} bytes, expected {int(length)}"
+
     def body_now(self) -> bytes | None:
         """The whole body when it has already arrived (still content-coded), marking the connection reusable
         as `body()` would at its end; None when it has not, and `body()` reads it."""
@@ -430,7 +452,7 @@ class Connection:
                 self._feed()
             elif p.eof:
                 if p.error is not None or not self._closing:
-                    raise p.ended("the rest of the answer")
+                    raise p.ended(f"the rest of the answer: {self._missing()}")
                 a.done = True  # a body delimited by the close ends here
             else:
                 await p.more()
