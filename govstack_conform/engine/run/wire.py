@@ -259,8 +259,7 @@ def _framing(answer: _Answer, method: bytes, status: int) -> tuple[bool, bool, b
     lengths = any(n.lower() == b"content-length" for n, _ in answer.headers)
     closing = not no_body and not codings and not lengths
     close = any(
-        n.lower() == b"connection" and b"close" in [t.strip().lower() for t in v.split(b",")]
-        for n, v in answer.headers
+        n.lower() == b"connection" and b"close" in [t.strip().lower() for t in v.split(b",")] for n, v in answer.headers
     )
     return no_body, closing, not (close or closing)
 
@@ -356,7 +355,7 @@ class Connection:
             try:
                 parser.feed_data(head)
             except httptools.HttpParserUpgrade:
-                raise RemoteProtocolError("unreadable answer: 101 Switching Protocols, which was not asked for") from None
+                raise RemoteProtocolError("unreadable answer: a 101 Switching Protocols nobody asked for") from None
             except httptools.HttpParserError as exc:
                 raise RemoteProtocolError(f"unreadable answer head: {exc}") from None
             if a.bad:
@@ -380,7 +379,7 @@ class Connection:
         room, scanned = MAX_HEAD, 0
         while True:
             buf = p.buf
-            if not scanned and buf[:1] in (b"\r", b"\n"):  # empty lines before a status line are skipped
+            if not scanned and buf and buf[0] in b"\r\n":  # empty lines before a status line are skipped
                 lead = len(buf) - len(buf.lstrip(b"\r\n"))
                 del buf[:lead]
                 room -= lead
