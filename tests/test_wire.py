@@ -18,6 +18,7 @@ from hostile_servers import serve_streams
 from govstack_conform.engine.exchange import Reply
 from govstack_conform.engine.options import PathMap, RunOptions
 from govstack_conform.engine.run.runner import Transport, UrlBuilder
+from govstack_conform.engine.run.wire import LocalProtocolError, request
 
 SPLIT = {"/chunked-slow": (52, 58)}  # where the server pauses its writing
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
@@ -239,3 +240,31 @@ def test_a_request_http_cannot_carry_is_never_sent(server: tuple[str, Seen], hea
     (reply,) = exchange(url, [("GET", "/ok", [header])])
     assert reply.error is not None and reply.error.startswith("request could not be built: Illegal header")
     assert seen.requests[before:] == []
+
+
+def test_a_request_is_written_as_sent_with_its_framing_checked() -> None:
+    headers = [(b"Host", b"h:1"), (b"X-A", b"a\tb"), (b"Content-Length", b"2")]
+    assert request("POST", b"/p?q=1", headers, b"{}").data == (
+        b"POST /p?q=1 HTTP/1.1\r\nHost: h:1\r\nX-A: a\tb\r\nContent-Length: 2\r\n\r\n{}"
+    )
+    assert request("GET", b"/", [(b"Host", b"h")], None).data == b"GET / HTTP/1.1\r\nHost: h\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    ("method", "target", "headers", "body", "words"),
+    [
+        ("GET", b"/", [], None, "Missing mandatory Host"),
+        ("GET", b"/", [(b"Host", b"a"), (b"host", b"b")], None, "multiple Host"),
+        ("POST", b"/", [(b"Host", b"a"), (b"Content-Length", b"3")], b"{}", "for a body of 2 bytes"),
+        ("POST", b"/", [(b"Host", b"a")], b"{}", "for a body of 2 bytes"),
+        ("POST", b"/", [(b"Host", b"a"), (b"Transfer-Encoding", b"chunked")], b"{}", "Transfer-Encoding"),
+        ("GE T", b"/", [(b"Host", b"a")], None, "Illegal method"),
+        ("GET", b"/a b", [(b"Host", b"a")], None, "Illegal target"),
+        ("GET", b"/", [(b"Host", b"a"), (b"X-A", b"trailing ")], None, "Illegal header value"),
+    ],
+)
+def test_a_request_http_cannot_frame_is_refused_before_a_byte_is_written(
+    method: str, target: bytes, headers: list[tuple[bytes, bytes]], body: bytes | None, words: str
+) -> None:
+    with pytest.raises(LocalProtocolError, match=words):
+        request(method, target, headers, body)
