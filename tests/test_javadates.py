@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
+from pathlib import Path
 
 import pytest
 
@@ -57,3 +58,40 @@ def test_identity_linked_authorization_is_tested_with_real_timestamps() -> None:
         body = positive.steps[0].request.body
         assert isinstance(body, dict)
         dt.datetime.strptime(body["requestTime"], "%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def test_the_defect_is_reported_however_often_the_same_parsed_file_is_loaded(tmp_path: Path) -> None:
+    """The parsed document is memoized apart from the loaded one (parse.read_document): when the load runs again
+    on it (the loaded-document cache full or cleared), the defect is still reported and read the same way."""
+    from govstack_conform.contracts.load import load_spec_files
+    from govstack_conform.contracts.loader import document
+
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC)
+    messages = []
+    for _ in range(2):
+        document.clear_cache()
+        found = [d for d in load_spec_files([str(spec)]).defects if d.code == "date-format-pattern"]
+        assert len(found) == 1 and "read as the regular expression it spells" in found[0].message, found
+        messages.append(found[0].message)
+    assert messages[0] == messages[1]
+
+
+SPEC = f"""\
+openapi: 3.0.3
+info: {{title: dates, version: "1"}}
+paths:
+  /events:
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [requestTime]
+              properties:
+                requestTime: {{type: string, pattern: "{JAVA}"}}
+      responses:
+        '201': {{description: recorded}}
+"""

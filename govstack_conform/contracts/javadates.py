@@ -23,6 +23,8 @@ _FIELD_REGEX = {
     "ss": "[0-5][0-9]",
     "SSS": "[0-9]{3}",
 }
+# The schema keyword (an OpenAPI extension, ignored by validators) keeping the Java text beside the regex spelled.
+JAVA_DATE = "x-govstack-conform-java-date"
 # Regexes this module spelled from Java date patterns, to the pattern: datagen formats a real instant for them.
 SPELLED_DATES: dict[str, str] = {}
 

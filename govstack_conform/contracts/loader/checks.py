@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from govstack_conform.contracts.javadates import date_format_regex
+from govstack_conform.contracts.javadates import JAVA_DATE, date_format_regex
 from govstack_conform.contracts.loader.common import Sink, join, short
 from govstack_conform.contracts.loader.refs import RefError, Resolver
 from govstack_conform.contracts.loader.satisfiable import crossed_bounds, one_of_overlap
@@ -299,7 +299,8 @@ def _keywords(node: dict[str, Any], is31: bool, bad: _Reporter) -> None:
     if "type" in node:
         _type(node["type"], is31, bad.below("type"))
     if "pattern" in node:
-        pattern = node["pattern"]
+        java = node.get(JAVA_DATE)  # the Java text an earlier load of this parsed document spelled as a regex
+        pattern = java if isinstance(java, str) else node["pattern"]
         err = _regex_error(pattern) if isinstance(pattern, str) else "not a string"
         if err:
             bad(
@@ -312,7 +313,8 @@ def _keywords(node: dict[str, Any], is31: bool, bad: _Reporter) -> None:
             if spelled is not None:
                 # Read as the pattern's author meant it, as the BB's own harness sends values (real timestamps):
                 # judging by the literal text would refuse every real date, blocking the operation for nothing.
-                node["pattern"] = spelled
+                # The Java text stays beside it, so that every load of this parsed document says the same.
+                node[JAVA_DATE], node["pattern"] = pattern, spelled
             bad(
                 f"pattern {short(pattern)} is a date format (as Java writes them), not a regular expression: "
                 "no real date or time matches it (use format: date-time, or a regex)"
