@@ -21,7 +21,16 @@ from govstack_conform.contracts.schemas import SchemaUnusable
 from govstack_conform.datagen.facts import GenerationError, holds, violations
 from govstack_conform.datagen.incremental import checked_request
 from govstack_conform.datagen.mutate import KINDS, Mutation, mutations
-from govstack_conform.datagen.values import DEEPEST, MAX_DEPTH, REF_REPEATS, Generator, TooDeep, copy_json, json_at
+from govstack_conform.datagen.values import (
+    DEEPEST,
+    MAX_DEPTH,
+    REF_REPEATS,
+    Generator,
+    TooDeep,
+    copy_json,
+    json_at,
+    merge_json,
+)
 from govstack_conform.errors import UsageError
 
 __all__ = [
@@ -35,6 +44,7 @@ __all__ = [
     "generate",
     "generate_parameter",
     "json_at",
+    "merge_json",
     "mutations",
 ]
 

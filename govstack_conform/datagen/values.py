@@ -55,6 +55,16 @@ def copy_json(value: Any) -> Any:
     return value
 
 
+def merge_json(base: Any, over: Any) -> Any:
+    """`over` laid over `base`: objects merged key by key, anything else replaced (neither is changed)."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = merge_json(base.get(k), v)
+        return out
+    return over
+
+
 def json_at(value: Any, pointer: str, missing: Any = None) -> Any:
     """What the JSON pointer `pointer` (RFC 6901) points at in `value`, or `missing` when nothing is there."""
     node = value

@@ -22,6 +22,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from govstack_conform.contracts.model import Contract, MediaType, Operation
+from govstack_conform.datagen import merge_json
 from govstack_conform.mock import listing, prefer
 from govstack_conform.mock import responses as R
 from govstack_conform.mock.lenient import lenient, unenforced
@@ -46,15 +47,6 @@ from govstack_conform.mock.variants import choose
 
 access_log = logging.getLogger("govstack_conform.mock.access")
 MAX_BODY = 16 * 1024 * 1024
-
-
-def _deep_merge(old: Any, new: Any) -> Any:
-    if isinstance(old, dict) and isinstance(new, dict):
-        out = dict(old)
-        for k, v in new.items():
-            out[k] = _deep_merge(old.get(k), v)
-        return out
-    return new
 
 
 class MockApp:
@@ -402,7 +394,7 @@ class MockApp:
         # replace (PUT on the item: creates when unknown) or update (PATCH)
         source = body
         if record is not None and (role.kind == "update" or body is None):
-            source = _deep_merge(record.source, body) if body is not None else record.source
+            source = merge_json(record.source, body) if body is not None else record.source
         view = overlay(base, id_path, source, judge)
         if id_path:
             view = with_id(view, id_path, id_candidates(get_at(view, id_path), rid, 0, 0), judge)

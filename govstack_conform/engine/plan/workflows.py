@@ -20,6 +20,7 @@ from typing import Any
 from govstack_conform.contracts.catalog import load_catalog
 from govstack_conform.contracts.model import Contract, Operation
 from govstack_conform.contracts.workflows import UNIQUE, Workflow, WorkflowStep
+from govstack_conform.datagen import merge_json
 from govstack_conform.engine.cases import Case, CaseKind, Expect, RequestPlan, Step
 from govstack_conform.engine.plan.request import Ctx, Untestable, statuses, sub_seed, valid, valid_request
 from govstack_conform.engine.plan.safety import changes_records
@@ -89,16 +90,6 @@ def _fill(value: Any, token: str) -> Any:
     return value
 
 
-def _merge(base: Any, over: Any) -> Any:
-    """`over` laid over `base`: objects merged key by key, anything else replaced."""
-    if isinstance(base, dict) and isinstance(over, dict):
-        out = dict(base)
-        for k, v in over.items():
-            out[k] = _merge(base.get(k), v)
-        return out
-    return over
-
-
 def _at(doc: Any, pointer: str) -> Any:
     for raw in pointer.split("/")[1:] if pointer else []:
         part = raw.replace("~1", "/").replace("~0", "~")
@@ -147,7 +138,7 @@ def _step(
     if step.body is not None:
         if built.media is None or not req.has_body or req.raw_body is not None:
             raise Untestable(f"step {step.name} sets a body, but {op.key} takes no JSON body")
-        body = _merge(req.body, _fill(step.body, token))
+        body = merge_json(req.body, _fill(step.body, token))
         fits = valid(ctx, built.media.schema, body)
         where = f"{op.key} ({op.source_file}#{built.media.pointer})"
         if step.expect == "client-error" and (fits or "${" in json.dumps(body)):
