@@ -67,7 +67,7 @@ def _app(applies_filters: bool) -> FastAPI:
 def test_one_case_per_identifier_filter_of_the_listed_items(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text(SPEC)
-    cases = [c for c in plan_contract(load_spec_files([str(path)])) if c.steps[0].must_be_empty is not None]
+    cases = [c for c in plan_contract(load_spec_files([str(path)])) if c.steps[0].unmatched_filter is not None]
     # X-CorrelationID is named like an identifier but no item has it; sortBy is no identifier
     assert sorted(c.name for c in cases) == [
         "positive-filter-unmatched-assignee-id",

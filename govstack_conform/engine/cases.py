@@ -104,8 +104,8 @@ class Step:
     capture_headers: tuple[HeaderCapture, ...] = ()
     # For reads after create/update: JSON the response must contain (subset match), by pointer.
     must_echo: tuple[tuple[str, Any], ...] = ()
-    # For a list filtered by a value no record holds: the JSON pointer of the array that must be empty.
-    must_be_empty: str | None = None
+    # A list filtered by a value no record holds: the query parameter set to it; the answer must be [].
+    unmatched_filter: str | None = None
     # A setup step creates the record a later step changes or deletes: it must succeed (else the rest is
     # not sent) but its answer is not judged, since it belongs to another operation (judged by its own cases).
     setup: bool = False
@@ -124,8 +124,8 @@ class Step:
             d["capture_headers"] = {c.var: {"header": c.header, "take": c.take} for c in self.capture_headers}
         if self.setup:
             d["setup"] = True
-        if self.must_be_empty is not None:
-            d["must_be_empty"] = self.must_be_empty
+        if self.unmatched_filter is not None:
+            d["unmatched_filter"] = self.unmatched_filter
         return d
 
 

@@ -4,30 +4,28 @@ from __future__ import annotations
 
 import json
 
-from govstack_conform.engine.checks.base import _INVALID, _UNSET, REC, StepContext, _at, _result, passed
+from govstack_conform.engine.checks.base import _INVALID, REC, StepContext, _result, passed
 from govstack_conform.engine.results import CheckResult, Outcome
 
 
 def unmatched_filter_empty(ctx: StepContext) -> list[CheckResult]:
     """The filter the case set selects nothing, so the list must be empty; records in it mean it was ignored."""
-    pointer, name = ctx.step.must_be_empty, "unmatched_filter_empty"
-    if pointer is None or not 200 <= ctx.status < 300:
+    key, name = ctx.step.unmatched_filter, "unmatched_filter_empty"
+    if key is None or not 200 <= ctx.status < 300:
         return []  # a refusal or an error is judged by the step's other checks
     body = ctx.json()
     if body is _INVALID:
         return []  # response_schema_valid reports a body that is not JSON
-    found = _at(body, pointer)
-    if not isinstance(found, list) or found is _UNSET:
-        shape = "nothing" if found is _UNSET else type(found).__name__
-        why = f"the answer holds {shape} at {pointer or '/'}, not a list: nothing to compare"
+    if not isinstance(body, list):
+        why = f"the answer is {type(body).__name__}, not a list: nothing to compare"
         return [_result(name, REC, Outcome.SKIPPED, why, ctx)]
-    if not found:
+    if not body:
         return [passed(name, REC, "the filtered list is empty: the filter selects by its value", ctx.step.name)]
-    (key, value) = ctx.step.request.query[-1]
-    first = json.dumps(found[0], ensure_ascii=False, default=str)
+    value = next((v for k, v in ctx.step.request.query if k == key), "")
+    first = json.dumps(body[0], ensure_ascii=False, default=str)
     first = first if len(first) <= 120 else first[:120] + "…"
     why = (
         f"filtered by {key}={value!r}, a value made for this run that no record holds, the list answered "
-        f"{len(found)} item{'s' if len(found) != 1 else ''} (first: {first}): the filter was not applied"
+        f"{len(body)} item{'s' if len(body) != 1 else ''} (first: {first}): the filter was not applied"
     )
-    return [_result(name, REC, Outcome.FAILED, why, ctx, instance_pointer=pointer)]
+    return [_result(name, REC, Outcome.FAILED, why, ctx, instance_pointer="")]

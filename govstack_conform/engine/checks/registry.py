@@ -112,7 +112,7 @@ def checks_for(case: Case, step: Step) -> tuple[Check, ...]:
         specific = created_resource_readable if is_read_back(case, step) else valid_input_accepted
     else:
         specific = BY_EXPECT[step.expect]
-    if step.must_be_empty is not None:
+    if step.unmatched_filter is not None:
         return (*COMMON, specific, unmatched_filter_empty)
     return (*COMMON, specific)
 

@@ -91,7 +91,7 @@ def filter_cases(ctx: Ctx, op: Operation, built: Built | None) -> list[Case]:
         if value is None:
             continue
         req = replace(built.request, query=(*base, (p.name, value)))
-        step = Step("request", op.key, req, Expect.SUCCESS, ok, must_be_empty="")
+        step = Step("request", op.key, req, Expect.SUCCESS, ok, unmatched_filter=p.name)
         desc = (
             f'Filters the list by "{p.name}" with {value!r}, a value made for this run that no record holds; '
             "expects a documented success with an empty list."

@@ -172,9 +172,8 @@ def _unmatched_filters(cases: Sequence[Case], op: Operation, scenario: Scenario)
         if c.operation == op.key
         and not c.untestable
         and not c.skip
-        and c.steps[0].must_be_empty is not None
-        and c.steps[0].request.query
-        and c.steps[0].request.query[-1][0].lower() in words
+        and (name := c.steps[0].unmatched_filter) is not None
+        and name.lower() in words
     )
 
 
@@ -204,7 +203,7 @@ def _covering(cases: Sequence[Case], op: Operation, expect: Expect) -> tuple[lis
             hit = c.kind is CaseKind.METHOD and c.steps[0].request.path == op.path
         elif expect is Expect.SUCCESS and c.kind is CaseKind.POSITIVE:
             hit = c.operation == op.key and not (_identifying(op) and "generated-id" in c.tags)
-            hit = hit and c.steps[0].must_be_empty is None  # a filter selecting nothing is another scenario
+            hit = hit and c.steps[0].unmatched_filter is None  # a filter selecting nothing is another scenario
         elif expect in (Expect.SUCCESS, Expect.CLIENT_ERROR) and c.kind is CaseKind.STATEFUL:
             hit = _fills_ids(c, op, expect)  # a workflow step refused on what the workflow itself created
         elif expect is Expect.CLIENT_ERROR:
