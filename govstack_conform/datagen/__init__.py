@@ -16,8 +16,10 @@ from contextvars import ContextVar
 from typing import Any
 from urllib.parse import quote
 
+from govstack_conform.contracts.memo import Lru
 from govstack_conform.contracts.model import Contract, Parameter, Schema
 from govstack_conform.contracts.schemas import SchemaUnusable
+from govstack_conform.datagen.check import memo
 from govstack_conform.datagen.facts import GenerationError, holds, violations
 from govstack_conform.datagen.incremental import checked_request
 from govstack_conform.datagen.mutate import KINDS, Mutation, mutations
@@ -49,7 +51,6 @@ __all__ = [
 ]
 
 _ATTEMPTS = 3
-_CACHE_LIMIT = 20000
 # The nesting limit of values generated in this context: the planner sets the run's --max-depth around a
 # plan, so that every generate() under it (request bodies, parameters, fixtures) uses it.
 _DEPTH: ContextVar[int] = ContextVar("govstack_conform_datagen_depth", default=MAX_DEPTH)
@@ -86,7 +87,7 @@ def generate(
     ends, a pattern we cannot meet) and SchemaUnusable when it cannot even be evaluated. The result
     is a fresh copy: callers may mutate it.
     """
-    cache: dict[tuple[Any, ...], tuple[Any, Any, bool]] = contract.__dict__.setdefault("_datagen_values", {})
+    cache: Lru[tuple[Any, ...], tuple[Any, Any, bool]] = memo(contract, "values")
     depth = _DEPTH.get()
     key = (schema.doc, schema.pointer, direction, repr(seed), prefer_examples, depth)
     hit = cache.get(key)
@@ -95,9 +96,7 @@ def generate(
             hit = (schema.node, _checked(contract, schema, seed, direction, prefer_examples, depth), True)
         except GenerationError as exc:
             hit = (schema.node, str(exc), False)
-        if len(cache) >= _CACHE_LIMIT:
-            cache.clear()
-        cache[key] = hit
+        cache.put(key, hit)
     if not hit[2]:
         raise GenerationError(hit[1])
     return copy_json(hit[1])

@@ -17,9 +17,12 @@ import hashlib
 from typing import Any
 
 from govstack_conform.contracts import compiled, schemas
+from govstack_conform.contracts.memo import Lru, lru_on
 from govstack_conform.contracts.model import Contract, Schema
 
-_CACHE_LIMIT = 20000
+# Memo entries kept per contract by each of the generator's caches (facts, values, verdicts, examples), the
+# most recently used: every catalog BB needs fewer than 700; thousands of operations plan in flat memory.
+CACHE_LIMIT = 2048
 
 
 def is_valid(contract: Contract, schema: Schema, value: Any, direction: str) -> bool:
@@ -37,10 +40,14 @@ def is_valid(contract: Contract, schema: Schema, value: Any, direction: str) -> 
     return ok
 
 
-def memo_of(contract: Contract) -> dict[tuple[str, str, str, bytes], bool]:
-    """The contract's verdicts so far."""
-    memo: dict[tuple[str, str, str, bytes], bool] = contract.__dict__.setdefault("_datagen_verdicts", {})
-    return memo
+def memo(contract: Contract, name: str) -> Lru[Any, Any]:
+    """One of the generator's memos on `contract` (`_datagen_<name>`), bounded by CACHE_LIMIT."""
+    return lru_on(contract, "_datagen_" + name, CACHE_LIMIT)
+
+
+def memo_of(contract: Contract) -> Lru[tuple[str, str, str, bytes], bool]:
+    """The contract's recent verdicts."""
+    return memo(contract, "verdicts")
 
 
 def memo_key(schema: Schema, value: Any, direction: str) -> tuple[str, str, str, bytes]:
@@ -50,10 +57,8 @@ def memo_key(schema: Schema, value: Any, direction: str) -> tuple[str, str, str,
     return (schema.doc, schema.pointer, direction, hashlib.blake2b(repr(value).encode(), digest_size=16).digest())
 
 
-def remember(memo: dict[tuple[str, str, str, bytes], bool], key: tuple[str, str, str, bytes], ok: bool) -> None:
-    if len(memo) >= _CACHE_LIMIT:
-        memo.clear()
-    memo[key] = ok
+def remember(memo: Lru[tuple[str, str, str, bytes], bool], key: tuple[str, str, str, bytes], ok: bool) -> None:
+    memo.put(key, ok)
 
 
 def _quick(contract: Contract, schema: Schema, value: Any, direction: str) -> bool:

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from govstack_conform.contracts import schemas
+from govstack_conform.contracts.memo import Lru
 from govstack_conform.contracts.model import Contract, Schema
 from govstack_conform.contracts.schemas import SchemaUnusable, Violation, child, resolve
-from govstack_conform.datagen.check import is_valid
+from govstack_conform.datagen.check import is_valid, memo
 from govstack_conform.errors import ConformError
 
 JSON_TYPES = ("object", "array", "string", "integer", "number", "boolean", "null")
@@ -317,9 +318,7 @@ def absorb(contract: Contract, f: Facts, s: Schema) -> None:
 
 def facts_for(contract: Contract, schemas: tuple[Schema, ...]) -> Facts:
     """The merged facts of all `schemas` (which must all hold), cached on the contract. Do not mutate."""
-    cache: dict[tuple[tuple[str, str], ...], tuple[tuple[Any, ...], Facts]] = contract.__dict__.setdefault(
-        "_datagen_facts", {}
-    )
+    cache: Lru[tuple[tuple[str, str], ...], tuple[tuple[Any, ...], Facts]] = memo(contract, "facts")
     if len(schemas) == 1:  # most lookups: no generator, one identity test
         only = schemas[0]
         key: tuple[tuple[str, str], ...] = ((only.doc, only.pointer),)
@@ -338,5 +337,5 @@ def facts_for(contract: Contract, schemas: tuple[Schema, ...]) -> Facts:
     f = Facts(origins=schemas)
     for s in schemas:
         _absorb(contract, f, s, frozenset())
-    cache[key] = (tuple(s.node for s in schemas), f)
+    cache.put(key, (tuple(s.node for s in schemas), f))
     return f

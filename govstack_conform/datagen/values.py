@@ -9,9 +9,11 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from govstack_conform.contracts.memo import Lru
 from govstack_conform.contracts.model import Contract, Schema
 from govstack_conform.contracts.schemas import SchemaUnusable
 from govstack_conform.datagen import scalars
+from govstack_conform.datagen.check import memo
 from govstack_conform.datagen.facts import (
     Choice,
     Facts,
@@ -136,7 +138,7 @@ class Generator:
         return holds(self.contract, schema, value, self.direction)
 
     def _example_ok(self, origin: Schema, index: int, example: Any) -> bool:
-        cache: dict[tuple[str, str, str, int], bool] = self.contract.__dict__.setdefault("_datagen_examples", {})
+        cache: Lru[tuple[str, str, str, int], bool] = memo(self.contract, "examples")
         key = (origin.doc, origin.pointer, self.direction, index)
         ok = cache.get(key)
         if ok is None:
@@ -144,7 +146,7 @@ class Generator:
                 ok = holds(self.contract, origin, example, self.direction)
             except SchemaUnusable:
                 ok = False
-            cache[key] = ok
+            cache.put(key, ok)
         return ok
 
     # -- oneOf / anyOf ------------------------------------------------------------------------
