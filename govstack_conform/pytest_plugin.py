@@ -23,6 +23,7 @@ markers: nothing else is imported.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -268,7 +269,7 @@ def _secrets(options: RunOptions) -> list[str]:
 _ACCEPTED: dict[tuple[str, str, str, str], bool] = {}
 
 
-def _accepted(target: Target, plan: tuple[Case, ...], operation: str, options: RunOptions) -> frozenset[str]:
+def _accepted(target: Target, plan: Sequence[Case], operation: str, options: RunOptions) -> frozenset[str]:
     """{operation} when one of its valid requests (its positive cases, the sequence steps on it) is accepted.
 
     A negative case is conclusive only then, as in `govstack-conform run`; an item runs one case, so the

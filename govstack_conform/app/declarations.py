@@ -22,6 +22,7 @@ from govstack_conform.config.schema import suggest
 from govstack_conform.contracts.model import Contract
 from govstack_conform.engine.caselog import rearranged
 from govstack_conform.engine.cases import Case
+from govstack_conform.engine.packed import kept_like
 from govstack_conform.engine.results import BBResult, CaseResult, RunResults, Verdict
 from govstack_conform.errors import ConfigError
 
@@ -37,12 +38,12 @@ PREFIX = DECLARED
 class Declared:
     """The split of a BB's planned cases by a declaration (and by the run's selection, if any)."""
 
-    kept: tuple[Case, ...]  # to run
-    skipped: tuple[Case, ...]  # not sent: they need a declared operation
+    kept: Sequence[Case]  # to run (packed if the plan is: engine/packed.py)
+    skipped: Sequence[Case]  # not sent: they need a declared operation
     operations: frozenset[str]  # keys of the declared operations
     reason: str
     order: tuple[str, ...]  # case ids in plan order, to put results back in that order
-    unselected: tuple[Case, ...] = ()  # not sent: left out by --operation/--kind/--case/--tag
+    unselected: Sequence[Case] = ()  # not sent: left out by --operation/--kind/--case/--tag
     selection: str = ""  # why they were left out ("not selected: --kind negative")
     support: tuple[Case, ...] = ()  # sent though not selected: a selected negative case needs them
     matched: frozenset[str] = frozenset()  # the selection's values that matched a case of this BB
@@ -78,11 +79,11 @@ def split_declared(contract: Contract, cases: Sequence[Case], decl: NotImplement
     """Which cases to run and which to report as skipped because they need a declared operation."""
     order = tuple(c.case_id for c in cases)
     if decl is None:
-        return Declared(tuple(cases), (), frozenset(), "", order)
+        return Declared(cases, (), frozenset(), "", order)
     ops = declared_operations(contract, decl)
-    skipped = tuple(c for c in cases if c.operation in ops or any(s.operation in ops for s in c.steps))
+    skipped = kept_like(cases, (c for c in cases if c.operation in ops or any(s.operation in ops for s in c.steps)))
     gone = {c.case_id for c in skipped}
-    return Declared(tuple(c for c in cases if c.case_id not in gone), skipped, ops, decl.reason, order)
+    return Declared(kept_like(cases, (c for c in cases if c.case_id not in gone)), skipped, ops, decl.reason, order)
 
 
 def skipped_reason(case: Case, declared: Declared) -> str:
@@ -168,9 +169,9 @@ def prepare(
     from govstack_conform.engine.plan.shard import shard
     from govstack_conform.engine.run.session import plan_target
 
-    cases = list(plan_target(target, options))
+    cases = plan_target(target, options)
     if shard_spec:
-        cases = shard(cases, shard_spec)
+        cases = kept_like(cases, shard(cases, shard_spec))
     picked = select(cases, criteria) if criteria is not None else None
     declared = split_declared(target.contract, picked.kept if picked else cases, decl)
     if picked is not None and picked.reason:

@@ -16,14 +16,16 @@ a 404 is not the candidate's fault.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
 from govstack_conform import datagen
 from govstack_conform.contracts.catalog import QUERY_STYLES, profile_query_style
 from govstack_conform.contracts.model import Contract, Operation
+from govstack_conform.engine import packed
 from govstack_conform.engine.cases import Auth, Case, CaseKind, Expect, RequestPlan, Step
+from govstack_conform.engine.packed import PackedCases, pack
 from govstack_conform.engine.plan.context import new_case
 from govstack_conform.engine.plan.filters import filter_cases
 from govstack_conform.engine.plan.negative import negative_cases
@@ -203,19 +205,15 @@ def dispatched(ctx: Ctx, op: Operation, cases: list[Case]) -> list[Case]:
     return out
 
 
-def _unique(cases: Iterable[Case]) -> list[Case]:
-    """Fill case ids; a clash gets -2, -3 ... in generation order (which is deterministic)."""
-    seen: set[str] = set()
-    out = []
-    for c in cases:
-        base = f"{c.bb}::{c.operation}::{c.name}"
-        cid, name, n = base, c.name, 1
-        while cid in seen:
-            n += 1
-            cid, name = f"{base}-{n}", f"{c.name}-{n}"
-        seen.add(cid)
-        out.append(replace(c, case_id=cid, name=name))
-    return out
+def _named(c: Case, seen: set[str]) -> Case:
+    """The case with its id; a clash gets -2, -3 ... in generation order (which is deterministic)."""
+    base = f"{c.bb}::{c.operation}::{c.name}"
+    cid, name, n = base, c.name, 1
+    while cid in seen:
+        n += 1
+        cid, name = f"{base}-{n}", f"{c.name}-{n}"
+    seen.add(cid)
+    return replace(c, case_id=cid, name=name)
 
 
 def _sort_key(c: Case) -> tuple[str, str, int, str]:
@@ -233,7 +231,7 @@ def plan_contract(
     allow_destructive: bool = False,
     query_style: str | None = None,
     max_depth: int = datagen.MAX_DEPTH,
-) -> list[Case]:
+) -> Sequence[Case]:
     """Every case for `contract`, sorted by operation path, method, kind and name.
 
     A case that would change or delete a record the run did not create is bound to a record it creates
@@ -250,31 +248,44 @@ def plan_contract(
 def _plan(
     contract: Contract, seed: int, testdata: TestData | None, read_only: bool, kinds: frozenset[CaseKind] | None,
     allow_destructive: bool, style: str,
-) -> list[Case]:  # fmt: skip
+) -> Sequence[Case]:  # fmt: skip
     ctx = Ctx(contract=contract, seed=seed, testdata=testdata or TestData(), query_style=style)
     ctx.writes = write_targets(ctx)
     want = kinds or frozenset(CaseKind)
-    cases: list[Case] = []
+    packing = len(contract.operations) > packed.PACK_OPERATIONS  # a large plan is kept packed (engine/packed.py)
+    made: list[tuple[tuple[str, str, int, str], bool, Case | bytes]] = []  # sort key, read-only, the case
+    seen: set[str] = set()
+
+    def add(cases: Iterable[Case]) -> None:
+        for c in cases:
+            # every case, workflows too, passes the data-safety guard: changes only on records the run created
+            c = _named(guard(ctx, c, allow_destructive), seen)
+            made.append((_sort_key(c), c.read_only, pack(c) if packing else c))
+
     for op in sorted(contract.operations, key=lambda o: (o.path, o.method)):
         positives, built, why = positive_cases(ctx, op)
         if CaseKind.POSITIVE in want:
-            cases.extend(positives)
-            cases.extend(filter_cases(ctx, op, built))
+            add(positives)
+            add(filter_cases(ctx, op, built))
         if CaseKind.NEGATIVE in want:
-            cases.extend(dispatched(ctx, op, negative_cases(ctx, op, built, why)))
+            add(dispatched(ctx, op, negative_cases(ctx, op, built, why)))
         if CaseKind.SECURITY in want:
-            cases.extend(security_cases(ctx, op, built, why))
+            add(security_cases(ctx, op, built, why))
     if CaseKind.METHOD in want:
-        cases.extend(method_cases(ctx))
+        add(method_cases(ctx))
     if CaseKind.STATEFUL in want:
-        cases.extend(stateful_cases(ctx))
-        cases.extend(workflow_cases(ctx))  # the BB profile's named scenarios
-    # every case, workflows too, passes the data-safety guard: changes only on records the run created
-    guarded = (guard(ctx, c, allow_destructive) for c in cases)
-    result = with_covers(contract, sorted(_unique(guarded), key=_sort_key))
-    if read_only:
-        result = [c for c in result if c.read_only]
-    return result
+        add(stateful_cases(ctx))
+        add(workflow_cases(ctx))  # the BB profile's named scenarios
+    made.sort(key=lambda m: m[0])
+    keep = [not read_only or m[1] for m in made]
+    if not packing:
+        covered = with_covers(contract, [m[2] for m in made if isinstance(m[2], Case)])
+        return [c for c, k in zip(covered, keep, strict=True) if k]
+    cases = PackedCases(m[2] for m in made if isinstance(m[2], bytes))
+    covered = with_covers(contract, cases)  # `cases` itself when no scenario is covered
+    if covered is not cases:
+        cases = PackedCases.of(covered)
+    return cases if all(keep) else PackedCases(b for b, k in zip(cases.blobs, keep, strict=True) if k)
 
 
 def _redact(case: dict[str, Any]) -> dict[str, Any]:

@@ -324,7 +324,7 @@ def candidate_testdata(contract: Contract, cases: Sequence[Case], found: Sequenc
     )
 
 
-def with_covers(contract: Contract, cases: list[Case]) -> list[Case]:
+def with_covers(contract: Contract, cases: Sequence[Case]) -> Sequence[Case]:
     """The cases, each carrying the scenarios it covers as `<file>:<line> <name>` (no feature path holds a space):
     the reports show the name without reading a feature file again."""
     found: dict[str, list[str]] = {}

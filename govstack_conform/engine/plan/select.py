@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from govstack_conform.engine.cases import Case, CaseKind
+from govstack_conform.engine.packed import kept_like
 
 NOT_SELECTED = "not selected"
 
@@ -44,8 +45,8 @@ class Criteria:
 
 @dataclass(frozen=True)
 class Selected:
-    kept: tuple[Case, ...]  # to run, in plan order (support cases included)
-    left_out: tuple[Case, ...]  # reported SKIPPED, `reason`
+    kept: Sequence[Case]  # to run, in plan order (support cases included); packed if the plan is
+    left_out: Sequence[Case]  # reported SKIPPED, `reason`
     support: tuple[Case, ...]  # kept only because a selected negative case needs them
     reason: str
     matched: frozenset[str]  # the criteria values that matched some case ("operation:GET /x", "case:ID", ...)
@@ -79,7 +80,7 @@ def _matches(case: Case, criteria: Criteria, matched: set[str]) -> bool:
 def select(cases: Sequence[Case], criteria: Criteria) -> Selected:
     """The cases `criteria` keeps, the ones it leaves out, and the positive cases selected negatives need."""
     if not criteria.given:
-        return Selected(tuple(cases), (), (), "", frozenset())
+        return Selected(cases, (), (), "", frozenset())
     matched: set[str] = set()
     chosen = {c.case_id for c in cases if _matches(c, criteria, matched)}
     negatives = {c.operation for c in cases if c.case_id in chosen and c.kind is CaseKind.NEGATIVE}
@@ -91,8 +92,8 @@ def select(cases: Sequence[Case], criteria: Criteria) -> Selected:
     )
     keep = chosen | {c.case_id for c in support}
     return Selected(
-        tuple(c for c in cases if c.case_id in keep),
-        tuple(c for c in cases if c.case_id not in keep),
+        kept_like(cases, (c for c in cases if c.case_id in keep)),
+        kept_like(cases, (c for c in cases if c.case_id not in keep)),
         support,
         f"{NOT_SELECTED}: {criteria.words()}",
         frozenset(matched),

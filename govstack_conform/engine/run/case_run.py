@@ -62,7 +62,7 @@ class Target:
     platform_id: str = ""
     headers: tuple[tuple[str, str], ...] = ()  # the BB profile's default headers
     latency_ms: float | None = None  # the BB profile's budget
-    cases: tuple[Case, ...] | None = None  # already planned; else planned here
+    cases: Sequence[Case] | None = None  # already planned (a tuple, or packed: engine/packed.py); else planned here
     testdata: TestData | None = None  # handed to the planner
     # Operations seen accepting a valid request by an earlier run of the same session (the pytest plugin runs
     # case by case): a negative case of theirs is conclusive though its run holds no valid request.

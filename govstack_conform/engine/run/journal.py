@@ -56,7 +56,7 @@ class PlannedTarget:
 
     key: str
     spec_files: tuple[tuple[str, str], ...]  # (store path, sha256)
-    cases: tuple[Case, ...]
+    cases: Sequence[Case]  # packed if the plan is (engine/packed.py)
     seed: int
     read_only: bool
 
@@ -221,7 +221,7 @@ class Journal:
 
 def planned_target(bb: str, ref: str, url: str, spec_files: Iterable[tuple[str, str]], cases: Sequence[Case],
                    seed: int, read_only: bool) -> PlannedTarget:  # fmt: skip
-    return PlannedTarget(target_key(bb, ref, url), tuple(sorted(spec_files)), tuple(cases), seed, read_only)
+    return PlannedTarget(target_key(bb, ref, url), tuple(sorted(spec_files)), cases, seed, read_only)
 
 
 def open_journal(out_dir: Path, planned: Sequence[PlannedTarget], *, resume: bool) -> Journal:

@@ -23,6 +23,7 @@ from govstack_conform import __version__
 from govstack_conform.engine.caselog import Spooled
 from govstack_conform.engine.cases import Auth, Case
 from govstack_conform.engine.options import RunOptions
+from govstack_conform.engine.packed import PackedCases
 from govstack_conform.engine.results import (
     BBResult,
     CaseResult,
@@ -39,7 +40,7 @@ from govstack_conform.redact import Redactor
 Progress = Callable[[int, int, str], None]  # (cases done, cases in total, label of the BB running)
 
 
-def plan_target(target: Target, options: RunOptions) -> tuple[Case, ...]:
+def plan_target(target: Target, options: RunOptions) -> Sequence[Case]:
     """The target's cases: given, or planned from its contract with the run's seed."""
     if target.cases is not None:
         return target.cases
@@ -52,7 +53,7 @@ def plan_target(target: Target, options: RunOptions) -> tuple[Case, ...]:
         allow_destructive=options.allow_destructive, query_style=options.query_style,
         max_depth=options.max_depth,
     )  # fmt: skip
-    return tuple(planned)
+    return planned if isinstance(planned, PackedCases) else tuple(planned)
 
 
 def journal_target(target: Target, options: RunOptions) -> PlannedTarget:
