@@ -11,7 +11,7 @@ import pytest
 from test_compiled import reference
 
 from govstack_conform import datagen
-from govstack_conform.contracts import compiled
+from govstack_conform.contracts import compiled, translate
 from govstack_conform.contracts.catalog import load_catalog
 from govstack_conform.contracts.load import load_contract
 from govstack_conform.contracts.model import Contract, Schema
@@ -36,10 +36,19 @@ def locations(contract: Contract) -> Iterator[tuple[Schema, str]]:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("shared", [True, False], ids=["shared", "per-location"])
 @pytest.mark.parametrize("release", RELEASES)
-def test_compiled_verdicts_are_jsonschemas(corpus_dir: Path, monkeypatch: pytest.MonkeyPatch, release: str) -> None:
+def test_compiled_verdicts_are_jsonschemas(
+    corpus_dir: Path, monkeypatch: pytest.MonkeyPatch, release: str, shared: bool
+) -> None:
+    """Shared: one translation of the contract (every catalog BB); per location: as a contract of more than
+    translate.SHARED_UP_TO operations is compiled, each location from a translation of what it reaches."""
     monkeypatch.setenv("GOVSTACK_CONFORM_SPECS", str(corpus_dir))
     contract = load_contract(release)
+    if not shared:
+        monkeypatch.setattr(translate, "SHARED_UP_TO", 0)
+        for memo in ("_compiled", "_translators"):  # compiled earlier from the shared translation
+            monkeypatch.delitem(contract.__dict__, memo, raising=False)
     decided = valid = invalid = 0
     left = []
     every = list(locations(contract))
