@@ -298,10 +298,11 @@ def test_plan_json_is_stable_and_complete(pets_plan: list[Case]) -> None:
 def test_clashing_names_get_numbered_suffixes(pets_plan: list[Case]) -> None:
     from dataclasses import replace
 
-    from govstack_conform.engine.plan.planner import _unique
+    from govstack_conform.engine.plan.planner import _named
 
     base = replace(pets_plan[0], case_id="")
-    out = _unique([base, base, base])
+    seen: set[str] = set()
+    out = [_named(base, seen) for _ in range(3)]
     assert [c.case_id.rsplit("::", 1)[1] for c in out] == [base.name, f"{base.name}-2", f"{base.name}-3"]
     assert [c.name for c in out] == [base.name, f"{base.name}-2", f"{base.name}-3"]
 
