@@ -12,6 +12,7 @@ key another thread evicted in between is simply a miss.
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 from typing import Any, Generic, TypeVar
 
@@ -20,21 +21,22 @@ V = TypeVar("V")
 
 
 class Lru(Generic[K, V]):
-    """At most `limit` entries; `get` marks an entry used."""
+    """At most `limit` entries. `get` marks an entry used once the memo is half full: below that nothing can
+    be evicted soon, and a lookup costs what a dict's does (planning makes a dozen per case)."""
 
-    __slots__ = ("_entries", "limit")
+    __slots__ = ("_entries", "_half", "limit")
 
     def __init__(self, limit: int) -> None:
         self._entries: OrderedDict[K, V] = OrderedDict()
         self.limit = limit
+        self._half = limit // 2
 
     def get(self, key: K) -> V | None:
         entries = self._entries
-        try:
-            value = entries[key]
-            entries.move_to_end(key)
-        except KeyError:
-            return None
+        value = entries.get(key)
+        if value is not None and len(entries) > self._half:
+            with contextlib.suppress(KeyError):  # evicted by another thread meanwhile
+                entries.move_to_end(key)
         return value
 
     def put(self, key: K, value: V) -> None:
@@ -56,7 +58,8 @@ class Lru(Generic[K, V]):
 
 def lru_on(owner: Any, name: str, limit: int) -> Lru[Any, Any]:
     """The memo `name` kept on `owner` (a Contract), made on first use."""
-    memo: Lru[Any, Any] | None = owner.__dict__.get(name)
-    if memo is None:
+    try:
+        memo: Lru[Any, Any] = owner.__dict__[name]
+    except KeyError:
         memo = owner.__dict__.setdefault(name, Lru(limit))
     return memo

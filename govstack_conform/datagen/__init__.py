@@ -87,7 +87,7 @@ def generate(
     ends, a pattern we cannot meet) and SchemaUnusable when it cannot even be evaluated. The result
     is a fresh copy: callers may mutate it.
     """
-    cache: Lru[tuple[Any, ...], tuple[Any, Any, bool]] = memo(contract, "values")
+    cache: Lru[tuple[Any, ...], tuple[Any, Any, bool]] = memo(contract, "_datagen_values")
     depth = _DEPTH.get()
     key = (schema.doc, schema.pointer, direction, repr(seed), prefer_examples, depth)
     hit = cache.get(key)

@@ -41,13 +41,17 @@ def is_valid(contract: Contract, schema: Schema, value: Any, direction: str) -> 
 
 
 def memo(contract: Contract, name: str) -> Lru[Any, Any]:
-    """One of the generator's memos on `contract` (`_datagen_<name>`), bounded by CACHE_LIMIT."""
-    return lru_on(contract, "_datagen_" + name, CACHE_LIMIT)
+    """One of the generator's memos on `contract` (`_datagen_facts`...), bounded by CACHE_LIMIT."""
+    try:
+        found: Lru[Any, Any] = contract.__dict__[name]
+    except KeyError:
+        found = lru_on(contract, name, CACHE_LIMIT)
+    return found
 
 
 def memo_of(contract: Contract) -> Lru[tuple[str, str, str, bytes], bool]:
     """The contract's recent verdicts."""
-    return memo(contract, "verdicts")
+    return memo(contract, "_datagen_verdicts")
 
 
 def memo_key(schema: Schema, value: Any, direction: str) -> tuple[str, str, str, bytes]:

@@ -318,7 +318,7 @@ def absorb(contract: Contract, f: Facts, s: Schema) -> None:
 
 def facts_for(contract: Contract, schemas: tuple[Schema, ...]) -> Facts:
     """The merged facts of all `schemas` (which must all hold), cached on the contract. Do not mutate."""
-    cache: Lru[tuple[tuple[str, str], ...], tuple[tuple[Any, ...], Facts]] = memo(contract, "facts")
+    cache: Lru[tuple[tuple[str, str], ...], tuple[tuple[Any, ...], Facts]] = memo(contract, "_datagen_facts")
     if len(schemas) == 1:  # most lookups: no generator, one identity test
         only = schemas[0]
         key: tuple[tuple[str, str], ...] = ((only.doc, only.pointer),)

@@ -138,7 +138,7 @@ class Generator:
         return holds(self.contract, schema, value, self.direction)
 
     def _example_ok(self, origin: Schema, index: int, example: Any) -> bool:
-        cache: Lru[tuple[str, str, str, int], bool] = memo(self.contract, "examples")
+        cache: Lru[tuple[str, str, str, int], bool] = memo(self.contract, "_datagen_examples")
         key = (origin.doc, origin.pointer, self.direction, index)
         ok = cache.get(key)
         if ok is None:

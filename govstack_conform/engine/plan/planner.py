@@ -253,14 +253,18 @@ def _plan(
     ctx.writes = write_targets(ctx)
     want = kinds or frozenset(CaseKind)
     packing = len(contract.operations) > packed.PACK_OPERATIONS  # a large plan is kept packed (engine/packed.py)
-    made: list[tuple[tuple[str, str, int, str], bool, Case | bytes]] = []  # sort key, read-only, the case
+    held: list[Case] = []
+    made: list[tuple[tuple[str, str, int, str], bool, bytes]] = []  # packed: sort key, read-only, the case
     seen: set[str] = set()
 
     def add(cases: Iterable[Case]) -> None:
         for c in cases:
             # every case, workflows too, passes the data-safety guard: changes only on records the run created
             c = _named(guard(ctx, c, allow_destructive), seen)
-            made.append((_sort_key(c), c.read_only, pack(c) if packing else c))
+            if packing:
+                made.append((_sort_key(c), c.read_only, pack(c)))
+            else:
+                held.append(c)
 
     for op in sorted(contract.operations, key=lambda o: (o.path, o.method)):
         positives, built, why = positive_cases(ctx, op)
@@ -276,16 +280,17 @@ def _plan(
     if CaseKind.STATEFUL in want:
         add(stateful_cases(ctx))
         add(workflow_cases(ctx))  # the BB profile's named scenarios
-    made.sort(key=lambda m: m[0])
-    keep = [not read_only or m[1] for m in made]
     if not packing:
-        covered = with_covers(contract, [m[2] for m in made if isinstance(m[2], Case)])
-        return [c for c, k in zip(covered, keep, strict=True) if k]
-    cases = PackedCases(m[2] for m in made if isinstance(m[2], bytes))
+        result = with_covers(contract, sorted(held, key=_sort_key))
+        return [c for c in result if c.read_only] if read_only else result
+    made.sort(key=lambda m: m[0])
+    cases = PackedCases(m[2] for m in made)
     covered = with_covers(contract, cases)  # `cases` itself when no scenario is covered
     if covered is not cases:
         cases = PackedCases.of(covered)
-    return cases if all(keep) else PackedCases(b for b, k in zip(cases.blobs, keep, strict=True) if k)
+    if not read_only:
+        return cases
+    return PackedCases(b for b, m in zip(cases.blobs, made, strict=True) if m[1])
 
 
 def _redact(case: dict[str, Any]) -> dict[str, Any]:
