@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 
-from govstack_conform.contracts import compiled
+from govstack_conform.contracts import compiled, schemas
 from govstack_conform.contracts.load import load_spec_files
 from govstack_conform.contracts.memo import Lru
 from govstack_conform.datagen import check
+from govstack_conform.engine.plan import context
 from govstack_conform.engine.plan.planner import plan_contract, plan_to_json
 
 RESOURCES = 6
@@ -100,10 +101,13 @@ def test_tiny_memos_change_no_plan_and_stay_bounded(tmp_path: Path, monkeypatch:
     roomy = plan_to_json(plan_contract(_load(tmp_path, "roomy")))
     monkeypatch.setattr(check, "CACHE_LIMIT", 3)
     monkeypatch.setattr(compiled, "KEEP", 2)
+    monkeypatch.setattr(context, "PER_LOCATION", 3)
+    monkeypatch.setattr(schemas, "RESOLVED_KEPT", 3)
     contract = _load(tmp_path, "tiny")
     tiny = plan_to_json(plan_contract(contract))
     assert tiny == roomy
-    for name in ("_datagen_facts", "_datagen_values", "_datagen_verdicts"):
+    for name in ("_datagen_facts", "_datagen_values", "_datagen_verdicts", "_plan_props", "_plan_resolved",
+                 "_plan_echoable", "_resolved"):  # fmt: skip
         assert 0 < len(contract.__dict__[name]) <= 3, name
     assert 0 < len(contract.__dict__["_compiled"]) <= 2
 

@@ -20,6 +20,7 @@ from jsonschema.exceptions import SchemaError, UnknownType, ValidationError
 from referencing.exceptions import Unresolvable
 
 from govstack_conform.contracts import compiled
+from govstack_conform.contracts.memo import Lru, lru_on
 from govstack_conform.contracts.model import Contract, Schema
 from govstack_conform.contracts.uris import URI_BASE as URI_BASE  # re-exported: callers name documents here too
 from govstack_conform.contracts.uris import doc_key as doc_key
@@ -256,19 +257,22 @@ def _words(e: ValidationError) -> str:
     return f"at {where}: {msg}"
 
 
+RESOLVED_KEPT = 4096  # resolutions remembered per contract, the most recently used
+
+
 def resolve(contract: Contract, schema: Schema, *, limit: int = 32) -> Schema:
     """Follow `$ref`s until a concrete node; raises SchemaUnusable on a dangling or circular chain.
     Remembered per $ref node (the mock resolves its parameters' schemas on every request)."""
     node = schema.node
     if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
         return schema
-    cache: dict[tuple[int, str, int], tuple[Any, Schema]] = contract.__dict__.setdefault("_resolved", {})
+    cache: Lru[tuple[int, str, int], tuple[Any, Schema]] = lru_on(contract, "_resolved", RESOLVED_KEPT)
     key = (id(node), schema.doc, limit)
     hit = cache.get(key)
     if hit is not None and hit[0] is node:
         return hit[1]
     found = _resolve(contract, schema, limit)
-    cache[key] = (node, found)
+    cache.put(key, (node, found))
     return found
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from govstack_conform.contracts import schemas
+from govstack_conform.contracts.memo import Lru, lru_on
 from govstack_conform.contracts.model import Contract, Operation, Parameter, Schema, SpecDefect
 from govstack_conform.datagen.check import is_valid
 from govstack_conform.engine.cases import Case, CaseKind, RequestPlan, Step
@@ -69,6 +70,15 @@ def shared(ctx: Ctx, name: str) -> dict[Any, Any]:
     return memo
 
 
+PER_LOCATION = 4096  # entries of a per-location memo kept (the most recently used); a catalog BB needs far fewer
+
+
+def per_location(ctx: Ctx, name: str) -> Lru[Any, Any]:
+    """A `shared` memo whose entries are per schema location: bounded, so that a contract of thousands of
+    operations does not keep every location's entry to the end of the run."""
+    return lru_on(ctx.contract, "_plan_" + name, PER_LOCATION)
+
+
 def sub_seed(seed: int, *parts: str) -> int:
     """A per-purpose seed: stable across processes (no hash randomization)."""
     h = hashlib.sha256("\x1f".join((str(seed), *parts)).encode()).digest()
@@ -101,7 +111,7 @@ def resolved(ctx: Ctx, schema: Schema | None) -> dict[str, Any]:
     """The resolved node of a schema, {} when absent or unusable (memoized per location; do not mutate)."""
     if schema is None:
         return {}
-    memo = shared(ctx, "resolved")
+    memo = per_location(ctx, "resolved")
     hit = memo.get((schema.doc, schema.pointer))
     if hit is not None and hit[0] is schema.node:
         found: dict[str, Any] = hit[1]
@@ -111,7 +121,7 @@ def resolved(ctx: Ctx, schema: Schema | None) -> dict[str, Any]:
     except schemas.SchemaUnusable:
         node = {}
     result = node if isinstance(node, dict) else {}
-    memo[(schema.doc, schema.pointer)] = (schema.node, result)
+    memo.put((schema.doc, schema.pointer), (schema.node, result))
     return result
 
 

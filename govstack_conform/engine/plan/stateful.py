@@ -17,7 +17,7 @@ from typing import Any
 from govstack_conform.contracts.model import Operation, Schema
 from govstack_conform.contracts.schemas import SchemaUnusable, child, resolve
 from govstack_conform.engine.cases import Case, CaseKind, Expect, RequestPlan, Step
-from govstack_conform.engine.plan.context import new_case
+from govstack_conform.engine.plan.context import new_case, per_location
 from govstack_conform.engine.plan.request import (
     Built,
     Ctx,
@@ -69,14 +69,14 @@ def _props(ctx: Ctx, schema: Schema, depth: int = 0) -> dict[str, Schema]:
 
     Memoized per schema location (the same few schemas are asked for in every plan). Do not mutate.
     """
-    memo = shared(ctx, "props")
+    memo = per_location(ctx, "props")
     key = (schema.doc, schema.pointer, depth)
     hit = memo.get(key)
     if hit is not None and hit[0] is schema.node:
         found: dict[str, Schema] = hit[1]
         return found
     out = _merged_props(ctx, schema, depth)
-    memo[key] = (schema.node, out)
+    memo.put(key, (schema.node, out))
     return out
 
 
@@ -248,7 +248,7 @@ def _schema_at(ctx: Ctx, schema: Schema, parts: list[str]) -> Schema | None:
 
 def _echoable(ctx: Ctx, read_schema: Schema, parts: list[str]) -> bool:
     """The read response documents `parts` as a plain value it returns as stored (memoized)."""
-    memo = shared(ctx, "echoable")
+    memo = per_location(ctx, "echoable")
     key = (read_schema.doc, read_schema.pointer, tuple(parts))
     hit = memo.get(key)
     if hit is not None and hit[0] is read_schema.node:
@@ -257,7 +257,7 @@ def _echoable(ctx: Ctx, read_schema: Schema, parts: list[str]) -> bool:
     target = _schema_at(ctx, read_schema, parts)
     node = resolved(ctx, target) if target is not None else {}
     ok = bool(node) and not node.get("writeOnly") and node.get("format") not in _NO_ECHO_FORMATS
-    memo[key] = (read_schema.node, ok)
+    memo.put(key, (read_schema.node, ok))
     return ok
 
 
