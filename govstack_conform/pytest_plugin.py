@@ -245,7 +245,7 @@ def _collect(parent: pytest.Collector, config: pytest.Config) -> list[GovstackIt
             asyncio.run(preflight(target.url, min(options.timeout_s, 10.0), tls, options.proxy.route(target.url)))
         suite = Suite(target, options, declared, cfg, fail_on)
         by_id = {c.case_id: c for c in (*declared.kept, *declared.skipped)}
-        for case_id in declared.order:
+        for case_id in declared.plan_order():
             items.append(
                 GovstackItem.from_parent(parent, name=case_id, nodeid=case_id, suite=suite, case=by_id[case_id])
             )

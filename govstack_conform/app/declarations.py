@@ -42,11 +42,15 @@ class Declared:
     skipped: Sequence[Case]  # not sent: they need a declared operation
     operations: frozenset[str]  # keys of the declared operations
     reason: str
-    order: tuple[str, ...]  # case ids in plan order, to put results back in that order
+    order: tuple[str, ...]  # case ids in plan order, to put results back in that order; () when it is kept's
     unselected: Sequence[Case] = ()  # not sent: left out by --operation/--kind/--case/--tag
     selection: str = ""  # why they were left out ("not selected: --kind negative")
     support: tuple[Case, ...] = ()  # sent though not selected: a selected negative case needs them
     matched: frozenset[str] = frozenset()  # the selection's values that matched a case of this BB
+
+    def plan_order(self) -> tuple[str, ...]:
+        """Case ids in plan order (worked out only when asked: a large plan is decoded to know them)."""
+        return self.order or tuple(c.case_id for c in self.kept)
 
 
 def declared_operations(contract: Contract, decl: NotImplementedDecl) -> frozenset[str]:
@@ -77,9 +81,9 @@ def _op_key(name: str) -> str:
 
 def split_declared(contract: Contract, cases: Sequence[Case], decl: NotImplementedDecl | None) -> Declared:
     """Which cases to run and which to report as skipped because they need a declared operation."""
-    order = tuple(c.case_id for c in cases)
     if decl is None:
-        return Declared(cases, (), frozenset(), "", order)
+        return Declared(cases, (), frozenset(), "", ())
+    order = tuple(c.case_id for c in cases)
     ops = declared_operations(contract, decl)
     skipped = kept_like(cases, (c for c in cases if c.operation in ops or any(s.operation in ops for s in c.steps)))
     gone = {c.case_id for c in skipped}
@@ -114,7 +118,7 @@ def apply_declared(bb: BBResult, declared: Declared) -> BBResult:
         results[c.case_id] = CaseResult(
             c.case_id, c.operation, c.kind, c.name, c.description, Verdict.SKIPPED, reason=skipped_reason(c, declared)
         )
-    rank = {cid: i for i, cid in enumerate(declared.order)}
+    rank = {cid: i for i, cid in enumerate(declared.plan_order())}
     cases = rearranged(bb.cases, [r for _, r in sorted(results.items(), key=lambda kv: rank.get(kv[0], len(rank)))])
     ops = []
     for o in bb.operations:

@@ -114,7 +114,10 @@ async def run_async(
             t0, bb_started = time.perf_counter(), utc_now()
             key = target_key(target.contract.bb, target.contract.ref, redactor.url(target.url))
             prior = journal.done(key) if journal is not None else {}
-            slots: list[CaseResult | int | None] = [prior.get(c.case_id) for c in cases]
+            # A large plan is decoded case by case: only a resumed run needs every id before sending.
+            slots: list[CaseResult | int | None] = [None] * len(cases)
+            if prior:
+                slots = [prior.get(c.case_id) for c in cases]
             counter = [done + sum(s is not None for s in slots)]
             record = (lambda r, k=key: journal.record(k, r)) if journal is not None else None
             try:
