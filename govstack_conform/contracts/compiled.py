@@ -74,8 +74,8 @@ def compiled_for(contract: Contract, schema: Schema, direction: str) -> Compiled
     """The compiled validator of `schema` in `direction`, or None when it cannot be exact.
 
     Kept per location, the `KEEP` most recently used: a compiled validator takes 20-40 KB of native memory and
-    compiles in well under 0.1 ms, so thousands of operations are judged in flat memory while a BB's few
-    dozen locations stay compiled."""
+    compiles in well under 0.1 ms, so thousands of operations are judged in flat memory while a BB's (at most
+    309 in the catalog) all stay compiled."""
     cache = lru_on(contract, "_compiled", KEEP)
     key = (schema.doc, schema.pointer, direction)
     found = cache.get(key)
