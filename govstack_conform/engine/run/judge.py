@@ -147,7 +147,16 @@ def negatives_settler(
     for c in cases:
         if c.kind is CaseKind.POSITIVE and c.reason and c.operation not in said:
             said[c.operation] = replace(c, checks=(), exchanges=())
-    positives = list(said.values())
+    by_operation: dict[str, list[Attempt]] = {}
+    for a in tried:
+        by_operation.setdefault(a.operation, []).append(a)
+    words: dict[str, str] = {}  # by operation: said once, not once per negative case (that was quadratic)
+
+    def why_not(key: str) -> str:
+        found = words.get(key)
+        if found is None:
+            found = words[key] = unaccepted(key, by_operation.get(key, []), [said[key]] if key in said else [])
+        return found
 
     def settle(c: CaseResult) -> CaseResult:
         status = next((x.response.status for x in reversed(c.exchanges) if x.response is not None), None)
@@ -161,7 +170,7 @@ def negatives_settler(
             return c
         why = (
             f"inconclusive: {c.operation} accepted no valid request in this run "
-            f"({unaccepted(c.operation, tried, positives)[:400]}), so this refusal ({status}) says nothing about the "
+            f"({why_not(c.operation)[:400]}), so this refusal ({status}) says nothing about the "
             "invalid input"
         )
         checks = tuple(
