@@ -119,3 +119,58 @@ def test_junitparser_reads_what_we_wrote(junit: Path) -> None:
     assert kinds == {"Failure": 4, "Error": 1}
     props = {p.name: p.value for p in reg.properties()}
     assert props["seed"] == "1234" and len(props) == len(list(reg.properties()))
+
+
+def _many(copies: int) -> tuple[object, object]:
+    """The fixture's results with each BB's cases repeated `copies` times (ids kept distinct)."""
+    import dataclasses
+
+    from govstack_conform.assessment.compliance import assess
+
+    base = fx.build()
+    bbs = tuple(
+        dataclasses.replace(
+            bb,
+            cases=tuple(
+                dataclasses.replace(c, case_id=f"{c.case_id}-{n}", name=f"{c.name}-{n}")
+                for n in range(copies)
+                for c in bb.cases
+            ),
+        )
+        for bb in base.results
+    )
+    results = dataclasses.replace(base, results=bbs)
+    return results, assess(results)
+
+
+def test_writing_holds_no_testcase_tree() -> None:
+    """The XML is written a testcase at a time: what writing needs at its peak does not grow with the cases
+    (as one tree, every testcase's elements were held until the end: about 1 KB a case)."""
+    import gc
+    import tracemalloc
+
+    from govstack_conform.report.formats.junit import JUnitFormat
+
+    class Sink:
+        def __init__(self) -> None:
+            self.size = 0
+
+        def write(self, data: bytes) -> int:
+            self.size += len(data)
+            return len(data)
+
+    peaks, sizes = [], []
+    for copies in (20, 80):
+        results, compliance = _many(copies)
+        gc.collect()
+        tracemalloc.start()
+        sink = Sink()
+        JUnitFormat().write(results, compliance, sink)  # type: ignore[arg-type]
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        sizes.append(sink.size)
+    grown = (peaks[1] - peaks[0]) / (sizes[1] - sizes[0])
+    assert grown < 0.05, f"{peaks} bytes at the peak for {sizes} bytes written"
+    results, compliance = _many(3)
+    written = JUnitFormat().render(results, compliance)
+    assert written.count(b"<testcase ") == sum(len(bb.cases) for bb in results.results)
