@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,7 +61,7 @@ class Ctx:
     testdata: TestData
     cache: dict[Any, Any] = field(default_factory=dict)
     query_style: str = "brackets"  # how nested query values are written (engine/plan/wire.py QUERY_STYLES)
-    writes: dict[str, WriteTarget] = field(default_factory=dict)  # by operation key, for changing operations
+    writes: Mapping[str, WriteTarget] = field(default_factory=dict)  # by operation key, for changing operations
 
 
 def shared(ctx: Ctx, name: str) -> dict[Any, Any]:

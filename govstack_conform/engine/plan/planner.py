@@ -45,9 +45,9 @@ from govstack_conform.engine.plan.request import (
     statuses,
     valid_request,
 )
-from govstack_conform.engine.plan.safety import guard, write_targets
+from govstack_conform.engine.plan.safety import WriteTargets, guard
 from govstack_conform.engine.plan.scenarios import with_covers
-from govstack_conform.engine.plan.stateful import stateful_cases
+from govstack_conform.engine.plan.stateful import Chain, stateful_case, stateful_chains
 from govstack_conform.engine.plan.workflows import workflow_cases
 from govstack_conform.engine.testdata import TestData
 from govstack_conform.errors import ConfigError
@@ -153,35 +153,34 @@ def security_cases(ctx: Ctx, op: Operation, built: Built | None, why: str | None
     return out
 
 
-def method_cases(ctx: Ctx) -> list[Case]:
-    """Per path, the first of PATCH, PUT, DELETE, POST the path does not declare: expect 405 (or 404)."""
+def _by_path(contract: Contract) -> dict[str, list[Operation]]:
     by_path: dict[str, list[Operation]] = {}
-    for op in ctx.contract.operations:
+    for op in contract.operations:
         by_path.setdefault(op.path, []).append(op)
-    out = []
-    for path in sorted(by_path):
-        ops = by_path[path]
-        declared = {o.method for o in ops}
-        method = next((m for m in METHOD_CANDIDATES if m not in declared), None)
-        if method is None:
-            continue
-        first = ops[0]
-        why = _op_untestable(first)
-        req = _bare(first, method)
-        if why is None:
-            try:
-                built = build(ctx, first, with_body=False)
-                req = RequestPlan(
-                    method=method, path=path, path_params=built.request.path_params, headers=built.request.headers
-                )
-            except Untestable as e:
-                why = str(e)
-        step = Step("request", first.key, req, Expect.METHOD_REFUSED)
-        desc = f"{method} is not declared for {path}: expects 405 Method Not Allowed (404 tolerated), never 2xx or 5xx."
-        out.append(
-            new_case(ctx, first, CaseKind.METHOD, f"method-{method.lower()}-undeclared", desc, (step,), untestable=why)
-        )
-    return out
+    return by_path
+
+
+def method_case(ctx: Ctx, path: str, ops: list[Operation]) -> list[Case]:
+    """The method case of `path` (whose operations, in contract order, are `ops`), if it has one: the first
+    of PATCH, PUT, DELETE, POST the path does not declare, expecting 405 (or 404)."""
+    declared = {o.method for o in ops}
+    method = next((m for m in METHOD_CANDIDATES if m not in declared), None)
+    if method is None:
+        return []
+    first = ops[0]
+    why = _op_untestable(first)
+    req = _bare(first, method)
+    if why is None:
+        try:
+            built = build(ctx, first, with_body=False)
+            req = RequestPlan(
+                method=method, path=path, path_params=built.request.path_params, headers=built.request.headers
+            )
+        except Untestable as e:
+            why = str(e)
+    step = Step("request", first.key, req, Expect.METHOD_REFUSED)
+    desc = f"{method} is not declared for {path}: expects 405 Method Not Allowed (404 tolerated), never 2xx or 5xx."
+    return [new_case(ctx, first, CaseKind.METHOD, f"method-{method.lower()}-undeclared", desc, (step,), untestable=why)]
 
 
 def dispatched(ctx: Ctx, op: Operation, cases: list[Case]) -> list[Case]:
@@ -250,7 +249,7 @@ def _plan(
     allow_destructive: bool, style: str,
 ) -> Sequence[Case]:  # fmt: skip
     ctx = Ctx(contract=contract, seed=seed, testdata=testdata or TestData(), query_style=style)
-    ctx.writes = write_targets(ctx)
+    ctx.writes = WriteTargets(ctx)  # each worked out when its operation is planned
     want = kinds or frozenset(CaseKind)
     packing = len(contract.operations) > packed.PACK_OPERATIONS  # a large plan is kept packed (engine/packed.py)
     held: list[Case] = []
@@ -266,7 +265,17 @@ def _plan(
             else:
                 held.append(c)
 
-    for op in sorted(contract.operations, key=lambda o: (o.path, o.method)):
+    # Each path's method case and each resource's sequence are planned right after the last operation they
+    # touch, while what was worked out for those operations is still remembered (contracts/memo.py): case ids
+    # are kind-prefixed and the plan is sorted, so this order changes nothing in it.
+    ops = sorted(contract.operations, key=lambda o: (o.path, o.method))
+    by_path = _by_path(contract)
+    place = {id(op): i for i, op in enumerate(ops)}
+    due: dict[int, list[Chain]] = {}
+    for chain in stateful_chains(ctx) if CaseKind.STATEFUL in want else []:
+        last = max(place[id(o)] for o in (chain.create, *(op for _, op, _ in chain.roles)))
+        due.setdefault(last, []).append(chain)
+    for i, op in enumerate(ops):
         positives, built, why = positive_cases(ctx, op)
         if CaseKind.POSITIVE in want:
             add(positives)
@@ -275,10 +284,10 @@ def _plan(
             add(dispatched(ctx, op, negative_cases(ctx, op, built, why)))
         if CaseKind.SECURITY in want:
             add(security_cases(ctx, op, built, why))
-    if CaseKind.METHOD in want:
-        add(method_cases(ctx))
+        if CaseKind.METHOD in want and (i + 1 == len(ops) or ops[i + 1].path != op.path):
+            add(method_case(ctx, op.path, by_path[op.path]))
+        add(stateful_case(ctx, chain) for chain in due.get(i, ()))
     if CaseKind.STATEFUL in want:
-        add(stateful_cases(ctx))
         add(workflow_cases(ctx))  # the BB profile's named scenarios
     if not packing:
         result = with_covers(contract, sorted(held, key=_sort_key))

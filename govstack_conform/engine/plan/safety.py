@@ -29,6 +29,7 @@ no change and is sent as planned.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
 from govstack_conform.contracts.model import Operation
@@ -101,23 +102,47 @@ def changes_records(op: Operation) -> bool:
     return last is not None and _id_like(last.group(1)) and not words & CREATE_WORDS
 
 
-def write_targets(ctx: Ctx) -> dict[str, WriteTarget]:
-    """The WriteTarget of every operation of the contract that changes records, by operation key."""
-    out: dict[str, WriteTarget] = {}
-    for op in sorted(ctx.contract.operations, key=lambda o: (o.path, o.method)):
-        if not changes_records(op):
-            continue
-        params = relevant_params(ctx, op)
-        declared = {p.name for p in params if p.location == "path"}
-        templates = [t for t in _TEMPLATE.findall(op.path) if t in declared]
-        if templates:
-            param = templates[-1]
-            out[op.key] = WriteTarget("path", (param,), binding_for(ctx, op.path, param, op))
-            continue
-        fixed = {name for name, _ in op.fixed_query}  # `command=cancel` selects the operation, it names no record
-        query = tuple(sorted(p.name for p in params if p.location == "query" and p.required and p.name not in fixed))
-        out[op.key] = WriteTarget("query", query) if query else WriteTarget("operation", ())
-    return out
+class WriteTargets(Mapping[str, WriteTarget]):
+    """The WriteTarget of every operation of the contract that changes records, by operation key.
+
+    Each is worked out when first asked (as the operation's cases are planned), not all before planning:
+    binding one builds its create's valid request, and a pass over every operation first would have the
+    planner's bounded memos forget them all again before the operations' own turn."""
+
+    def __init__(self, ctx: Ctx) -> None:
+        self._ctx = ctx
+        self._ops: dict[str, Operation] = {}
+        for op in sorted(ctx.contract.operations, key=lambda o: (o.path, o.method)):
+            if changes_records(op):
+                self._ops[op.key] = op
+        self._found: dict[str, WriteTarget] = {}
+
+    def __getitem__(self, key: str) -> WriteTarget:
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = _write_target(self._ctx, self._ops[key])  # KeyError: changes nothing
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._ops
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ops)
+
+    def __len__(self) -> int:
+        return len(self._ops)
+
+
+def _write_target(ctx: Ctx, op: Operation) -> WriteTarget:
+    params = relevant_params(ctx, op)
+    declared = {p.name for p in params if p.location == "path"}
+    templates = [t for t in _TEMPLATE.findall(op.path) if t in declared]
+    if templates:
+        param = templates[-1]
+        return WriteTarget("path", (param,), binding_for(ctx, op.path, param, op))
+    fixed = {name for name, _ in op.fixed_query}  # `command=cancel` selects the operation, it names no record
+    query = tuple(sorted(p.name for p in params if p.location == "query" and p.required and p.name not in fixed))
+    return WriteTarget("query", query) if query else WriteTarget("operation", ())
 
 
 def binding_for(ctx: Ctx, path: str, param: str, target: Operation | None) -> Binding | None:

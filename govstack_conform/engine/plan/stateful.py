@@ -368,9 +368,11 @@ def _steps(ctx: Ctx, chain: Chain) -> tuple[tuple[Step, ...], tuple[str, ...]]:
     return tuple(steps), tags
 
 
-def stateful_cases(ctx: Ctx) -> list[Case]:
+def stateful_chains(ctx: Ctx) -> list[Chain]:
+    """Every create -> read/update/delete chain of the contract, by the create's (path, method)."""
     memo = shared(ctx, "chains")
     if "all" not in memo:  # which chains exist depends on the contract alone
         ops = sorted(ctx.contract.operations, key=lambda o: (o.path, o.method))
         memo["all"] = [chain for chain in (find_chain(ctx, op) for op in ops) if chain is not None]
-    return [stateful_case(ctx, chain) for chain in memo["all"]]
+    chains: list[Chain] = memo["all"]
+    return chains
