@@ -15,7 +15,7 @@ import pytest
 
 from govstack_conform.contracts import compiled, schemas
 from govstack_conform.contracts.load import load_spec_files
-from govstack_conform.contracts.memo import Lru
+from govstack_conform.contracts.memo import Bounded
 from govstack_conform.datagen import check
 from govstack_conform.engine.plan import context
 from govstack_conform.engine.plan.planner import plan_contract, plan_to_json
@@ -68,21 +68,18 @@ def _load(tmp_path: Path, name: str) -> Any:
     return load_spec_files([str(spec)])
 
 
-def test_lru_keeps_the_most_recently_used() -> None:
-    memo: Lru[str, int] = Lru(2)
+def test_a_full_memo_lets_its_oldest_entry_go() -> None:
+    memo: Bounded[str, int] = Bounded(2)
     memo.put("a", 1)
     memo.put("b", 2)
-    assert memo.get("a") == 1  # used: "b" is now the oldest
-    memo.put("c", 3)
-    assert len(memo) == 2
-    assert memo.get("b") is None
-    assert (memo.get("a"), memo.get("c")) == (1, 3)
-    memo.put("a", 4)  # a new value for a kept key adds nothing
-    assert len(memo) == 2 and memo.get("a") == 4
+    memo.put("a", 3)  # a new value for a kept key evicts nothing
+    assert dict(memo) == {"a": 3, "b": 2}
+    memo.put("c", 4)
+    assert dict(memo) == {"b": 2, "c": 4}
 
 
-def test_lru_shared_by_threads_stays_bounded() -> None:
-    memo: Lru[int, int] = Lru(16)
+def test_a_memo_shared_by_threads_stays_bounded() -> None:
+    memo: Bounded[int, int] = Bounded(16)
 
     def work(offset: int) -> None:
         for i in range(5000):

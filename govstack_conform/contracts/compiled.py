@@ -24,7 +24,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from govstack_conform.contracts.memo import lru_on
+from govstack_conform.contracts.memo import bounded_on
 from govstack_conform.contracts.model import Contract, Schema
 
 _FRAMES = 400  # Python stack frames jsonschema may use for one instance (of the default 1000) before we defer to it
@@ -73,10 +73,10 @@ _LOCK = threading.Lock()  # the mock's thread and the engine's may compile from 
 def compiled_for(contract: Contract, schema: Schema, direction: str) -> Compiled | None:
     """The compiled validator of `schema` in `direction`, or None when it cannot be exact.
 
-    Kept per location, the `KEEP` most recently used: a compiled validator takes 20-40 KB of native memory and
+    Kept per location, the `KEEP` newest: a compiled validator takes 20-40 KB of native memory and
     compiles in well under 0.1 ms, so thousands of operations are judged in flat memory while a BB's (at most
     309 in the catalog) all stay compiled."""
-    cache = lru_on(contract, "_compiled", KEEP)
+    cache = bounded_on(contract, "_compiled", KEEP)
     key = (schema.doc, schema.pointer, direction)
     found = cache.get(key)
     if found is not None or key in cache:

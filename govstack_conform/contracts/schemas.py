@@ -20,7 +20,7 @@ from jsonschema.exceptions import SchemaError, UnknownType, ValidationError
 from referencing.exceptions import Unresolvable
 
 from govstack_conform.contracts import compiled
-from govstack_conform.contracts.memo import Lru, lru_on
+from govstack_conform.contracts.memo import Bounded, bounded_on
 from govstack_conform.contracts.model import Contract, Schema
 from govstack_conform.contracts.uris import URI_BASE as URI_BASE  # re-exported: callers name documents here too
 from govstack_conform.contracts.uris import doc_key as doc_key
@@ -257,7 +257,7 @@ def _words(e: ValidationError) -> str:
     return f"at {where}: {msg}"
 
 
-RESOLVED_KEPT = 4096  # resolutions remembered per contract, the most recently used
+RESOLVED_KEPT = 4096  # resolutions remembered per contract, the newest
 
 
 def resolve(contract: Contract, schema: Schema, *, limit: int = 32) -> Schema:
@@ -266,7 +266,7 @@ def resolve(contract: Contract, schema: Schema, *, limit: int = 32) -> Schema:
     node = schema.node
     if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
         return schema
-    cache: Lru[tuple[int, str, int], tuple[Any, Schema]] = lru_on(contract, "_resolved", RESOLVED_KEPT)
+    cache: Bounded[tuple[int, str, int], tuple[Any, Schema]] = bounded_on(contract, "_resolved", RESOLVED_KEPT)
     key = (id(node), schema.doc, limit)
     hit = cache.get(key)
     if hit is not None and hit[0] is node:

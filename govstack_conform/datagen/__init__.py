@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from typing import Any
 from urllib.parse import quote
 
-from govstack_conform.contracts.memo import Lru
+from govstack_conform.contracts.memo import Bounded
 from govstack_conform.contracts.model import Contract, Parameter, Schema
 from govstack_conform.contracts.schemas import SchemaUnusable
 from govstack_conform.datagen.check import memo
@@ -87,7 +87,7 @@ def generate(
     ends, a pattern we cannot meet) and SchemaUnusable when it cannot even be evaluated. The result
     is a fresh copy: callers may mutate it.
     """
-    cache: Lru[tuple[Any, ...], tuple[Any, Any, bool]] = memo(contract, "_datagen_values")
+    cache: Bounded[tuple[Any, ...], tuple[Any, Any, bool]] = memo(contract, "_datagen_values")
     depth = _DEPTH.get()
     key = (schema.doc, schema.pointer, direction, repr(seed), prefer_examples, depth)
     hit = cache.get(key)

@@ -17,11 +17,11 @@ import hashlib
 from typing import Any
 
 from govstack_conform.contracts import compiled, schemas
-from govstack_conform.contracts.memo import Lru, lru_on
+from govstack_conform.contracts.memo import Bounded, bounded_on
 from govstack_conform.contracts.model import Contract, Schema
 
 # Memo entries kept per contract by each of the generator's caches (facts, values, verdicts, examples), the
-# most recently used: every catalog BB needs fewer than 700; thousands of operations plan in flat memory.
+# newest (contracts/memo.py): every catalog BB needs fewer than 700; thousands of operations plan in flat memory.
 CACHE_LIMIT = 2048
 
 
@@ -40,16 +40,16 @@ def is_valid(contract: Contract, schema: Schema, value: Any, direction: str) -> 
     return ok
 
 
-def memo(contract: Contract, name: str) -> Lru[Any, Any]:
+def memo(contract: Contract, name: str) -> Bounded[Any, Any]:
     """One of the generator's memos on `contract` (`_datagen_facts`...), bounded by CACHE_LIMIT."""
     try:
-        found: Lru[Any, Any] = contract.__dict__[name]
+        found: Bounded[Any, Any] = contract.__dict__[name]
     except KeyError:
-        found = lru_on(contract, name, CACHE_LIMIT)
+        found = bounded_on(contract, name, CACHE_LIMIT)
     return found
 
 
-def memo_of(contract: Contract) -> Lru[tuple[str, str, str, bytes], bool]:
+def memo_of(contract: Contract) -> Bounded[tuple[str, str, str, bytes], bool]:
     """The contract's recent verdicts."""
     return memo(contract, "_datagen_verdicts")
 
@@ -61,7 +61,7 @@ def memo_key(schema: Schema, value: Any, direction: str) -> tuple[str, str, str,
     return (schema.doc, schema.pointer, direction, hashlib.blake2b(repr(value).encode(), digest_size=16).digest())
 
 
-def remember(memo: Lru[tuple[str, str, str, bytes], bool], key: tuple[str, str, str, bytes], ok: bool) -> None:
+def remember(memo: Bounded[tuple[str, str, str, bytes], bool], key: tuple[str, str, str, bytes], ok: bool) -> None:
     memo.put(key, ok)
 
 

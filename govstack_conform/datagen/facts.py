@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from govstack_conform.contracts import schemas
-from govstack_conform.contracts.memo import Lru
+from govstack_conform.contracts.memo import Bounded
 from govstack_conform.contracts.model import Contract, Schema
 from govstack_conform.contracts.schemas import SchemaUnusable, Violation, child, resolve
 from govstack_conform.datagen.check import is_valid, memo
@@ -318,7 +318,7 @@ def absorb(contract: Contract, f: Facts, s: Schema) -> None:
 
 def facts_for(contract: Contract, schemas: tuple[Schema, ...]) -> Facts:
     """The merged facts of all `schemas` (which must all hold), cached on the contract. Do not mutate."""
-    cache: Lru[tuple[tuple[str, str], ...], tuple[tuple[Any, ...], Facts]] = memo(contract, "_datagen_facts")
+    cache: Bounded[tuple[tuple[str, str], ...], tuple[tuple[Any, ...], Facts]] = memo(contract, "_datagen_facts")
     if len(schemas) == 1:  # most lookups: no generator, one identity test
         only = schemas[0]
         key: tuple[tuple[str, str], ...] = ((only.doc, only.pointer),)

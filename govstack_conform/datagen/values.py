@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from govstack_conform.contracts.memo import Lru
+from govstack_conform.contracts.memo import Bounded
 from govstack_conform.contracts.model import Contract, Schema
 from govstack_conform.contracts.schemas import SchemaUnusable
 from govstack_conform.datagen import scalars
@@ -138,7 +138,7 @@ class Generator:
         return holds(self.contract, schema, value, self.direction)
 
     def _example_ok(self, origin: Schema, index: int, example: Any) -> bool:
-        cache: Lru[tuple[str, str, str, int], bool] = memo(self.contract, "_datagen_examples")
+        cache: Bounded[tuple[str, str, str, int], bool] = memo(self.contract, "_datagen_examples")
         key = (origin.doc, origin.pointer, self.direction, index)
         ok = cache.get(key)
         if ok is None:

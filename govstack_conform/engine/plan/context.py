@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from govstack_conform.contracts import schemas
-from govstack_conform.contracts.memo import Lru, lru_on
+from govstack_conform.contracts.memo import Bounded, bounded_on
 from govstack_conform.contracts.model import Contract, Operation, Parameter, Schema, SpecDefect
 from govstack_conform.datagen.check import is_valid
 from govstack_conform.engine.cases import Case, CaseKind, RequestPlan, Step
@@ -71,13 +71,13 @@ def shared(ctx: Ctx, name: str) -> dict[Any, Any]:
     return memo
 
 
-PER_LOCATION = 4096  # entries of a per-location memo kept (the most recently used); a catalog BB needs far fewer
+PER_LOCATION = 4096  # entries of a per-location memo kept (the newest); a catalog BB needs far fewer
 
 
-def per_location(ctx: Ctx, name: str) -> Lru[Any, Any]:
+def per_location(ctx: Ctx, name: str) -> Bounded[Any, Any]:
     """A `shared` memo whose entries are per schema location: bounded, so that a contract of thousands of
     operations does not keep every location's entry to the end of the run."""
-    return lru_on(ctx.contract, "_plan_" + name, PER_LOCATION)
+    return bounded_on(ctx.contract, "_plan_" + name, PER_LOCATION)
 
 
 def sub_seed(seed: int, *parts: str) -> int:

@@ -118,9 +118,18 @@ class WriteTargets(Mapping[str, WriteTarget]):
         self._found: dict[str, WriteTarget] = {}
 
     def __getitem__(self, key: str) -> WriteTarget:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)  # the operation changes no record
+        return found
+
+    def get(self, key: str, default: WriteTarget | None = None) -> WriteTarget | None:  # type: ignore[override]
         found = self._found.get(key)
         if found is None:
-            found = self._found[key] = _write_target(self._ctx, self._ops[key])  # KeyError: changes nothing
+            op = self._ops.get(key)
+            if op is None:
+                return default
+            found = self._found[key] = _write_target(self._ctx, op)
         return found
 
     def __contains__(self, key: object) -> bool:
