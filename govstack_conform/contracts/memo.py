@@ -16,14 +16,15 @@ miss, never an error.
 from __future__ import annotations
 
 import contextlib
+from collections import OrderedDict
 from typing import Any, TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
 
 
-class Bounded(dict[K, V]):
-    """A dict of at most `limit` entries, added with `put`."""
+class Bounded(OrderedDict[K, V]):
+    """A dict of at most `limit` entries, added with `put` (ordered: the oldest leaves in constant time)."""
 
     __slots__ = ("limit",)
 
@@ -34,8 +35,8 @@ class Bounded(dict[K, V]):
     def put(self, key: K, value: V) -> None:
         if key not in self:
             while len(self) >= self.limit:
-                with contextlib.suppress(KeyError, RuntimeError, StopIteration):  # another thread got there first
-                    del self[next(iter(self))]
+                with contextlib.suppress(KeyError):  # emptied by another thread meanwhile
+                    self.popitem(last=False)
         self[key] = value
 
 
