@@ -142,3 +142,23 @@ def test_a_folder_written_under_the_old_name_still_resumes(tmp_path: Path) -> No
     assert resumed.resumed == 1 and resumed.path.name == JOURNAL_NAME
     resumed.close(complete=True)
     assert not (tmp_path / "journal.ndjson").exists() and read_journal(tmp_path / JOURNAL_NAME).ended
+
+
+@pytest.mark.parametrize("value", [2**70, "\ud800 lone surrogate", 1.5])
+def test_plans_with_values_orjson_cannot_write_are_fingerprinted(tmp_path: Path, value: object) -> None:
+    """The fingerprint is written by orjson; a value it refuses (an integer beyond 64 bits, a lone surrogate)
+    is written by the json module instead: same plan, same fingerprint; another value, another one."""
+    from dataclasses import replace
+
+    def with_body(v: object) -> list[PlannedTarget]:
+        (target,) = plan(3)
+        step = target.cases[0].steps[0]
+        body = replace(step.request, method="POST", body={"n": v}, has_body=True)
+        first = replace(target.cases[0], steps=(replace(step, request=body),))
+        return [replace(target, cases=(first, *target.cases[1:]))]
+
+    journal = open_journal(tmp_path, with_body(value), resume=False)
+    journal.close(complete=False)
+    open_journal(tmp_path, with_body(value), resume=True).close(complete=False)  # the same plan: resumed
+    with pytest.raises(ConfigError, match="planned cases differ"):
+        open_journal(tmp_path, with_body(7), resume=True)
