@@ -11,7 +11,7 @@ import pytest
 from test_compiled import reference
 
 from govstack_conform import datagen
-from govstack_conform.contracts import compiled, translate
+from govstack_conform.contracts import compiled, memo
 from govstack_conform.contracts.catalog import load_catalog
 from govstack_conform.contracts.load import load_contract
 from govstack_conform.contracts.model import Contract, Schema
@@ -42,13 +42,13 @@ def test_compiled_verdicts_are_jsonschemas(
     corpus_dir: Path, monkeypatch: pytest.MonkeyPatch, release: str, shared: bool
 ) -> None:
     """Shared: one translation of the contract (every catalog BB); per location: as a contract of more than
-    translate.SHARED_UP_TO operations is compiled, each location from a translation of what it reaches."""
+    memo.LARGE_CONTRACT operations is compiled, each location from a translation of what it reaches."""
     monkeypatch.setenv("GOVSTACK_CONFORM_SPECS", str(corpus_dir))
     contract = load_contract(release)
     if not shared:
-        monkeypatch.setattr(translate, "SHARED_UP_TO", 0)
-        for memo in ("_compiled", "_translators"):  # compiled earlier from the shared translation
-            monkeypatch.delitem(contract.__dict__, memo, raising=False)
+        monkeypatch.setattr(memo, "LARGE_CONTRACT", 0)
+        for name in ("_compiled", "_translators"):  # compiled earlier from the shared translation
+            monkeypatch.delitem(contract.__dict__, name, raising=False)
     decided = valid = invalid = 0
     left = []
     every = list(locations(contract))

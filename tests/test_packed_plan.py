@@ -1,7 +1,7 @@
 """A large plan is kept packed (engine/packed.py), and nothing it feeds can tell: plans, shards, selections,
 declarations, resumes and every output are the same as with the plan held as objects.
 
-PACK_OPERATIONS is set to 0 here so that small contracts are packed; the real threshold keeps every
+memo.LARGE_CONTRACT is set to 0 here so that small contracts are packed; the real threshold keeps every
 catalog BB's plan as objects (tests/test_packed_plan.py::test_catalog_plans_are_not_packed).
 """
 
@@ -17,8 +17,8 @@ from test_memo_bounds import _contract
 from typer.testing import CliRunner
 
 from govstack_conform.cli import app
+from govstack_conform.contracts import memo
 from govstack_conform.contracts.load import load_spec_files
-from govstack_conform.engine import packed
 from govstack_conform.engine.cases import CaseKind
 from govstack_conform.engine.packed import PackedCases, kept_like
 from govstack_conform.engine.plan.planner import plan_contract, plan_to_json
@@ -36,7 +36,7 @@ def _spec(tmp_path: Path, name: str) -> Path:
 @pytest.mark.parametrize("options", [{}, {"read_only": True}, {"kinds": frozenset({CaseKind.NEGATIVE})}])
 def test_a_packed_plan_is_the_same_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, options: Any) -> None:
     held = plan_contract(load_spec_files([str(_spec(tmp_path, "held"))]), **options)
-    monkeypatch.setattr(packed, "PACK_OPERATIONS", 0)
+    monkeypatch.setattr(memo, "LARGE_CONTRACT", 0)
     kept = plan_contract(load_spec_files([str(_spec(tmp_path, "packed"))]), **options)
     assert isinstance(kept, PackedCases) and not isinstance(held, PackedCases)
     assert len(kept) == len(held) > 0
@@ -61,7 +61,7 @@ def test_packed_cases_behave_as_a_sequence(tmp_path: Path) -> None:
 
 def test_catalog_plans_are_not_packed(contract_of: Any) -> None:
     biggest = contract_of("emarketplace")  # the catalog's most operations
-    assert len(biggest.operations) < packed.PACK_OPERATIONS
+    assert not memo.large(biggest)
     assert not isinstance(plan_contract(biggest), PackedCases)
 
 
@@ -103,7 +103,7 @@ def test_a_run_of_a_packed_plan_reports_the_same(
     breaks = frozenset({"status_code_documented", "invalid_input_rejected"})
     with serve(pets_app(breaks)) as url:
         held = _run(tmp_path, url, "held", *extra)
-        monkeypatch.setattr(packed, "PACK_OPERATIONS", 0)
+        monkeypatch.setattr(memo, "LARGE_CONTRACT", 0)
         kept = _run(tmp_path, url, "packed", *extra)
     assert held[0] == kept[0] == (1 if not extra else held[0]) and held[0] in (0, 1)  # unsharded: the breaks fail
     assert _timeless(kept[1]) == _timeless(held[1])

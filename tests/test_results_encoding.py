@@ -10,6 +10,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import pytest
 import report_fixture as fx
 
 from govstack_conform.engine import results as model
@@ -95,3 +96,12 @@ def test_no_results_field_is_one_orjson_would_leave_out() -> None:
 
     walk(RunResults)
     assert {CaseResult, Exchange, RecordedRequest, RecordedResponse} <= seen
+
+
+@pytest.mark.parametrize("extra", [1, 2**70, "\ud800"])  # orjson writes the first; the json module the others
+def test_sorted_keys_give_one_encoding_per_content(extra: object) -> None:
+    a = {"b": {"y": 1, "x": [extra]}, "a": 2}
+    b = {"a": 2, "b": {"x": [extra], "y": 1}}
+    assert encode(a, sort_keys=True) == encode(b, sort_keys=True)
+    assert encode(a) != encode(b)  # without it, the order as given
+    assert encode(a, sort_keys=True).index(b'"a"') < encode(a, sort_keys=True).index(b'"b"')

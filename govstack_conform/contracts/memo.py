@@ -40,6 +40,15 @@ class Bounded(OrderedDict[K, V]):
         self[key] = value
 
 
+LARGE_CONTRACT = 500  # operations: every catalog BB has under 100
+
+
+def large(contract: Any) -> bool:
+    """Whether a contract (over LARGE_CONTRACT operations) is planned and judged in bounded memory rather than
+    for speed: its plan packed (engine/packed.py), each schema location translated on its own (translate.py)."""
+    return len(contract.operations) > LARGE_CONTRACT
+
+
 def bounded_on(owner: Any, name: str, limit: int) -> Bounded[Any, Any]:
     """The memo `name` kept on `owner` (a Contract), made on first use."""
     try:

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import quote, unquote, urldefrag, urljoin
 
-from govstack_conform.contracts import compiled, schemas
+from govstack_conform.contracts import compiled, memo, schemas
 from govstack_conform.contracts.model import Contract, Schema
 from govstack_conform.contracts.uris import doc_key, doc_uri
 
@@ -408,17 +408,14 @@ def _values(values: list[Any]) -> list[Any]:
     return out
 
 
-SHARED_UP_TO = 500  # operations; every catalog BB has under 100
-
-
 def translator(contract: Contract, direction: str, oas31: bool, ignore: bool) -> Translator:
     """The contract's Translator for a direction, dialect and reading, every location of that direction
     translated up front (they share definitions, and jsonschema-rs then gets them in one registry).
 
-    A contract of over SHARED_UP_TO operations gets a new Translator each time instead, holding only what
+    A large contract (memo.large) gets a new Translator each time instead, holding only what
     the location compiled from it reaches: kept, its definitions and their registry grew with the
     contract (68 MB of objects at 5 000 operations), and compiled validators are not all kept either."""
-    if len(contract.operations) > SHARED_UP_TO:
+    if memo.large(contract):
         return Translator(contract, "response" if direction == "response" else "request", oas31, ignore)
     cache: dict[tuple[str, bool, bool], Translator] = contract.__dict__.setdefault("_translators", {})
     key = ("response" if direction == "response" else "request", oas31, ignore)

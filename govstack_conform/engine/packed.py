@@ -3,8 +3,8 @@
 A planned case is about 2 KB of Python objects (a generated body, its steps, its words), and a contract of
 5 000 operations plans 45 000 of them before the first request: as objects they were the larger part of the
 run's memory. Packed, a case takes about 0.8 KB and costs a few tens of microseconds each time it is read,
-so only plans of contracts over `PACK_OPERATIONS` operations are packed (every catalog BB has fewer than
-100): what a BB's run costs stays as it was.
+so only the plans of large contracts are packed (contracts/memo.large: over 500 operations; every catalog BB
+has fewer than 100): what a BB's run costs stays as it was.
 
 The bytes never leave the process and are made here from our own objects, so unpickling them is safe.
 """
@@ -17,8 +17,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import overload
 
 from govstack_conform.engine.cases import Case
-
-PACK_OPERATIONS = 500  # contracts with more operations have their plans packed
 
 
 def pack(case: Case) -> bytes:
@@ -61,13 +59,7 @@ class PackedCases(Sequence[Case]):
             yield unpack(blob)
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, PackedCases):
-            return self.blobs == other.blobs
-        return (
-            isinstance(other, Sequence)
-            and len(other) == len(self)
-            and all(a == b for a, b in zip(self, other, strict=True))
-        )
+        return self.blobs == other.blobs if isinstance(other, PackedCases) else NotImplemented
 
     def __hash__(self) -> int:
         return hash(self.blobs)

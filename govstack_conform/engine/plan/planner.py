@@ -21,9 +21,9 @@ from dataclasses import replace
 from typing import Any
 
 from govstack_conform import datagen
+from govstack_conform.contracts import memo
 from govstack_conform.contracts.catalog import QUERY_STYLES, profile_query_style
 from govstack_conform.contracts.model import Contract, Operation
-from govstack_conform.engine import packed
 from govstack_conform.engine.cases import Auth, Case, CaseKind, Expect, RequestPlan, Step
 from govstack_conform.engine.packed import PackedCases, pack
 from govstack_conform.engine.plan.context import new_case
@@ -251,7 +251,7 @@ def _plan(
     ctx = Ctx(contract=contract, seed=seed, testdata=testdata or TestData(), query_style=style)
     ctx.writes = WriteTargets(ctx)  # each worked out when its operation is planned
     want = kinds or frozenset(CaseKind)
-    packing = len(contract.operations) > packed.PACK_OPERATIONS  # a large plan is kept packed (engine/packed.py)
+    packing = memo.large(contract)  # a large contract's plan is kept packed (engine/packed.py)
     held: list[Case] = []
     made: list[tuple[tuple[str, str, int, str], bool, bytes]] = []  # packed: sort key, read-only, the case
     seen: set[str] = set()

@@ -25,8 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-import orjson
-
 from govstack_conform import __version__
 from govstack_conform.engine.cases import Case
 from govstack_conform.engine.results import CaseResult, _case, encode
@@ -44,19 +42,12 @@ def target_key(bb: str, ref: str, url: str) -> str:
     return f"{bb}@{ref} {url}"
 
 
-_SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
-
-
 def _digest(cases: Iterable[Case]) -> str:
-    """The plan's fingerprint: each case's JSON with sorted keys (orjson: the pure-Python encoder took 16 us a
-    case; what orjson cannot write, an integer beyond 64 bits or a lone surrogate, the json module writes)."""
+    """The plan's fingerprint: each case's JSON with sorted keys, written by results.encode (orjson; the
+    pure-Python encoder took 16 us a case)."""
     h = hashlib.sha256()
     for case in cases:
-        d = case.to_dict()
-        try:
-            h.update(orjson.dumps(d, option=_SORTED, default=str))
-        except TypeError:
-            h.update(json.dumps(d, sort_keys=True, default=str).encode("utf-8", "surrogatepass"))
+        h.update(encode(case.to_dict(), sort_keys=True))
         h.update(b"\n")
     return h.hexdigest()
 
